@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from allauth.account.adapter import DefaultAccountAdapter
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return bool(settings.SIGNUP_OPEN)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from myhealthhub.accounts.actions import create_account
+from myhealthhub.errors import ActionRefused
+
+
+class Command(BaseCommand):
+    help = "Make an account whose e-mail address counts as verified."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--email", required=True)
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from standard input instead of prompting",
+        )
+        parser.add_argument("--language", choices=[code for code, _ in settings.LANGUAGES], default="")
+
+    def handle(self, *args: Any, email: str, password_stdin: bool, language: str, **options: Any) -> None:
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Password (again): ") != password:
+                raise CommandError("The two passwords differ.")
+        try:
+            user = create_account(email, password, language=language)
+        except ActionRefused as refusal:
+            raise CommandError(refusal.message) from None
+        self.stdout.write(f"Created the account {user.email}.")

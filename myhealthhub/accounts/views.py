@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from allauth.mfa.models import Authenticator
+
+from myhealthhub.accounts import actions
+from myhealthhub.accounts.models import User
+from myhealthhub.accounts.plans import plan_for
+from myhealthhub.audit.models import AuditEvent
+
+RECENT_SIGN_INS = 10
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    events = AuditEvent.objects.filter(actor=user, profile__isnull=True, action__startswith="account.sign_in")
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "plan": plan_for(user),
+            "has_totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+            "recent_sign_ins": events[:RECENT_SIGN_INS],
+        },
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language from any page: remembered on the account, or in a cookie."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("home")
+    response = HttpResponseRedirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if isinstance(request.user, User):
+        actions.set_language(request.user, language, request=request)
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

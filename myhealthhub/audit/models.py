@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    SIGN_IN = "account.sign_in", _("Signed in")
+    SIGN_IN_FAILED = "account.sign_in_failed", _("Failed sign-in")
+    SIGN_OUT = "account.sign_out", _("Signed out")
+    ACCOUNT_CREATED = "account.create", _("Account created")
+    LANGUAGE_CHANGED = "account.language", _("Language changed")
+    PROFILE_CREATED = "profile.create", _("Profile created")
+    PROFILE_UPDATED = "profile.update", _("Profile updated")
+    PROFILE_DELETED = "profile.delete", _("Profile deleted")
+    CONTACT_ADDED = "profile.contact.add", _("Emergency contact added")
+    CONTACT_UPDATED = "profile.contact.update", _("Emergency contact updated")
+    CONTACT_REMOVED = "profile.contact.remove", _("Emergency contact removed")
+    GRANT_CREATED = "grant.create", _("Access granted")
+    GRANT_UPDATED = "grant.update", _("Access changed")
+    GRANT_REVOKED = "grant.revoke", _("Access revoked")
+
+
+class AuditEvent(models.Model):
+    """Who did what, to which object, when and from where; never a health value.
+
+    The profile link is kept nullable and survives the profile's deletion as
+    ``profile_uuid``, so the record of who deleted it is not deleted with it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept when the actor account is gone, and for failed sign-ins of unknown addresses.
+    actor_label = models.CharField(max_length=254, blank=True)
+    profile = models.ForeignKey(
+        "profiles.Profile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    profile_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=64, choices=Action.choices)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_uuid = models.UUIDField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = (models.Index(fields=("profile_uuid", "-at")),)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"

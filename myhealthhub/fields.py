@@ -1,0 +1,68 @@
+"""Form fields shared by every kind of entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+
+from myhealthhub.lib.dates import PartialDate
+
+
+class PartialDateWidget(forms.MultiWidget):
+    template_name = "widgets/partial_date.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        month_choices = [("", _("Month (optional)")), *((str(n), name) for n, name in MONTHS.items())]
+        super().__init__(
+            {
+                "year": forms.NumberInput(
+                    attrs={"aria-label": _("Year"), "placeholder": _("Year"), "min": 1, "max": 9999, "inputmode": "numeric", "class": "date-year"}
+                ),
+                "month": forms.Select(attrs={"aria-label": _("Month")}, choices=month_choices),
+                "day": forms.NumberInput(
+                    attrs={"aria-label": _("Day (optional)"), "placeholder": _("Day"), "min": 1, "max": 31, "inputmode": "numeric", "class": "date-day"}
+                ),
+            },
+            attrs,
+        )
+
+    def decompress(self, value: PartialDate | None) -> list[Any]:
+        if value is None:
+            return [None, None, None]
+        return [value.year, value.month, value.day]
+
+
+class PartialDateField(forms.MultiValueField):
+    """A date known to the year, the month or the day: "2015", "March 2015"…"""
+
+    widget = PartialDateWidget
+    default_error_messages = {
+        "invalid": _("This is not a real date."),
+        "day_without_month": _("Choose a month for this day, or leave the day empty."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = (
+            forms.IntegerField(min_value=1, max_value=9999),
+            forms.TypedChoiceField(coerce=int, choices=[(n, n) for n in MONTHS], empty_value=None),
+            forms.IntegerField(min_value=1, max_value=31),
+        )
+        super().__init__(fields, require_all_fields=False, **kwargs)
+        for field in self.fields:
+            field.required = False
+
+    def compress(self, data_list: list[Any]) -> PartialDate | None:
+        if not data_list or all(part in (None, "") for part in data_list):
+            return None
+        year, month, day = (part if part not in ("", None) else None for part in data_list)
+        if year is None:
+            raise forms.ValidationError(_("Enter at least the year."), code="incomplete")
+        if day is not None and month is None:
+            raise forms.ValidationError(self.error_messages["day_without_month"], code="day_without_month")
+        try:
+            return PartialDate(year, month, day)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

@@ -1,0 +1,63 @@
+"""Secrets that MyHealthHub makes for itself on first run.
+
+A fresh install needs a Django secret key and a master key for file
+encryption. Both are generated into the data folder, readable by the owner
+only, so the embedded default needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import time
+from pathlib import Path
+
+MASTER_KEY_BYTES = 32  # AES-256
+
+
+def read_or_create(path: Path, make: str) -> str:
+    """Return the secret stored at ``path``, creating it (mode 0600) if absent.
+
+    ``O_EXCL`` makes the creation race-free when several gunicorn workers start
+    together: exactly one writes the file and the others read what it wrote.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_complete(path)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(make + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return make
+
+
+def _read_complete(path: Path) -> str:
+    # A worker that lost the O_EXCL race may read before the winner has
+    # written; wait briefly for the content instead of using an empty key.
+    for _ in range(200):  # up to two seconds
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} exists but is empty; remove it or restore it from a backup")
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(64)
+
+
+def new_master_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode()
+
+
+def decode_master_key(text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.encode())
+    except ValueError:
+        raise ValueError("the master key is not valid base64") from None
+    if len(key) != MASTER_KEY_BYTES:
+        raise ValueError(f"the master key must be {MASTER_KEY_BYTES} bytes, not {len(key)}")
+    return key

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from myhealthhub.lib.env import env, env_int
+
+READY_TIMEOUT_SECONDS = 30
+
+
+class Command(BaseCommand):
+    help = "Apply migrations, then run the web server (gunicorn) and the task worker together."
+    requires_system_checks: list[str] = []  # migrate runs them, with the database ones
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=env("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("PORT", 8000))
+        parser.add_argument(
+            "--workers", type=int, default=env_int("WEB_WORKERS", 3), help="web server processes"
+        )
+        parser.add_argument(
+            "--no-task-worker",
+            action="store_true",
+            help="do not start the task worker (run `myhealthhub worker` elsewhere)",
+        )
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        call_command("createcachetable", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        child_env = {**os.environ, "MYHEALTHHUB_DATA_DIR": str(settings.DATA_DIR)}
+        children = [
+            subprocess.Popen(
+                [
+                    sys.executable, "-m", "gunicorn", "myhealthhub.wsgi:application",
+                    "--bind", f"{host}:{port}",
+                    "--workers", str(workers),
+                    "--access-logfile", "-",
+                    "--graceful-timeout", "20",
+                ],
+                env=child_env,
+            )
+        ]
+        if not options["no_task_worker"]:
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "myhealthhub.cli", "worker"], env=child_env)
+            )
+
+        def stop(signum: int, frame: Any) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+        if _wait_for_port(host, port, children[0]):
+            shown_host = f"[{host}]" if ":" in host else host
+            self.stdout.write(
+                self.style.SUCCESS(f"MyHealthHub is running at http://{shown_host}:{port}/")
+                + "\nPress Ctrl+C to stop."
+            )
+        # If either process dies, stop the other too: a server without its
+        # worker would accept work it never does.
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        stop(signal.SIGTERM, None)
+        codes = [child.wait() for child in children]
+        if any(code not in (0, -signal.SIGTERM) for code in codes):
+            sys.exit(1)
+
+
+def _wait_for_port(host: str, port: int, server: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False

@@ -1,0 +1,312 @@
+"""MyHealthHub settings: every value comes from a ``MYHEALTHHUB_*`` variable.
+
+With no variable set at all, MyHealthHub runs on its embedded default: SQLite
+and files in ``./var``, secrets generated there on first run. The README's
+configuration table lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+from myhealthhub.lib import keyfiles
+from myhealthhub.lib.env import env, env_bool, env_int, env_list, env_secret
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("DATA_DIR", "var")).resolve()
+
+DEBUG = env_bool("DEBUG", False)
+# Set when MyHealthHub is reached over HTTPS (directly or through a proxy):
+# turns on secure cookies with the __Host- prefix, HSTS and the HTTPS redirect.
+HTTPS = env_bool("HTTPS", False)
+
+SECRET_KEY = env_secret("SECRET_KEY") or keyfiles.read_or_create(
+    DATA_DIR / "secret_key", keyfiles.new_secret_key()
+)
+# The master key wraps every stored file's own key (DESIGN.md principle 7).
+# It lives outside the database so a database dump alone decrypts nothing.
+MASTER_KEY = keyfiles.decode_master_key(
+    env_secret("MASTER_KEY")
+    or keyfiles.read_or_create(DATA_DIR / "master.key", keyfiles.new_master_key())
+)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+INSTALLED_APPS = [
+    "myhealthhub",
+    "myhealthhub.accounts",
+    "myhealthhub.profiles",
+    "myhealthhub.audit",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "csp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "myhealthhub.accounts.middleware.SessionLimitsMiddleware",
+    "myhealthhub.accounts.middleware.AccountLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last, so it sees the authentication backend's lockout flag.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "myhealthhub.urls"
+WSGI_APPLICATION = "myhealthhub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "myhealthhub.profiles.context_processors.profile_switcher",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # psycopg 3's pool, one per worker process; CONN_MAX_AGE must be 0 with it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN", 1),
+            "max_size": env_int("DB_POOL_MAX", 8),
+            "timeout": 10,
+        }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "myhealthhub.sqlite3",
+            "OPTIONS": {
+                # Writers take the lock at BEGIN, so two concurrent writers queue
+                # on the busy timeout instead of failing mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=FULL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=20000;"
+                ),
+            },
+            "TEST": {"NAME": env("TEST_SQLITE_NAME") or None},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every worker process: allauth's rate limits and TOTP replay
+# protection must hold across gunicorn workers, so no per-process memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "myhealthhub_cache",
+    }
+}
+
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# --- Accounts ---------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out pair is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "myhealthhub.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+# Sign-up cannot answer "this address is taken" without enumerating accounts,
+# so every sign-up is confirmed with a code sent by e-mail, and a known
+# address receives a notice instead of a second account.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "MyHealthHub: "
+# django-axes owns the failed sign-in lockout (10 in 15 minutes per address
+# and e-mail); allauth's own, stricter login_failed limit would preempt it.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "MyHealthHub"
+
+AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "myhealthhub.accounts.lockout.username_from_attempt"
+AXES_LOCKOUT_CALLABLE = "myhealthhub.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# --- Sessions and cookies ---------------------------------------------------
+
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    # The __Host- prefix pins a cookie to this exact host over HTTPS.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # allauth shows the TOTP QR code as a data: image.
+        "img-src": [SELF, "data:"],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# --- Languages --------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_TZ = True
+
+# --- Files ------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Tests and `manage.py runserver` render pages before any collectstatic.
+WHITENOISE_MANIFEST_STRICT = False
+MEDIA_ROOT = DATA_DIR / "files"
+
+# --- E-mail -----------------------------------------------------------------
+
+EMAIL_HOST = env("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env("EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env_secret("EMAIL_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    # The embedded default prints e-mails (sign-up codes, password resets)
+    # in the terminal that runs `myhealthhub serve`.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "MyHealthHub <myhealthhub@localhost>")
+
+# --- Plans and quotas -------------------------------------------------------
+
+# A plan is a set of limits (None: unlimited) and feature switches. Self-hosted
+# MyHealthHub has one plan with everything on; a hosted service defines its own
+# in MYHEALTHHUB_PLANS (JSON, same shape) and picks the default for new accounts.
+PLANS = {
+    "selfhosted": {
+        "name": "Self-hosted",
+        "limits": {"profiles": None, "storage_bytes": None},
+        "features": ["*"],
+    }
+}
+if env("PLANS"):
+    import json
+
+    PLANS = json.loads(env("PLANS"))
+DEFAULT_PLAN = env("DEFAULT_PLAN", next(iter(PLANS)))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,14 @@
+"""pytest plugin loaded before Django: points the suite at a throwaway data folder.
+
+Loaded with ``-p`` (see pyproject.toml) because pytest-django reads the
+settings before any conftest.py runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["MYHEALTHHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="myhealthhub-test-")
+# Tasks run inline in tests; the worker is exercised by its own test.
+os.environ.setdefault("MYHEALTHHUB_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from myhealthhub.profiles import views as profile_views
+
+urlpatterns = [
+    path("", profile_views.home, name="home"),
+    path("p/", include("myhealthhub.profiles.urls")),
+    path("p/", include("myhealthhub.audit.urls")),
+    path("account/", include("myhealthhub.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+]
