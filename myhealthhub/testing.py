@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import tempfile
 
-os.environ["MYHEALTHHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="myhealthhub-test-")
+data_dir = tempfile.mkdtemp(prefix="myhealthhub-test-")
+os.makedirs(os.path.join(data_dir, "static"))
+os.environ["MYHEALTHHUB_DATA_DIR"] = data_dir
+os.environ["MYHEALTHHUB_STATIC_MANIFEST"] = "false"
 # Tasks run inline in tests; the worker is exercised by its own test.
 os.environ.setdefault("MYHEALTHHUB_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")

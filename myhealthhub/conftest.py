@@ -1,0 +1,72 @@
+"""The standing cast of the test suite: one profile and everyone who might knock.
+
+Like healthchecks' owner, team member and outsider: an ``owner``, an
+``editor`` and a ``viewer`` with live grants, a ``revoked`` and an ``expired``
+caregiver whose grants no longer count, a ``stranger`` with an account of
+their own, and ``anonymous``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from myhealthhub.accounts.actions import create_account
+from myhealthhub.accounts.models import User
+from myhealthhub.profiles import actions
+from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
+
+PASSWORD = "correct horse battery staple"
+CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is the production hasher (see test_passwords); tests that only
+    # need a signed-in account should not pay for it hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_account(email: str, password: str = PASSWORD, **extra) -> User:
+    return create_account(email, password, **extra)
+
+
+@dataclass
+class World:
+    profile: Profile
+    contact: EmergencyContact
+    accounts: dict[str, User] = field(default_factory=dict)
+    grants: dict[str, Grant] = field(default_factory=dict)
+
+    def client(self, caller: str) -> Client:
+        client = Client()
+        if caller != "anonymous":
+            client.force_login(self.accounts[caller])
+        return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    accounts = {name: make_account(f"{name}@example.org") for name in CALLERS if name != "anonymous"}
+    owner = accounts["owner"]
+    profile = actions.create_profile(owner, request=None, given_name="Ana", family_name="García", language="es")
+    contact = actions.add_contact(profile, actor=owner, request=None, name="Luis García", phone="+34 600 000 000")
+    grants = {"owner": Grant.objects.get(profile=profile, account=owner)}
+    for name, role in (("editor", Role.EDITOR), ("viewer", Role.VIEWER), ("revoked", Role.EDITOR), ("expired", Role.EDITOR)):
+        grants[name] = actions.grant_access(
+            profile, accounts[name], role, actor=owner, request=None, consent_note="Family caregiver"
+        )
+    actions.revoke_grant(grants["revoked"], actor=owner, request=None)
+    Grant.objects.filter(pk=grants["expired"].pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    for grant in grants.values():
+        grant.refresh_from_db()
+    return World(profile=profile, contact=contact, accounts=accounts, grants=grants)
+
+
+@pytest.fixture
+def owner_client(world: World) -> Client:
+    return world.client("owner")
