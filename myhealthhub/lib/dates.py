@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import total_ordering
 from enum import StrEnum
 
 from django.utils import formats
@@ -27,7 +28,8 @@ class Precision(StrEnum):
 _ISO = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class PartialDate:
     year: int
     month: int | None = None
@@ -46,6 +48,15 @@ class PartialDate:
         if self.month is not None:
             return Precision.MONTH
         return Precision.YEAR
+
+    def __lt__(self, other: object) -> bool:
+        # "2015" sorts before "March 2015", which sorts before "14 March 2015".
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._sort_key() < other._sort_key()
+
+    def _sort_key(self) -> tuple[dt.date, int]:
+        return self.earliest, list(Precision).index(self.precision)
 
     @property
     def earliest(self) -> dt.date:

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         ]
         if not options["no_task_worker"]:
             children.append(
-                subprocess.Popen([sys.executable, "-m", "myhealthhub.cli", "worker"], env=child_env)
+                subprocess.Popen([sys.executable, "-m", "myhealthhub.cli", "worker", "--no-startup-delay"], env=child_env)
             )
 
         def stop(signum: int, frame: Any) -> None:
