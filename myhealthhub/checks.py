@@ -6,8 +6,10 @@ Tagged ``database``, so `migrate` (which `myhealthhub serve` runs first) and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import connections
 
@@ -37,13 +39,19 @@ def sqlite_pragma_problems(alias: str) -> list[str]:
 
 
 @register(Tags.database)
-def check_sqlite_durability(databases: list[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_sqlite_durability(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for alias in databases or []:
         if connections[alias].vendor != "sqlite":
             continue
         messages.extend(
-            Error(problem, hint="MyHealthHub's SQLite settings were changed.", id="myhealthhub.E001")
+            Error(
+                problem, hint="MyHealthHub's SQLite settings were changed.", id="myhealthhub.E001"
+            )
             for problem in sqlite_pragma_problems(alias)
         )
     return messages

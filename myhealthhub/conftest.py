@@ -51,17 +51,35 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
-    accounts = {name: make_account(f"{name}@example.org") for name in CALLERS if name != "anonymous"}
+    accounts = {
+        name: make_account(f"{name}@example.org") for name in CALLERS if name != "anonymous"
+    }
     owner = accounts["owner"]
-    profile = actions.create_profile(owner, request=None, given_name="Ana", family_name="García", language="es")
-    contact = actions.add_contact(profile, actor=owner, request=None, name="Luis García", phone="+34 600 000 000")
+    profile = actions.create_profile(
+        owner, request=None, given_name="Ana", family_name="García", language="es"
+    )
+    contact = actions.add_contact(
+        profile, actor=owner, request=None, name="Luis García", phone="+34 600 000 000"
+    )
     grants = {"owner": Grant.objects.get(profile=profile, account=owner)}
-    for name, role in (("editor", Role.EDITOR), ("viewer", Role.VIEWER), ("revoked", Role.EDITOR), ("expired", Role.EDITOR)):
+    for name, role in (
+        ("editor", Role.EDITOR),
+        ("viewer", Role.VIEWER),
+        ("revoked", Role.EDITOR),
+        ("expired", Role.EDITOR),
+    ):
         grants[name] = actions.grant_access(
-            profile, accounts[name], role, actor=owner, request=None, consent_note="Family caregiver"
+            profile,
+            accounts[name],
+            role,
+            actor=owner,
+            request=None,
+            consent_note="Family caregiver",
         )
     actions.revoke_grant(grants["revoked"], actor=owner, request=None)
-    Grant.objects.filter(pk=grants["expired"].pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    Grant.objects.filter(pk=grants["expired"].pk).update(
+        expires_at=timezone.now() - dt.timedelta(days=1)
+    )
     for grant in grants.values():
         grant.refresh_from_db()
     return World(profile=profile, contact=contact, accounts=accounts, grants=grants)

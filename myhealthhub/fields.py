@@ -15,15 +15,32 @@ class PartialDateWidget(forms.MultiWidget):
     template_name = "widgets/partial_date.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        month_choices = [("", _("Month (optional)")), *((str(n), name) for n, name in MONTHS.items())]
+        month_choices = [
+            ("", _("Month (optional)")),
+            *((str(n), name) for n, name in MONTHS.items()),
+        ]
         super().__init__(
             {
                 "year": forms.NumberInput(
-                    attrs={"aria-label": _("Year"), "placeholder": _("Year"), "min": 1, "max": 9999, "inputmode": "numeric", "class": "date-year"}
+                    attrs={
+                        "aria-label": _("Year"),
+                        "placeholder": _("Year"),
+                        "min": 1,
+                        "max": 9999,
+                        "inputmode": "numeric",
+                        "class": "date-year",
+                    }
                 ),
                 "month": forms.Select(attrs={"aria-label": _("Month")}, choices=month_choices),
                 "day": forms.NumberInput(
-                    attrs={"aria-label": _("Day (optional)"), "placeholder": _("Day"), "min": 1, "max": 31, "inputmode": "numeric", "class": "date-day"}
+                    attrs={
+                        "aria-label": _("Day (optional)"),
+                        "placeholder": _("Day"),
+                        "min": 1,
+                        "max": 31,
+                        "inputmode": "numeric",
+                        "class": "date-day",
+                    }
                 ),
             },
             attrs,
@@ -61,7 +78,9 @@ class PartialDateField(forms.MultiValueField):
         if year is None:
             raise forms.ValidationError(_("Enter at least the year."), code="incomplete")
         if day is not None and month is None:
-            raise forms.ValidationError(self.error_messages["day_without_month"], code="day_without_month")
+            raise forms.ValidationError(
+                self.error_messages["day_without_month"], code="day_without_month"
+            )
         try:
             return PartialDate(year, month, day)
         except ValueError:

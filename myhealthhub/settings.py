@@ -118,7 +118,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "myhealthhub.sqlite3",
+            "NAME": str(DATA_DIR / "myhealthhub.sqlite3"),
             "OPTIONS": {
                 # Writers take the lock at BEGIN, so two concurrent writers queue
                 # on the busy timeout instead of failing mid-transaction.

@@ -14,4 +14,6 @@ os.makedirs(os.path.join(data_dir, "static"))
 os.environ["MYHEALTHHUB_DATA_DIR"] = data_dir
 os.environ["MYHEALTHHUB_STATIC_MANIFEST"] = "false"
 # Tasks run inline in tests; the worker is exercised by its own test.
-os.environ.setdefault("MYHEALTHHUB_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault(
+    "MYHEALTHHUB_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+)

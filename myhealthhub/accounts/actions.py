@@ -1,13 +1,12 @@
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-
-from allauth.account.models import EmailAddress
 
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.log import log_action

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -57,7 +57,7 @@ class Allowance:
 
 def plan_for(user: User) -> Plan:
     key = user.plan if user.plan in settings.PLANS else settings.DEFAULT_PLAN
-    spec = settings.PLANS[key]
+    spec: dict[str, Any] = settings.PLANS[key]
     return Plan(
         key=key,
         name=spec.get("name", key),

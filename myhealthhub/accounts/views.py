@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Literal, cast
+
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -8,8 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-
-from allauth.mfa.models import Authenticator
 
 from myhealthhub.accounts import actions
 from myhealthhub.accounts.models import User
@@ -23,13 +24,17 @@ RECENT_SIGN_INS = 10
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    events = AuditEvent.objects.filter(actor=user, profile__isnull=True, action__startswith="account.sign_in")
+    events = AuditEvent.objects.filter(
+        actor=user, profile__isnull=True, action__startswith="account.sign_in"
+    )
     return render(
         request,
         "accounts/account.html",
         {
             "plan": plan_for(user),
-            "has_totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+            "has_totp": Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.TOTP
+            ).exists(),
             "recent_sign_ins": events[:RECENT_SIGN_INS],
         },
     )
@@ -57,6 +62,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
         path=settings.LANGUAGE_COOKIE_PATH,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
     )
     return response

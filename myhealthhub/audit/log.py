@@ -27,7 +27,7 @@ def log_action(
     object_uuid: uuid.UUID | None = None,
 ) -> AuditEvent:
     if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     return AuditEvent.objects.create(
         action=action,
         actor=actor,

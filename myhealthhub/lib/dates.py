@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import total_ordering
 from enum import StrEnum
+from functools import total_ordering
 
 from django.utils import formats
 from django.utils.dates import MONTHS
@@ -107,7 +107,11 @@ def age_on(birth: PartialDate, today: dt.date) -> int | None:
         return None
     assert birth.month is not None
     day = birth.day or 1
-    if birth.precision == Precision.MONTH and today.year > birth.year and today.month == birth.month:
+    if (
+        birth.precision == Precision.MONTH
+        and today.year > birth.year
+        and today.month == birth.month
+    ):
         return None  # the birthday month: can't tell whether it has passed
     had_birthday = (today.month, today.day) >= (birth.month, day)
     return today.year - birth.year - (0 if had_birthday else 1)

@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -44,7 +45,7 @@ class Access:
         """One object of this profile by its UUID; 404 if it belongs to another."""
         try:
             return queryset.get(profile_id=self.profile.pk, uuid=object_uuid)
-        except queryset.model.DoesNotExist:
+        except ObjectDoesNotExist:
             raise Http404 from None
 
 
@@ -100,7 +101,6 @@ def profile_view(
             access = get_access(request.user, profile_uuid, needs)
             return view(request, access, *args, **kwargs)
 
-        wrapper.profile_roles = (read, write_role)  # type: ignore[attr-defined]
-        return wrapper
+        return cast(Callable[Concatenate[HttpRequest, P], HttpResponse], wrapper)
 
     return decorate

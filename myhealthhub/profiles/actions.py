@@ -23,7 +23,14 @@ from myhealthhub.audit.models import Action
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 
-PROFILE_FIELDS = ("given_name", "family_name", "birth_date", "birth_date_precision", "sex", "language")
+PROFILE_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_date_precision",
+    "sex",
+    "language",
+)
 CONTACT_FIELDS = ("name", "relationship", "phone", "email", "notes")
 
 
@@ -59,7 +66,11 @@ def update_profile(
     profile: Profile, *, actor: User, request: HttpRequest | None, **values: Any
 ) -> list[str]:
     """Apply ``values``; returns the names of the fields that changed."""
-    changed = [name for name, value in _only(values, PROFILE_FIELDS).items() if getattr(profile, name) != value]
+    changed = [
+        name
+        for name, value in _only(values, PROFILE_FIELDS).items()
+        if getattr(profile, name) != value
+    ]
     if not changed:
         return []
     for name in changed:
@@ -105,7 +116,11 @@ def add_contact(
 def update_contact(
     contact: EmergencyContact, *, actor: User, request: HttpRequest | None, **values: Any
 ) -> None:
-    changed = [name for name, value in _only(values, CONTACT_FIELDS).items() if getattr(contact, name) != value]
+    changed = [
+        name
+        for name, value in _only(values, CONTACT_FIELDS).items()
+        if getattr(contact, name) != value
+    ]
     if not changed:
         return
     for name in changed:
@@ -133,7 +148,9 @@ def grant_access(
     expires_at: dt.datetime | None = None,
 ) -> Grant:
     if Grant.objects.in_force().filter(profile=profile, account=account).exists():
-        raise ActionRefused(_("%(email)s already has access to this profile.") % {"email": account.email})
+        raise ActionRefused(
+            _("%(email)s already has access to this profile.") % {"email": account.email}
+        )
     # A grant that expired but was never revoked still holds the unique slot.
     Grant.objects.filter(profile=profile, account=account, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

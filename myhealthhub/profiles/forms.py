@@ -26,19 +26,28 @@ def model_field(model: type[models.Model], name: str, **kwargs: Any) -> forms.Fi
 
 
 class ProfileForm(forms.Form):
-    given_name = model_field(Profile, "given_name", widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    family_name = model_field(Profile, "family_name", widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    given_name = model_field(
+        Profile, "given_name", widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    family_name = model_field(
+        Profile, "family_name", widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
     birth = PartialDateField(
         label=_("Birth date"),
         required=False,
         help_text=_("A year alone, or a month and a year, is fine."),
     )
     sex = model_field(Profile, "sex")
-    language = model_field(Profile, "language", help_text=_("Summaries for this person are written in this language."))
+    language = model_field(
+        Profile, "language", help_text=_("Summaries for this person are written in this language.")
+    )
 
     @classmethod
     def for_profile(cls, profile: Profile, data: Any = None) -> ProfileForm:
-        initial = {name: getattr(profile, name) for name in ("given_name", "family_name", "sex", "language")}
+        initial = {
+            name: getattr(profile, name)
+            for name in ("given_name", "family_name", "sex", "language")
+        }
         initial["birth"] = profile.birth
         return cls(data, initial=initial)
 
@@ -65,7 +74,11 @@ class ProfileForm(forms.Form):
 class EmergencyContactForm(forms.Form):
     name = model_field(EmergencyContact, "name")
     relationship = model_field(EmergencyContact, "relationship")
-    phone = model_field(EmergencyContact, "phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    phone = model_field(
+        EmergencyContact,
+        "phone",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     email = model_field(EmergencyContact, "email")
     notes = model_field(EmergencyContact, "notes")
 

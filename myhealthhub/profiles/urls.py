@@ -10,7 +10,9 @@ urlpatterns = [
     path("<uuid:profile_uuid>/edit/", views.edit, name="edit"),
     path("<uuid:profile_uuid>/delete/", views.delete, name="delete"),
     path("<uuid:profile_uuid>/contacts/new/", views.contact_add, name="contact_add"),
-    path("<uuid:profile_uuid>/contacts/<uuid:contact_uuid>/", views.contact_edit, name="contact_edit"),
+    path(
+        "<uuid:profile_uuid>/contacts/<uuid:contact_uuid>/", views.contact_edit, name="contact_edit"
+    ),
     path(
         "<uuid:profile_uuid>/contacts/<uuid:contact_uuid>/remove/",
         views.contact_remove,

@@ -33,7 +33,9 @@ def create(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
         try:
-            profile = actions.create_profile(_user(request), request=request, **form.profile_values())
+            profile = actions.create_profile(
+                _user(request), request=request, **form.profile_values()
+            )
         except ActionRefused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -77,7 +79,9 @@ def delete(request: HttpRequest, access: Access) -> HttpResponse:
 def contact_add(request: HttpRequest, access: Access) -> HttpResponse:
     form = EmergencyContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.add_contact(access.profile, actor=_user(request), request=request, **form.contact_values())
+        actions.add_contact(
+            access.profile, actor=_user(request), request=request, **form.contact_values()
+        )
         messages.success(request, _("Emergency contact added."))
         return redirect("profiles:overview", profile_uuid=access.profile.uuid)
     return render(request, "profiles/contact_form.html", {"form": form, "access": access})
@@ -88,7 +92,9 @@ def contact_edit(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) 
     contact = access.get(access.profile.contacts.all(), contact_uuid)
     form = EmergencyContactForm.for_contact(contact, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.update_contact(contact, actor=_user(request), request=request, **form.contact_values())
+        actions.update_contact(
+            contact, actor=_user(request), request=request, **form.contact_values()
+        )
         messages.success(request, _("Emergency contact saved."))
         return redirect("profiles:overview", profile_uuid=access.profile.uuid)
     return render(
@@ -124,5 +130,7 @@ def revoke(request: HttpRequest, access: Access, grant_uuid: uuid.UUID) -> HttpR
     except ActionRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, _("Access for %(email)s was revoked.") % {"email": grant.account.email})
+        messages.success(
+            request, _("Access for %(email)s was revoked.") % {"email": grant.account.email}
+        )
     return redirect("profiles:sharing", profile_uuid=access.profile.uuid)

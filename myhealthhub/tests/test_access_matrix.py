@@ -115,7 +115,7 @@ def test_every_url_pattern_is_in_the_matrix():
 
 
 def expected(need: Need, caller: str) -> str:
-    """"allowed", "login" (sent to sign in) or "hidden" (404)."""
+    """ "allowed", "login" (sent to sign in) or "hidden" (404)."""
     if need == PUBLIC:
         return "allowed"
     if caller == "anonymous":
@@ -150,12 +150,17 @@ def test_access_matrix(world: World, name: str, caller: str, method: str):
 
 @pytest.mark.parametrize("name", sorted(n for n, r in MATRIX.items() if isinstance(r.get, Role)))
 def test_unknown_profile_answers_like_a_forbidden_one(world: World, name: str):
-    kwargs = {key: uuid.uuid4() if key == "profile_uuid" else value for key, value in MATRIX[name].kwargs(world).items()}
+    kwargs = {
+        key: uuid.uuid4() if key == "profile_uuid" else value
+        for key, value in MATRIX[name].kwargs(world).items()
+    }
     response = world.client("owner").get(reverse(name, kwargs=kwargs))
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("name", ["profiles:contact_edit", "profiles:contact_remove", "profiles:revoke"])
+@pytest.mark.parametrize(
+    "name", ["profiles:contact_edit", "profiles:contact_remove", "profiles:revoke"]
+)
 def test_an_object_of_another_profile_is_hidden(world: World, name: str):
     """The owner of one profile cannot reach into another through its child UUIDs."""
     from myhealthhub.profiles import actions

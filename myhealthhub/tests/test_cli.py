@@ -17,7 +17,11 @@ def myhealthhub(data_dir: Path, *args: str, stdin: str = "") -> subprocess.Compl
     env["MYHEALTHHUB_DATA_DIR"] = str(data_dir)
     return subprocess.run(
         [sys.executable, "-m", "myhealthhub.cli", *args],
-        env=env, input=stdin, capture_output=True, text=True, timeout=120,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -52,20 +56,53 @@ def test_sqlite_durability_is_checked_at_start_up(data_dir):
 
 
 def test_createuser_reads_the_password_from_stdin_and_rejects_weak_ones(data_dir):
-    weak = myhealthhub(data_dir, "createuser", "--email", "weak@example.org", "--password-stdin", stdin="123\n")
+    weak = myhealthhub(
+        data_dir, "createuser", "--email", "weak@example.org", "--password-stdin", stdin="123\n"
+    )
     assert weak.returncode != 0
     assert "too short" in weak.stderr
-    made = myhealthhub(data_dir, "createuser", "--email", "Ana@Example.org", "--password-stdin", stdin="a long passphrase here\n")
+    made = myhealthhub(
+        data_dir,
+        "createuser",
+        "--email",
+        "Ana@Example.org",
+        "--password-stdin",
+        stdin="a long passphrase here\n",
+    )
     assert made.returncode == 0, made.stderr
     assert "ana@example.org" in made.stdout
-    again = myhealthhub(data_dir, "createuser", "--email", "ana@example.org", "--password-stdin", stdin="another passphrase\n")
+    again = myhealthhub(
+        data_dir,
+        "createuser",
+        "--email",
+        "ana@example.org",
+        "--password-stdin",
+        stdin="another passphrase\n",
+    )
     assert again.returncode != 0
     assert "already exists" in again.stderr
 
 
 def test_profiles_create_list_show(data_dir):
-    myhealthhub(data_dir, "createuser", "--email", "luis@example.org", "--password-stdin", stdin="a long passphrase here\n")
-    created = myhealthhub(data_dir, "profiles", "create", "--owner", "luis@example.org", "--name", "Rosa Pérez Gil", "--birth-date", "1948-03")
+    myhealthhub(
+        data_dir,
+        "createuser",
+        "--email",
+        "luis@example.org",
+        "--password-stdin",
+        stdin="a long passphrase here\n",
+    )
+    created = myhealthhub(
+        data_dir,
+        "profiles",
+        "create",
+        "--owner",
+        "luis@example.org",
+        "--name",
+        "Rosa Pérez Gil",
+        "--birth-date",
+        "1948-03",
+    )
     assert created.returncode == 0, created.stderr
     profile_uuid = created.stdout.strip()
     listed = myhealthhub(data_dir, "profiles", "list", "--owner", "luis@example.org")
@@ -80,7 +117,9 @@ def test_profiles_create_list_show(data_dir):
 
 
 def test_profiles_errors_are_clear(data_dir):
-    result = myhealthhub(data_dir, "profiles", "create", "--owner", "nobody@example.org", "--name", "X")
+    result = myhealthhub(
+        data_dir, "profiles", "create", "--owner", "nobody@example.org", "--name", "X"
+    )
     assert result.returncode != 0
     assert "No account with the e-mail address nobody@example.org" in result.stderr
     result = myhealthhub(data_dir, "profiles", "show", "00000000-0000-0000-0000-000000000000")

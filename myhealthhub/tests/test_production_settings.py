@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 HOST = "health.example.org"
 
 
@@ -74,7 +72,11 @@ def test_production_cookies_are_secure_host_only_and_httponly(tmp_path):
     assert f"PLAIN 301 https://{HOST}/accounts/login/" in lines
     assert "HSTS max-age=31536000; includeSubDomains; preload" in lines
     assert "STATUS 302" in lines
-    cookies = {line.split("=", 1)[0].removeprefix("COOKIE "): line for line in lines if line.startswith("COOKIE")}
+    cookies = {
+        line.split("=", 1)[0].removeprefix("COOKIE "): line
+        for line in lines
+        if line.startswith("COOKIE")
+    }
     assert {"__Host-sessionid", "__Host-csrftoken"} <= set(cookies), cookies
     for name in ("__Host-sessionid", "__Host-csrftoken"):
         attributes = cookies[name].lower()

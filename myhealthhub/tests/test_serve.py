@@ -21,13 +21,21 @@ def free_port() -> int:
 
 def test_serve_migrates_and_serves_pages_and_static_files(tmp_path):
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"
+    }
     env["MYHEALTHHUB_DATA_DIR"] = str(tmp_path)
     server = subprocess.Popen(
         [sys.executable, "-m", "myhealthhub.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
+    assert server.stdout is not None
     output: list[str] = []
     try:
         deadline = time.monotonic() + 90
@@ -42,7 +50,10 @@ def test_serve_migrates_and_serves_pages_and_static_files(tmp_path):
             assert page.status == 200
             assert "Content-Security-Policy" in page.headers
         stylesheet = html.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
-        assert stylesheet.startswith("/static/myhealthhub/app.") and stylesheet != "/static/myhealthhub/app.css"
+        assert (
+            stylesheet.startswith("/static/myhealthhub/app.")
+            and stylesheet != "/static/myhealthhub/app.css"
+        )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{stylesheet}", timeout=10) as css:
             assert css.status == 200
             assert "max-age=315360000" in css.headers["Cache-Control"]

@@ -28,7 +28,9 @@ def visible(response) -> tuple[int, str, object]:
 
 def test_sign_in_failure_reads_the_same(ana):
     known = Client().post(reverse("account_login"), {"login": KNOWN, "password": "wrong password"})
-    unknown = Client().post(reverse("account_login"), {"login": UNKNOWN, "password": "wrong password"})
+    unknown = Client().post(
+        reverse("account_login"), {"login": UNKNOWN, "password": "wrong password"}
+    )
     assert known.status_code == 200
     assert visible(known) == visible(unknown)
 
@@ -59,7 +61,11 @@ def test_sign_up_can_be_closed(settings):
     settings.SIGNUP_OPEN = False
     response = Client().post(
         reverse("account_signup"),
-        {"email": UNKNOWN, "password1": "a long new passphrase", "password2": "a long new passphrase"},
+        {
+            "email": UNKNOWN,
+            "password1": "a long new passphrase",
+            "password2": "a long new passphrase",
+        },
     )
     assert not User.objects.filter(email=UNKNOWN).exists()
     assert "account/signup_closed.html" in [template.name for template in response.templates]

@@ -9,8 +9,16 @@ from myhealthhub.conftest import make_account
 from myhealthhub.profiles.models import Profile
 
 PLANS = {
-    "personal": {"name": "Personal", "limits": {"profiles": 1, "storage_bytes": 10**9}, "features": ["export.fhir"]},
-    "family": {"name": "Family", "limits": {"profiles": 6, "storage_bytes": None}, "features": ["*"]},
+    "personal": {
+        "name": "Personal",
+        "limits": {"profiles": 1, "storage_bytes": 10**9},
+        "features": ["export.fhir"],
+    },
+    "family": {
+        "name": "Family",
+        "limits": {"profiles": 6, "storage_bytes": None},
+        "features": ["*"],
+    },
 }
 
 

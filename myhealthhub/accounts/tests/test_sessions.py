@@ -29,6 +29,7 @@ def anonymous_session(client: Client) -> str:
     session = client.session
     session["seen"] = True
     session.save()
+    assert session.session_key is not None
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return session.session_key
 
@@ -41,7 +42,9 @@ def ana(db):
 def signed_in_client(when: dt.datetime) -> Client:
     client = Client()
     with time_machine.travel(when, tick=False):
-        response = client.post(reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD})
+        response = client.post(
+            reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD}
+        )
         assert response.status_code == 302
     return client
 
@@ -49,7 +52,9 @@ def signed_in_client(when: dt.datetime) -> Client:
 def test_sign_in_gives_a_new_session_key(ana):
     client = Client()
     before = anonymous_session(client)
-    response = client.post(reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     after = session_key(client)
     assert after != before
@@ -60,7 +65,9 @@ def test_second_factor_gives_another_new_session_key(ana):
     secret = generate_totp_secret()
     TOTP.activate(ana, secret)
     client = Client()
-    response = client.post(reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD}
+    )
     assert response["Location"] == reverse("mfa_authenticate")
     assert client.get(reverse("home")).status_code == 302, "not signed in before the second factor"
     between = session_key(client)

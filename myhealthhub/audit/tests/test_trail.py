@@ -37,7 +37,12 @@ def test_events_carry_address_and_user_agent_but_no_health_values(world: World):
 def test_the_trail_is_paginated_newest_first(world: World):
     owner = world.accounts["owner"]
     AuditEvent.objects.bulk_create(
-        AuditEvent(action=Action.PROFILE_UPDATED, actor=owner, profile=world.profile, profile_uuid=world.profile.uuid)
+        AuditEvent(
+            action=Action.PROFILE_UPDATED,
+            actor=owner,
+            profile=world.profile,
+            profile_uuid=world.profile.uuid,
+        )
         for _ in range(60)
     )
     client = world.client("owner")

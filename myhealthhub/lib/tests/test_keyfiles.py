@@ -18,7 +18,9 @@ def test_created_once_with_mode_0600(tmp_path):
 def test_concurrent_first_runs_agree_on_one_key(tmp_path):
     path = tmp_path / "secret_key"
     with ThreadPoolExecutor(8) as pool:
-        keys = set(pool.map(lambda _: keyfiles.read_or_create(path, keyfiles.new_secret_key()), range(32)))
+        keys = set(
+            pool.map(lambda _: keyfiles.read_or_create(path, keyfiles.new_secret_key()), range(32))
+        )
     assert len(keys) == 1
 
 

@@ -42,18 +42,28 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen(
                 [
-                    sys.executable, "-m", "gunicorn", "myhealthhub.wsgi:application",
-                    "--bind", f"{host}:{port}",
-                    "--workers", str(workers),
-                    "--access-logfile", "-",
-                    "--graceful-timeout", "20",
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "myhealthhub.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(workers),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "20",
                 ],
                 env=child_env,
             )
         ]
         if not options["no_task_worker"]:
             children.append(
-                subprocess.Popen([sys.executable, "-m", "myhealthhub.cli", "worker", "--no-startup-delay"], env=child_env)
+                subprocess.Popen(
+                    [sys.executable, "-m", "myhealthhub.cli", "worker", "--no-startup-delay"],
+                    env=child_env,
+                )
             )
 
         def stop(signum: int, frame: Any) -> None:

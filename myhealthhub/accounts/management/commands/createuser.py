@@ -21,9 +21,13 @@ class Command(BaseCommand):
             action="store_true",
             help="read the password from standard input instead of prompting",
         )
-        parser.add_argument("--language", choices=[code for code, _ in settings.LANGUAGES], default="")
+        parser.add_argument(
+            "--language", choices=[code for code, _ in settings.LANGUAGES], default=""
+        )
 
-    def handle(self, *args: Any, email: str, password_stdin: bool, language: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, email: str, password_stdin: bool, language: str, **options: Any
+    ) -> None:
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:

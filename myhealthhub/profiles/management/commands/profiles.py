@@ -21,7 +21,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="create a profile and print its UUID")
         create.add_argument("--owner", required=True, help="the owner account's e-mail address")
-        create.add_argument("--name", required=True, help='given and family name, e.g. "Ana García"')
+        create.add_argument(
+            "--name", required=True, help='given and family name, e.g. "Ana García"'
+        )
         create.add_argument("--birth-date", help="YYYY, YYYY-MM or YYYY-MM-DD")
         create.add_argument("--sex", choices=list(Sex.values), default=Sex.UNKNOWN)
         create.add_argument("--language", default="en")
@@ -34,13 +36,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
 
-    def handle_create(self, *, owner: str, name: str, birth_date: str | None, sex: str, language: str, **_: Any) -> None:
+    def handle_create(
+        self, *, owner: str, name: str, birth_date: str | None, sex: str, language: str, **_: Any
+    ) -> None:
         account = _account(owner)
         given, _space, family = name.strip().partition(" ")
         try:
             birth = PartialDate.parse(birth_date) if birth_date else None
         except ValueError:
-            raise CommandError(f"--birth-date {birth_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD") from None
+            raise CommandError(
+                f"--birth-date {birth_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+            ) from None
         try:
             profile = actions.create_profile(
                 account,
