@@ -54,6 +54,9 @@ class Command(BaseCommand):
                     "-",
                     "--graceful-timeout",
                     "20",
+                    # Its control socket is one per user account by default, so
+                    # two instances on one machine would fight over it.
+                    "--no-control-socket",
                 ],
                 env=child_env,
             )
