@@ -41,6 +41,15 @@ class Access:
     def can(self, needed: Role) -> bool:
         return self.role.includes(needed)
 
+    # For templates, which cannot pass arguments: show only what the role allows.
+    @property
+    def can_edit(self) -> bool:
+        return self.can(Role.EDITOR)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.can(Role.OWNER)
+
     def get(self, queryset: models.QuerySet[M], object_uuid: uuid.UUID) -> M:
         """One object of this profile by its UUID; 404 if it belongs to another."""
         try:

@@ -202,3 +202,28 @@ def test_profile_pages_make_a_fixed_number_of_queries(world: World, django_asser
     for url in urls:
         with django_assert_max_num_queries(baseline[url]):
             client.get(url)
+
+
+def test_a_viewer_is_not_offered_what_they_cannot_do(world: World):
+    page = world.client("viewer").get(
+        reverse("profiles:overview", kwargs={"profile_uuid": world.profile.uuid})
+    )
+    html = page.content.decode()
+    assert "Luis García" in html, "a viewer sees the emergency contacts"
+    for hidden in (
+        "Edit profile",
+        "Add an emergency contact",
+        "Who has access",
+        "Delete this profile",
+    ):
+        assert hidden not in html
+    owner_page = world.client("owner").get(
+        reverse("profiles:overview", kwargs={"profile_uuid": world.profile.uuid})
+    )
+    for shown in (
+        "Edit profile",
+        "Add an emergency contact",
+        "Who has access",
+        "Delete this profile",
+    ):
+        assert shown in owner_page.content.decode()
