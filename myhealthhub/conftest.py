@@ -19,6 +19,9 @@ from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
+from myhealthhub.records.actions import create_entry, delete_entry
+from myhealthhub.records.kinds import KINDS
+from myhealthhub.records.models import Condition, Medication
 
 PASSWORD = "correct horse battery staple"
 CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
@@ -39,6 +42,8 @@ def make_account(email: str, password: str = PASSWORD, **extra) -> User:
 class World:
     profile: Profile
     contact: EmergencyContact
+    medication: Medication
+    deleted_condition: Condition
     accounts: dict[str, User] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
 
@@ -82,7 +87,35 @@ def world(db) -> World:
     )
     for grant in grants.values():
         grant.refresh_from_db()
-    return World(profile=profile, contact=contact, accounts=accounts, grants=grants)
+    medication = create_entry(
+        KINDS["medications"],
+        profile,
+        actor=owner,
+        request=None,
+        values={
+            "display": "Metformin",
+            "strength": "500 mg",
+            "dose": "1 tablet",
+            "frequency": "twice a day",
+        },
+    )
+    condition = create_entry(
+        KINDS["conditions"],
+        profile,
+        actor=owner,
+        request=None,
+        values={"display": "Type 2 diabetes"},
+    )
+    delete_entry(condition, actor=owner, request=None)
+    assert isinstance(medication, Medication) and isinstance(condition, Condition)
+    return World(
+        profile=profile,
+        contact=contact,
+        medication=medication,
+        deleted_condition=condition,
+        accounts=accounts,
+        grants=grants,
+    )
 
 
 @pytest.fixture

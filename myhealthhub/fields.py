@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
@@ -85,3 +86,10 @@ class PartialDateField(forms.MultiValueField):
             return PartialDate(year, month, day)
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def model_field(model: type[models.Model], name: str, **kwargs: Any) -> forms.Field:
+    """The form field Django would make for a model field, for plain (non-model) forms."""
+    field = model._meta.get_field(name).formfield(**kwargs)  # type: ignore[union-attr]
+    assert field is not None
+    return field

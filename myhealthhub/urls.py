@@ -6,6 +6,7 @@ urlpatterns = [
     path("", profile_views.home, name="home"),
     path("p/", include("myhealthhub.profiles.urls")),
     path("p/", include("myhealthhub.audit.urls")),
+    path("p/", include("myhealthhub.records.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
 ]

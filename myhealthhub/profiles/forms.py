@@ -10,19 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from myhealthhub.fields import PartialDateField
+from myhealthhub.fields import PartialDateField, model_field
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import EmergencyContact, Profile
-
-
-def model_field(model: type[models.Model], name: str, **kwargs: Any) -> forms.Field:
-    field = model._meta.get_field(name).formfield(**kwargs)  # type: ignore[union-attr]
-    assert field is not None
-    return field
 
 
 class ProfileForm(forms.Form):

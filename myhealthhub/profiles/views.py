@@ -15,6 +15,7 @@ from myhealthhub.profiles import actions
 from myhealthhub.profiles.access import Access, live_grants, profile_view
 from myhealthhub.profiles.forms import EmergencyContactForm, ProfileForm
 from myhealthhub.profiles.models import Grant, Role
+from myhealthhub.profiles.overview import sections as overview_sections
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,7 +48,11 @@ def create(request: HttpRequest) -> HttpResponse:
 @profile_view(read=Role.VIEWER)
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
     contacts = access.profile.contacts.all()
-    return render(request, "profiles/overview.html", {"access": access, "contacts": contacts})
+    return render(
+        request,
+        "profiles/overview.html",
+        {"access": access, "contacts": contacts, "sections": overview_sections(access.profile)},
+    )
 
 
 @profile_view(read=Role.EDITOR)

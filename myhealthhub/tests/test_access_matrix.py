@@ -47,6 +47,22 @@ def on_grant(world: World) -> dict[str, Any]:
     return {"profile_uuid": world.profile.uuid, "grant_uuid": world.grants["viewer"].uuid}
 
 
+def on_kind(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "kind": "medications"}
+
+
+def on_entry(world: World) -> dict[str, Any]:
+    return on_kind(world) | {"entry_uuid": world.medication.uuid}
+
+
+def on_deleted_entry(world: World) -> dict[str, Any]:
+    return {
+        "profile_uuid": world.profile.uuid,
+        "kind": "conditions",
+        "entry_uuid": world.deleted_condition.uuid,
+    }
+
+
 def on_reset_key(world: World) -> dict[str, Any]:
     return {"uidb36": "1", "key": "not-a-real-key"}
 
@@ -63,6 +79,13 @@ MATRIX: dict[str, Rule] = {
     "profiles:sharing": Rule(Role.OWNER, kwargs=on_profile),
     "profiles:revoke": Rule(Role.OWNER, kwargs=on_grant),
     "audit:trail": Rule(Role.OWNER, kwargs=on_profile),
+    "records:list": Rule(Role.VIEWER, kwargs=on_kind),
+    "records:create": Rule(Role.EDITOR, kwargs=on_kind),
+    "records:detail": Rule(Role.VIEWER, kwargs=on_entry),
+    "records:edit": Rule(Role.EDITOR, kwargs=on_entry),
+    "records:delete": Rule(Role.EDITOR, kwargs=on_entry),
+    "records:restore": Rule(Role.EDITOR, kwargs=on_deleted_entry),
+    "records:deleted": Rule(Role.EDITOR, kwargs=on_profile),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
     # allauth's pages: its own views decide, within these bounds.

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from myhealthhub.records.kinds import KINDS
+
 
 def myhealthhub(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
@@ -113,7 +115,9 @@ def test_profiles_create_list_show(data_dir):
     assert shown["family_name"] == "Pérez Gil"
     assert shown["birth_date"] == "1948-03"
     assert shown["owners"] == ["luis@example.org"]
-    assert shown["counts"] == {"emergency_contacts": 0}
+    assert shown["counts"]["emergency_contacts"] == 0
+    assert set(KINDS) <= set(shown["counts"]), "every kind of entry is counted"
+    assert set(shown["counts"].values()) == {0}
 
 
 def test_profiles_errors_are_clear(data_dir):

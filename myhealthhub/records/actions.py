@@ -1,0 +1,221 @@
+"""Every change to a clinical entry: create, update, delete, restore (DESIGN.md principle 2).
+
+Each keeps the entry's history: before a change, the entry as it was is saved
+as an EntryVersion, so every version can be shown and a deletion undone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from myhealthhub.accounts.models import User
+from myhealthhub.audit.log import log_action
+from myhealthhub.audit.models import Action
+from myhealthhub.errors import ActionRefused
+from myhealthhub.profiles.models import Profile
+from myhealthhub.records.kinds import KIND_OF_MODEL, Kind
+from myhealthhub.records.models import Appointment, Entry, EntryVersion, Source, SourceKind
+from myhealthhub.records.models.base import RESTORE_DAYS
+
+# Fields the history keeps and compares; bookkeeping columns are left out.
+NOT_HISTORY = {
+    "id",
+    "uuid",
+    "profile",
+    "source",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+    "version",
+    "deleted_at",
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+class StaleEdit(ActionRefused):
+    """Someone saved the entry after this edit began; nothing was saved."""
+
+    def __init__(self, changes: list[FieldChange]) -> None:
+        super().__init__(
+            _(
+                "Someone else saved this entry while you were editing it, so your changes "
+                "were not saved. Check what they changed, then make your changes again."
+            )
+        )
+        self.changes = changes
+
+
+def manual_source(profile: Profile, author: User) -> Source:
+    """The source of everything ``author`` types by hand into ``profile``."""
+    source, _created = Source.objects.get_or_create(
+        profile=profile,
+        author=author,
+        kind=SourceKind.MANUAL,
+        defaults={"label": author.email},
+    )
+    return source
+
+
+def snapshot(entry: Entry) -> dict[str, Any]:
+    return {
+        field.attname: field.value_to_string(entry)
+        for field in entry._meta.concrete_fields
+        if field.name not in NOT_HISTORY
+    }
+
+
+@transaction.atomic
+def create_entry(
+    kind: Kind,
+    profile: Profile,
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    values: dict[str, Any],
+    source: Source | None = None,
+) -> Entry:
+    entry = kind.model(
+        profile=profile,
+        source=source or manual_source(profile, actor),
+        created_by=actor,
+        updated_by=actor,
+        **values,
+    )
+    _derive(entry)
+    entry.full_clean(exclude=["source", "profile"])
+    entry.save()
+    _log(Action.ENTRY_CREATED, entry, actor, request)
+    return entry
+
+
+@transaction.atomic
+def update_entry(
+    entry: Entry,
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    values: dict[str, Any],
+    expected_version: int | None,
+) -> list[str]:
+    """Apply ``values``; returns the changed field names. Refuses a stale edit."""
+    current = type(entry).objects.select_for_update().get(pk=entry.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(_changes_since(current, expected_version))
+    before = snapshot(current)
+    for name, value in values.items():
+        setattr(current, name, value)
+    _derive(current)
+    current.full_clean(exclude=["source", "profile"])
+    after = snapshot(current)
+    changed = [name for name in after if after[name] != before[name]]
+    if not changed:
+        return []
+    _keep_version(current, before, changed, EntryVersion.Change.UPDATE, actor)
+    current.version += 1
+    current.updated_by = actor
+    current.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+    _log(Action.ENTRY_UPDATED, current, actor, request)
+    entry.refresh_from_db()
+    return changed
+
+
+@transaction.atomic
+def delete_entry(entry: Entry, *, actor: User, request: HttpRequest | None) -> None:
+    """Move the entry to "recently deleted"; it can be restored for RESTORE_DAYS days."""
+    if entry.deleted_at is not None:
+        return
+    _keep_version(entry, snapshot(entry), [], EntryVersion.Change.DELETE, actor)
+    entry.deleted_at = timezone.now()
+    entry.version += 1
+    entry.updated_by = actor
+    entry.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
+    _log(Action.ENTRY_DELETED, entry, actor, request)
+
+
+@transaction.atomic
+def restore_entry(entry: Entry, *, actor: User, request: HttpRequest | None) -> None:
+    if entry.deleted_at is None:
+        return
+    if entry.deleted_at < timezone.now() - dt.timedelta(days=RESTORE_DAYS):
+        raise ActionRefused(
+            _("Deleted entries can be restored for %(days)d days; this one is older.")
+            % {"days": RESTORE_DAYS}
+        )
+    _keep_version(entry, snapshot(entry), [], EntryVersion.Change.RESTORE, actor)
+    entry.deleted_at = None
+    entry.version += 1
+    entry.updated_by = actor
+    entry.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
+    _log(Action.ENTRY_RESTORED, entry, actor, request)
+
+
+def _derive(entry: Entry) -> None:
+    # An appointment sits on the timeline on the day it starts.
+    if isinstance(entry, Appointment) and entry.starts_at:
+        entry.date = timezone.localtime(entry.starts_at).date()
+        entry.date_precision = "day"
+
+
+def _keep_version(
+    entry: Entry, data: dict[str, Any], changed: list[str], change: str, actor: User
+) -> None:
+    EntryVersion.objects.create(
+        profile_id=entry.profile_id,
+        kind=KIND_OF_MODEL[type(entry)].slug,
+        entry_uuid=entry.uuid,
+        version=entry.version,
+        change=change,
+        changed_fields=changed,
+        data=data,
+        changed_by=actor,
+    )
+
+
+def _changes_since(current: Entry, version: int) -> list[FieldChange]:
+    """What differs between the entry now and the version the edit began from."""
+    old = (
+        EntryVersion.objects.filter(
+            profile_id=current.profile_id, entry_uuid=current.uuid, version=version
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    if old is None:
+        return []
+    now = snapshot(current)
+    changes = []
+    for field in current._meta.concrete_fields:
+        name = field.attname
+        if name in now and now[name] != old.get(name):
+            changes.append(
+                FieldChange(
+                    capfirst(str(field.verbose_name)), old.get(name) or "—", now[name] or "—"
+                )
+            )
+    return changes
+
+
+def _log(action: Action, entry: Entry, actor: User, request: HttpRequest | None) -> None:
+    log_action(
+        action,
+        request=request,
+        actor=actor,
+        profile=entry.profile,
+        object_type=KIND_OF_MODEL[type(entry)].slug,
+        object_uuid=entry.uuid,
+    )

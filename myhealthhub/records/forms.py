@@ -1,0 +1,109 @@
+"""One form class per kind, built from the kind's fields in the registry.
+
+Plain forms, not ModelForms, for the reason given in profiles/forms.py: the
+action must see the entry as it was to know what changed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from myhealthhub.fields import PartialDateField, model_field
+from myhealthhub.lib.dates import PartialDate
+from myhealthhub.records.kinds import KINDS, Kind
+from myhealthhub.records.models import Entry
+
+TEXTAREA_FIELDS = {"notes", "body", "questions", "bring", "outcome"}
+
+
+def is_partial_date(kind: Kind, name: str) -> bool:
+    return any(field.name == f"{name}_precision" for field in kind.model._meta.get_fields())
+
+
+class EntryForm(forms.Form):
+    kind: Kind
+    # The version the person started editing from: saving over a newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def for_entry(cls, entry: Entry, data: Any = None) -> EntryForm:
+        initial: dict[str, Any] = {"version": entry.version}
+        for name in cls.kind.form_fields:
+            if is_partial_date(cls.kind, name):
+                value = getattr(entry, name)
+                initial[name] = (
+                    PartialDate.from_stored(value, getattr(entry, f"{name}_precision"))
+                    if value
+                    else None
+                )
+            else:
+                initial[name] = getattr(entry, name)
+        return cls(data, initial=initial)
+
+    def entry_values(self) -> dict[str, Any]:
+        """The cleaned values as model attributes: partial dates split, the code as a coding."""
+        values: dict[str, Any] = {}
+        for name in self.kind.form_fields:
+            value = self.cleaned_data[name]
+            if is_partial_date(self.kind, name):
+                values[name] = value.earliest if value else None
+                values[f"{name}_precision"] = value.precision.value if value else "day"
+            elif name == "code":
+                code = value.strip()
+                display = self.cleaned_data.get("display", "")
+                values["codings"] = (
+                    [{"system": self.kind.code_system, "code": code, "display": display}]
+                    if code
+                    else []
+                )
+                values["code_system"] = self.kind.code_system if code else ""
+                values["code"] = code
+            else:
+                values[name] = value
+        return values
+
+
+def form_class(kind: Kind) -> type[EntryForm]:
+    return _form_class(kind.slug)
+
+
+@cache
+def _form_class(slug: str) -> type[EntryForm]:
+    kind = KINDS[slug]
+    fields: dict[str, Any] = {"kind": kind}
+    for name in kind.form_fields:
+        model_field_ = kind.model_field(name)
+        if is_partial_date(kind, name):
+            label = kind.date_label if name == "date" else model_field_.verbose_name
+            fields[name] = PartialDateField(label=label, required=False)
+        elif name == "display":
+            fields[name] = model_field(kind.model, name, label=kind.display_label)
+        elif name in TEXTAREA_FIELDS:
+            fields[name] = model_field(kind.model, name, widget=forms.Textarea(attrs={"rows": 3}))
+        elif name in {"starts_at", "ends_at"}:
+            fields[name] = model_field(
+                kind.model,
+                name,
+                widget=forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                ),
+            )
+        elif isinstance(model_field_, models.URLField):
+            # A portal address typed without a scheme is HTTPS.
+            fields[name] = model_field(kind.model, name, assume_scheme="https")
+        elif name == "effective_time":
+            fields[name] = model_field(
+                kind.model, name, widget=forms.TimeInput(attrs={"type": "time"})
+            )
+        else:
+            fields[name] = model_field(kind.model, name)
+    if "code" in kind.form_fields:
+        fields["code"].help_text = _(
+            "Optional. The code the clinic or the lab used, if you have it."
+        )
+    return type(f"{kind.model.__name__}Form", (EntryForm,), fields)

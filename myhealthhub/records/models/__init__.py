@@ -1,0 +1,29 @@
+from myhealthhub.records.models.allergies import Allergy, NoKnownAllergies
+from myhealthhub.records.models.base import Entry, EntryVersion, Source, SourceKind
+from myhealthhub.records.models.care_team import CareTeamMember
+from myhealthhub.records.models.conditions import Condition, FamilyHistory
+from myhealthhub.records.models.immunizations import Immunization
+from myhealthhub.records.models.medications import Medication, MedicationReview
+from myhealthhub.records.models.notes import Note
+from myhealthhub.records.models.observations import Observation
+from myhealthhub.records.models.visits import Appointment, Encounter, Procedure
+
+__all__ = [
+    "Allergy",
+    "Appointment",
+    "CareTeamMember",
+    "Condition",
+    "Encounter",
+    "Entry",
+    "EntryVersion",
+    "FamilyHistory",
+    "Immunization",
+    "Medication",
+    "MedicationReview",
+    "NoKnownAllergies",
+    "Note",
+    "Observation",
+    "Procedure",
+    "Source",
+    "SourceKind",
+]

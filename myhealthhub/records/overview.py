@@ -1,0 +1,98 @@
+"""What the profile overview shows from the record: one query per section, whatever its size."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from myhealthhub.profiles.models import Profile
+from myhealthhub.profiles.overview import Section, overview_section
+from myhealthhub.records.models import (
+    Allergy,
+    Appointment,
+    Condition,
+    Medication,
+    MedicationReview,
+    NoKnownAllergies,
+    Observation,
+)
+from myhealthhub.records.models.allergies import AllergyStatus
+from myhealthhub.records.models.conditions import ClinicalStatus
+from myhealthhub.records.models.medications import MedicationStatus
+from myhealthhub.records.models.visits import AppointmentStatus
+
+SHOWN = 8
+
+
+@overview_section(10)
+def allergies(profile: Profile) -> Section:
+    listed = list(
+        Allergy.objects.alive()
+        .filter(profile_id=profile.pk, status=AllergyStatus.ACTIVE)
+        .order_by("display")[:SHOWN]
+    )
+    statement = None
+    if not listed:
+        statement = (
+            NoKnownAllergies.objects.alive().filter(profile_id=profile.pk).order_by("-date").first()
+        )
+    return Section(
+        "records/overview/allergies.html", {"allergies": listed, "no_known_allergies": statement}
+    )
+
+
+@overview_section(20)
+def medications(profile: Profile) -> Section:
+    taking = Medication.objects.alive().filter(
+        profile_id=profile.pk, status=MedicationStatus.ACTIVE
+    )
+    return Section(
+        "records/overview/medications.html",
+        {"medications": list(taking.order_by("display")[: SHOWN * 3])},
+    )
+
+
+@overview_section(30)
+def conditions(profile: Profile) -> Section:
+    active = Condition.objects.alive().filter(
+        profile_id=profile.pk,
+        clinical_status__in=[ClinicalStatus.ACTIVE, ClinicalStatus.RECURRENCE],
+    )
+    return Section(
+        "records/overview/conditions.html",
+        {"conditions": list(active.order_by("display")[: SHOWN * 3])},
+    )
+
+
+@overview_section(40)
+def appointments(profile: Profile) -> Section:
+    upcoming = Appointment.objects.alive().filter(
+        profile_id=profile.pk,
+        starts_at__gte=timezone.now(),
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.PROPOSED],
+    )
+    return Section(
+        "records/overview/appointments.html",
+        {"appointments": list(upcoming.order_by("starts_at")[:SHOWN])},
+    )
+
+
+@overview_section(50)
+def results(profile: Profile) -> Section:
+    latest = (
+        Observation.objects.alive().filter(profile_id=profile.pk).order_by("-date", "-id")[:SHOWN]
+    )
+    return Section("records/overview/results.html", {"results": list(latest)})
+
+
+@overview_section(60)
+def medication_review(profile: Profile) -> Section:
+    last = (
+        MedicationReview.objects.alive()
+        .filter(profile_id=profile.pk)
+        .filter(Q(date__isnull=False) | Q(next_due__isnull=False))
+        .order_by("-date", "-id")
+        .first()
+    )
+    due = bool(last and last.next_due and last.next_due <= timezone.localdate())
+    return Section("records/overview/medication_review.html", {"review": last, "due": due})

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from myhealthhub.records.kinds import KINDS, Kind
+from myhealthhub.records.views import entries
+
+
+class KindConverter:
+    """Only the registered kinds' slugs match, so other /p/<uuid>/… pages are untouched."""
+
+    regex = "|".join(sorted(KINDS, key=len, reverse=True))
+
+    def to_python(self, value: str) -> Kind:
+        return KINDS[value]
+
+    def to_url(self, value: Kind | str) -> str:
+        return value if isinstance(value, str) else value.slug
+
+
+register_converter(KindConverter, "kind")
+
+app_name = "records"
+
+urlpatterns = [
+    path("<uuid:profile_uuid>/deleted/", entries.recently_deleted, name="deleted"),
+    path("<uuid:profile_uuid>/<kind:kind>/", entries.entry_list, name="list"),
+    path("<uuid:profile_uuid>/<kind:kind>/new/", entries.entry_create, name="create"),
+    path("<uuid:profile_uuid>/<kind:kind>/<uuid:entry_uuid>/", entries.entry_detail, name="detail"),
+    path(
+        "<uuid:profile_uuid>/<kind:kind>/<uuid:entry_uuid>/edit/", entries.entry_edit, name="edit"
+    ),
+    path(
+        "<uuid:profile_uuid>/<kind:kind>/<uuid:entry_uuid>/delete/",
+        entries.entry_delete,
+        name="delete",
+    ),
+    path(
+        "<uuid:profile_uuid>/<kind:kind>/<uuid:entry_uuid>/restore/",
+        entries.entry_restore,
+        name="restore",
+    ),
+]

@@ -1,0 +1,184 @@
+"""The pages of every kind of entry: list, add, view with history, edit, delete, restore."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from myhealthhub.accounts.models import User
+from myhealthhub.errors import ActionRefused
+from myhealthhub.profiles.access import Access, profile_view
+from myhealthhub.profiles.models import Role
+from myhealthhub.records import actions
+from myhealthhub.records.actions import StaleEdit
+from myhealthhub.records.forms import form_class
+from myhealthhub.records.kinds import KINDS, Kind
+from myhealthhub.records.models import Entry, EntryVersion
+
+PAGE_SIZE = 50
+SORTS = {"newest": ("-date", "-id"), "oldest": ("date", "id"), "name": ("display", "id")}
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _entry(access: Access, kind: Kind, entry_uuid: uuid.UUID, *, deleted: bool = False) -> Entry:
+    entries = kind.queryset(access.profile).select_related("source")
+    entries = entries.filter(deleted_at__isnull=not deleted)
+    entry = access.get(entries, entry_uuid)
+    return entry
+
+
+@profile_view(read=Role.VIEWER)
+def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse:
+    entries = kind.queryset(access.profile).alive().select_related("source")
+    query = request.GET.get("q", "").strip()
+    if query:
+        entries = entries.filter(display__icontains=query)
+    status_choices = kind.model_field(kind.status_field).choices if kind.status_field else None
+    status = request.GET.get("status", "")
+    if status_choices and status in dict(status_choices):
+        entries = entries.filter(**{kind.status_field: status})
+    sort = request.GET.get("sort", "newest")
+    entries = entries.order_by(*SORTS.get(sort, SORTS["newest"]))
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "records/list.html",
+        {
+            "access": access,
+            "kind": kind,
+            "page": page,
+            "query": query,
+            "status": status,
+            "status_choices": status_choices,
+            "sort": sort,
+        },
+    )
+
+
+@profile_view(read=Role.EDITOR)
+def entry_create(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse:
+    form = form_class(kind)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = actions.create_entry(
+                kind,
+                access.profile,
+                actor=_user(request),
+                request=request,
+                values=form.entry_values(),
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(
+                "records:detail", profile_uuid=access.profile.uuid, kind=kind, entry_uuid=entry.uuid
+            )
+    return render(request, "records/form.html", {"access": access, "kind": kind, "form": form})
+
+
+@profile_view(read=Role.VIEWER)
+def entry_detail(
+    request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
+) -> HttpResponse:
+    entry = _entry(access, kind, entry_uuid)
+    versions = EntryVersion.objects.filter(
+        profile_id=access.profile.pk, entry_uuid=entry.uuid
+    ).select_related("changed_by")
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "access": access,
+            "kind": kind,
+            "entry": entry,
+            "versions": versions,
+            "form": form_class(kind).for_entry(entry),
+        },
+    )
+
+
+@profile_view(read=Role.EDITOR)
+def entry_edit(
+    request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
+) -> HttpResponse:
+    entry = _entry(access, kind, entry_uuid)
+    form = form_class(kind).for_entry(entry, request.POST or None)
+    stale: StaleEdit | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_entry(
+                entry,
+                actor=_user(request),
+                request=request,
+                values=form.entry_values(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleEdit as refusal:
+            stale = refusal
+        except ActionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(
+                "records:detail", profile_uuid=access.profile.uuid, kind=kind, entry_uuid=entry.uuid
+            )
+    return render(
+        request,
+        "records/form.html",
+        {"access": access, "kind": kind, "form": form, "entry": entry, "stale": stale},
+        status=409 if stale else 200,
+    )
+
+
+@profile_view(read=Role.EDITOR)
+def entry_delete(
+    request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
+) -> HttpResponse:
+    entry = _entry(access, kind, entry_uuid)
+    if request.method == "POST":
+        actions.delete_entry(entry, actor=_user(request), request=request)
+        messages.success(
+            request, _("Deleted. You can restore it from “Recently deleted” for 30 days.")
+        )
+        return redirect("records:list", profile_uuid=access.profile.uuid, kind=kind)
+    return render(request, "records/delete.html", {"access": access, "kind": kind, "entry": entry})
+
+
+@profile_view(read=Role.EDITOR)
+@require_POST
+def entry_restore(
+    request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
+) -> HttpResponse:
+    entry = _entry(access, kind, entry_uuid, deleted=True)
+    try:
+        actions.restore_entry(entry, actor=_user(request), request=request)
+    except ActionRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("records:deleted", profile_uuid=access.profile.uuid)
+    messages.success(request, _("Restored."))
+    return redirect(
+        "records:detail", profile_uuid=access.profile.uuid, kind=kind, entry_uuid=entry.uuid
+    )
+
+
+@profile_view(read=Role.EDITOR)
+def recently_deleted(request: HttpRequest, access: Access) -> HttpResponse:
+    groups = []
+    for kind in KINDS.values():
+        entries = list(
+            kind.queryset(access.profile).restorable().order_by("-deleted_at")[:PAGE_SIZE]
+        )
+        if entries:
+            groups.append((kind, entries))
+    return render(request, "records/deleted.html", {"access": access, "groups": groups})
