@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from myhealthhub.fields import PartialDateField, model_field
@@ -79,7 +80,7 @@ def _form_class(slug: str) -> type[EntryForm]:
     for name in kind.form_fields:
         model_field_ = kind.model_field(name)
         if is_partial_date(kind, name):
-            label = kind.date_label if name == "date" else model_field_.verbose_name
+            label = kind.date_label if name == "date" else capfirst(model_field_.verbose_name)
             fields[name] = PartialDateField(label=label, required=False)
         elif name == "display":
             fields[name] = model_field(kind.model, name, label=kind.display_label)

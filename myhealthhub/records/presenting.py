@@ -52,6 +52,7 @@ def filled_fields(entry: Entry, kind: Kind) -> list[tuple[str, str]]:
     rows = []
     for name in kind.form_fields:
         value = field_value(entry, name)
-        if value and name != "display":
+        # An unticked box ("as needed: no") says nothing worth a line.
+        if value and name != "display" and getattr(entry, name) is not False:
             rows.append((field_label(kind, name), value))
     return rows
