@@ -6,6 +6,7 @@ action must see the entry as it was to know what changed.
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Any
 
@@ -13,11 +14,14 @@ from django import forms
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from myhealthhub.fields import PartialDateField, model_field
 from myhealthhub.lib.dates import PartialDate
+from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.models import Entry
+from myhealthhub.records.models import Entry, Source
+from myhealthhub.records.timeline import TimelineFilter
 
 TEXTAREA_FIELDS = {"notes", "body", "questions", "bring", "outcome"}
 
@@ -108,3 +112,46 @@ def _form_class(slug: str) -> type[EntryForm]:
             "Optional. The code the clinic or the lab used, if you have it."
         )
     return type(f"{kind.model.__name__}Form", (EntryForm,), fields)
+
+
+class TimelineForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label=_("Show"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    source = forms.TypedChoiceField(
+        label=_("Source"), required=False, coerce=uuid.UUID, empty_value=None
+    )
+    start = forms.DateField(
+        label=pgettext_lazy("start of a date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, profile: Profile, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = self.fields["kinds"]
+        assert isinstance(kinds, forms.MultipleChoiceField)
+        kinds.choices = [(slug, capfirst(kind.plural)) for slug, kind in KINDS.items()]
+        source = self.fields["source"]
+        assert isinstance(source, forms.TypedChoiceField)
+        source.choices = [("", _("All sources"))] + [
+            (str(item.uuid), item.label) for item in Source.objects.filter(profile_id=profile.pk)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The start of the range is after its end."))
+        return data
+
+    def filters(self) -> TimelineFilter:
+        data = self.cleaned_data
+        return TimelineFilter(
+            kinds=tuple(data.get("kinds") or ()),
+            source=data.get("source"),
+            start=data.get("start"),
+            end=data.get("end"),
+        )

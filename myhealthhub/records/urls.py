@@ -24,6 +24,7 @@ app_name = "records"
 
 urlpatterns = [
     path("<uuid:profile_uuid>/deleted/", entries.recently_deleted, name="deleted"),
+    path("<uuid:profile_uuid>/timeline/", entries.timeline, name="timeline"),
     path("<uuid:profile_uuid>/<kind:kind>/", entries.entry_list, name="list"),
     path("<uuid:profile_uuid>/<kind:kind>/new/", entries.entry_create, name="create"),
     path("<uuid:profile_uuid>/<kind:kind>/<uuid:entry_uuid>/", entries.entry_detail, name="detail"),

@@ -86,6 +86,7 @@ MATRIX: dict[str, Rule] = {
     "records:delete": Rule(Role.EDITOR, kwargs=on_entry),
     "records:restore": Rule(Role.EDITOR, kwargs=on_deleted_entry),
     "records:deleted": Rule(Role.EDITOR, kwargs=on_profile),
+    "records:timeline": Rule(Role.VIEWER, kwargs=on_profile),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
     # allauth's pages: its own views decide, within these bounds.

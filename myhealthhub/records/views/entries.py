@@ -17,11 +17,13 @@ from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records import actions
 from myhealthhub.records.actions import StaleEdit
-from myhealthhub.records.forms import form_class
+from myhealthhub.records.forms import TimelineForm, form_class
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, EntryVersion
+from myhealthhub.records.timeline import TimelineFilter, timeline_page
 
 PAGE_SIZE = 50
+TIMELINE_PAGE = 100
 SORTS = {"newest": ("-date", "-id"), "oldest": ("date", "id"), "name": ("display", "id")}
 
 
@@ -182,3 +184,30 @@ def recently_deleted(request: HttpRequest, access: Access) -> HttpResponse:
         if entries:
             groups.append((kind, entries))
     return render(request, "records/deleted.html", {"access": access, "groups": groups})
+
+
+@profile_view(read=Role.VIEWER)
+def timeline(request: HttpRequest, access: Access) -> HttpResponse:
+    form = TimelineForm(request.GET or None, profile=access.profile)
+    filters = form.filters() if form.is_valid() else TimelineFilter()
+    page = max(_int(request.GET.get("page"), 1), 1)
+    items, has_older = timeline_page(access.profile, filters, page=page, size=TIMELINE_PAGE)
+    return render(
+        request,
+        "records/timeline.html",
+        {
+            "access": access,
+            "form": form,
+            "items": items,
+            "page": page,
+            "has_older": has_older,
+            "query": request.GET.copy(),
+        },
+    )
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text or default)
+    except ValueError:
+        return default

@@ -1,0 +1,75 @@
+"""Every dated entry of a profile in one stream, newest first.
+
+One indexed query per kind (profile, date), merged here: the number of
+queries depends on the number of kinds, never on the size of the profile,
+and each query reads only as many rows as the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from myhealthhub.lib.dates import PartialDate
+from myhealthhub.profiles.models import Profile
+from myhealthhub.records.kinds import KINDS, Kind
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    kind: Kind
+    uuid: uuid.UUID
+    display: str
+    when: PartialDate
+    source_label: str
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    kinds: tuple[str, ...] = ()
+    source: uuid.UUID | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def timeline_page(
+    profile: Profile, filters: TimelineFilter, *, page: int, size: int
+) -> tuple[list[TimelineItem], bool]:
+    """The items of ``page`` (from 1), and whether an older page exists."""
+    wanted = page * size + 1  # one more than needed tells whether there is a next page
+    streams = [_stream(kind, profile, filters, wanted) for kind in _kinds(filters)]
+    merged = list(
+        heapq.merge(
+            *streams, key=lambda item: (item.when.earliest, item.when.precision), reverse=True
+        )
+    )
+    items = merged[(page - 1) * size : page * size]
+    return items, len(merged) > page * size
+
+
+def _kinds(filters: TimelineFilter) -> Iterable[Kind]:
+    for slug, kind in KINDS.items():
+        if not filters.kinds or slug in filters.kinds:
+            yield kind
+
+
+def _stream(
+    kind: Kind, profile: Profile, filters: TimelineFilter, limit: int
+) -> list[TimelineItem]:
+    entries = kind.queryset(profile).alive().filter(date__isnull=False)
+    if filters.source:
+        entries = entries.filter(source__uuid=filters.source)
+    if filters.start:
+        entries = entries.filter(date__gte=filters.start)
+    if filters.end:
+        entries = entries.filter(date__lte=filters.end)
+    rows = entries.order_by("-date", "-id").values_list(
+        "uuid", "display", "date", "date_precision", "source__label"
+    )[:limit]
+    return [
+        TimelineItem(kind, entry_uuid, display, PartialDate.from_stored(date, precision), source)
+        for entry_uuid, display, date, precision, source in rows
+    ]
