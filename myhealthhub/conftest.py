@@ -21,7 +21,7 @@ from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.records.actions import create_entry, delete_entry
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import Condition, Medication
+from myhealthhub.records.models import Appointment, Condition, Medication
 
 PASSWORD = "correct horse battery staple"
 CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
@@ -44,6 +44,7 @@ class World:
     contact: EmergencyContact
     medication: Medication
     deleted_condition: Condition
+    appointment: Appointment
     accounts: dict[str, User] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
 
@@ -107,12 +108,21 @@ def world(db) -> World:
         values={"display": "Type 2 diabetes"},
     )
     delete_entry(condition, actor=owner, request=None)
+    appointment = create_entry(
+        KINDS["appointments"],
+        profile,
+        actor=owner,
+        request=None,
+        values={"display": "Eye exam", "starts_at": timezone.now() + dt.timedelta(days=20)},
+    )
+    assert isinstance(appointment, Appointment)
     assert isinstance(medication, Medication) and isinstance(condition, Condition)
     return World(
         profile=profile,
         contact=contact,
         medication=medication,
         deleted_condition=condition,
+        appointment=appointment,
         accounts=accounts,
         grants=grants,
     )

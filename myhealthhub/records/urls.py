@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.views import entries
+from myhealthhub.records.views import appointments, entries
 
 
 class KindConverter:
@@ -25,6 +25,21 @@ app_name = "records"
 urlpatterns = [
     path("<uuid:profile_uuid>/deleted/", entries.recently_deleted, name="deleted"),
     path("<uuid:profile_uuid>/timeline/", entries.timeline, name="timeline"),
+    path(
+        "<uuid:profile_uuid>/appointments/calendar.ics",
+        appointments.upcoming_ics,
+        name="appointments_ics",
+    ),
+    path(
+        "<uuid:profile_uuid>/appointments/<uuid:entry_uuid>/calendar.ics",
+        appointments.one_ics,
+        name="appointment_ics",
+    ),
+    path(
+        "<uuid:profile_uuid>/appointments/<uuid:entry_uuid>/prepare/",
+        appointments.prepare,
+        name="appointment_prepare",
+    ),
     path("<uuid:profile_uuid>/<kind:kind>/", entries.entry_list, name="list"),
     path("<uuid:profile_uuid>/<kind:kind>/new/", entries.entry_create, name="create"),
     path("<uuid:profile_uuid>/<kind:kind>/<uuid:entry_uuid>/", entries.entry_detail, name="detail"),

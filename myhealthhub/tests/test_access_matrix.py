@@ -55,6 +55,10 @@ def on_entry(world: World) -> dict[str, Any]:
     return on_kind(world) | {"entry_uuid": world.medication.uuid}
 
 
+def on_appointment(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "entry_uuid": world.appointment.uuid}
+
+
 def on_deleted_entry(world: World) -> dict[str, Any]:
     return {
         "profile_uuid": world.profile.uuid,
@@ -87,6 +91,9 @@ MATRIX: dict[str, Rule] = {
     "records:restore": Rule(Role.EDITOR, kwargs=on_deleted_entry),
     "records:deleted": Rule(Role.EDITOR, kwargs=on_profile),
     "records:timeline": Rule(Role.VIEWER, kwargs=on_profile),
+    "records:appointments_ics": Rule(Role.VIEWER, kwargs=on_profile),
+    "records:appointment_ics": Rule(Role.VIEWER, kwargs=on_appointment),
+    "records:appointment_prepare": Rule(Role.VIEWER, kwargs=on_appointment),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
     # allauth's pages: its own views decide, within these bounds.

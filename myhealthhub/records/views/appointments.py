@@ -1,0 +1,86 @@
+"""Appointment extras: calendar files and the page to prepare a visit."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from myhealthhub.profiles.access import Access, profile_view
+from myhealthhub.profiles.models import Role
+from myhealthhub.records.calendar import appointments_ics
+from myhealthhub.records.models import (
+    Allergy,
+    Appointment,
+    Medication,
+    MedicationReview,
+    NoKnownAllergies,
+)
+from myhealthhub.records.models.allergies import AllergyStatus
+from myhealthhub.records.models.medications import MedicationStatus
+from myhealthhub.records.models.visits import AppointmentStatus
+
+
+def _calendar_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _appointment(access: Access, appointment_uuid: uuid.UUID) -> Appointment:
+    return access.get(Appointment.objects.alive(), appointment_uuid)
+
+
+@profile_view(read=Role.VIEWER)
+def one_ics(request: HttpRequest, access: Access, entry_uuid: uuid.UUID) -> HttpResponse:
+    appointment = _appointment(access, entry_uuid)
+    return _calendar_response(appointments_ics(access.profile, [appointment]), "appointment.ics")
+
+
+@profile_view(read=Role.VIEWER)
+def upcoming_ics(request: HttpRequest, access: Access) -> HttpResponse:
+    upcoming = (
+        Appointment.objects.alive()
+        .filter(profile_id=access.profile.pk, starts_at__gte=timezone.now())
+        .exclude(status__in=[AppointmentStatus.FULFILLED, AppointmentStatus.NOSHOW])
+        .order_by("starts_at")
+    )
+    return _calendar_response(appointments_ics(access.profile, upcoming), "appointments.ics")
+
+
+@profile_view(read=Role.VIEWER)
+def prepare(request: HttpRequest, access: Access, entry_uuid: uuid.UUID) -> HttpResponse:
+    """What to have in hand at the visit: questions, what to bring, medications, allergies."""
+    appointment = _appointment(access, entry_uuid)
+    profile_id = access.profile.pk
+    allergies = list(
+        Allergy.objects.alive()
+        .filter(profile_id=profile_id, status=AllergyStatus.ACTIVE)
+        .order_by("display")
+    )
+    return render(
+        request,
+        "records/prepare.html",
+        {
+            "access": access,
+            "appointment": appointment,
+            "medications": Medication.objects.alive()
+            .filter(profile_id=profile_id, status=MedicationStatus.ACTIVE)
+            .order_by("display"),
+            "allergies": allergies,
+            "no_known_allergies": None
+            if allergies
+            else NoKnownAllergies.objects.alive()
+            .filter(profile_id=profile_id)
+            .order_by("-date")
+            .first(),
+            "review": MedicationReview.objects.alive()
+            .filter(profile_id=profile_id)
+            .order_by("-date", "-id")
+            .first(),
+            "today": timezone.localdate(),
+        },
+    )
