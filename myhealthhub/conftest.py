@@ -116,6 +116,20 @@ def world(db) -> World:
         values={"display": "Eye exam", "starts_at": timezone.now() + dt.timedelta(days=20)},
     )
     assert isinstance(appointment, Appointment)
+    create_entry(
+        KINDS["results"],
+        profile,
+        actor=owner,
+        request=None,
+        values={
+            "display": "Hemoglobin A1c",
+            "code": "4548-4",
+            "value_number": 7.1,
+            "unit_text": "%",
+            "date": dt.date(2025, 9, 1),
+            "reference_high": 5.7,
+        },
+    )
     assert isinstance(medication, Medication) and isinstance(condition, Condition)
     return World(
         profile=profile,

@@ -37,6 +37,14 @@ def create_account(email: str, password: str, *, language: str = "") -> User:
 
 
 @transaction.atomic
+def set_unit_system(user: User, unit_system: str, *, request: HttpRequest | None) -> None:
+    if user.unit_system == unit_system:
+        return
+    user.unit_system = unit_system
+    user.save(update_fields=["unit_system"])
+
+
+@transaction.atomic
 def set_language(user: User, language: str, *, request: HttpRequest | None) -> None:
     if user.language == language:
         return

@@ -23,6 +23,11 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+class UnitSystem(models.TextChoices):
+    CONVENTIONAL = "conventional", _("Conventional (mg/dL)")
+    SI = "si", _("International (mmol/L)")
+
+
 class User(AbstractUser):
     """A person who signs in. Their health data lives in profiles, never here."""
 
@@ -33,6 +38,12 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="", blank=True
     )
     plan = models.CharField(_("plan"), max_length=40, default="", blank=True)
+    unit_system = models.CharField(
+        _("laboratory units"),
+        max_length=12,
+        choices=UnitSystem.choices,
+        default=UnitSystem.CONVENTIONAL,
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from myhealthhub.accounts import actions
-from myhealthhub.accounts.models import User
+from myhealthhub.accounts.models import UnitSystem, User
 from myhealthhub.accounts.plans import plan_for
 from myhealthhub.audit.models import AuditEvent
 
@@ -36,8 +36,20 @@ def account(request: HttpRequest) -> HttpResponse:
                 user=user, type=Authenticator.Type.TOTP
             ).exists(),
             "recent_sign_ins": events[:RECENT_SIGN_INS],
+            "unit_systems": UnitSystem.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def set_units(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    choice = request.POST.get("unit_system", "")
+    if choice in UnitSystem.values:
+        actions.set_unit_system(user, choice, request=request)
+    return HttpResponseRedirect(reverse("accounts:account"))
 
 
 @require_POST

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.views import appointments, entries
+from myhealthhub.records.views import appointments, entries, trends
 
 
 class KindConverter:
@@ -25,6 +25,8 @@ app_name = "records"
 urlpatterns = [
     path("<uuid:profile_uuid>/deleted/", entries.recently_deleted, name="deleted"),
     path("<uuid:profile_uuid>/timeline/", entries.timeline, name="timeline"),
+    path("<uuid:profile_uuid>/trend/", trends.trend_page, name="trend"),
+    path("<uuid:profile_uuid>/trend/chart.svg", trends.trend_chart, name="trend_chart"),
     path(
         "<uuid:profile_uuid>/appointments/calendar.ics",
         appointments.upcoming_ics,

@@ -30,6 +30,7 @@ class Rule:
     kwargs: Callable[[World], dict[str, Any]] = lambda world: {}
     # allauth answers 404 to an account that has no such authenticator yet.
     absent_is_404: bool = False
+    query: str = ""
 
     def need(self, method: str) -> Need:
         return self.get if method == "get" or self.post is None else self.post
@@ -91,11 +92,14 @@ MATRIX: dict[str, Rule] = {
     "records:restore": Rule(Role.EDITOR, kwargs=on_deleted_entry),
     "records:deleted": Rule(Role.EDITOR, kwargs=on_profile),
     "records:timeline": Rule(Role.VIEWER, kwargs=on_profile),
+    "records:trend": Rule(Role.VIEWER, kwargs=on_profile, query="?code=4548-4"),
+    "records:trend_chart": Rule(Role.VIEWER, kwargs=on_profile, query="?code=4548-4"),
     "records:appointments_ics": Rule(Role.VIEWER, kwargs=on_profile),
     "records:appointment_ics": Rule(Role.VIEWER, kwargs=on_appointment),
     "records:appointment_prepare": Rule(Role.VIEWER, kwargs=on_appointment),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
+    "accounts:set_units": Rule(SIGNED_IN),
     # allauth's pages: its own views decide, within these bounds.
     "account_login": Rule(PUBLIC),
     "account_logout": Rule(PUBLIC),
@@ -162,7 +166,7 @@ def expected(need: Need, caller: str) -> str:
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_access_matrix(world: World, name: str, caller: str, method: str):
     rule = MATRIX[name]
-    url = reverse(name, kwargs=rule.kwargs(world))
+    url = reverse(name, kwargs=rule.kwargs(world)) + rule.query
     client = world.client(caller)
     # An empty POST: enough to reach the gate, never a valid change.
     response = getattr(client, method)(url)

@@ -37,7 +37,14 @@ def test_every_kind_in_one_stream_newest_first(world: World):
     add(world, "notes", "Felt better", dt.date(2025, 1, 9), body="Better.")
     response = world.client("viewer").get(timeline_url(world))
     # The world's appointment, three weeks ahead, comes first.
-    assert shown(response) == ["Eye exam", "Felt better", "Glucose", "Tetanus", "Asthma"]
+    assert shown(response) == [
+        "Eye exam",
+        "Hemoglobin A1c",
+        "Felt better",
+        "Glucose",
+        "Tetanus",
+        "Asthma",
+    ]
     page = response.content.decode()
     assert "February 2024" in page and "1998" in page
     assert "Metformin" not in page, "undated entries are not on the timeline"
@@ -60,6 +67,7 @@ def test_filters_by_kind_source_and_dates(world: World):
     )
     client = world.client("owner")
     assert shown(client.get(timeline_url(world), {"kinds": ["conditions", "results"]})) == [
+        "Hemoglobin A1c",
         "Glucose",
         "Asthma",
     ]
@@ -69,7 +77,7 @@ def test_filters_by_kind_source_and_dates(world: World):
     ]
     manual = manual_source(world.profile, world.accounts["owner"])
     by_hand = shown(client.get(timeline_url(world), {"source": str(manual.uuid)}))
-    assert by_hand == ["Eye exam", "Tetanus", "Asthma"]
+    assert by_hand == ["Eye exam", "Hemoglobin A1c", "Tetanus", "Asthma"]
 
 
 def test_a_reversed_range_is_explained(world: World):
@@ -93,9 +101,10 @@ def test_pages_and_query_count_stay_flat(world: World):
     assert len(large) <= len(small)
     assert len(first.context["items"]) == 100
     assert first.context["has_older"]
-    assert shown(first)[:2] == ["Eye exam", "Only one"]
-    # 302 dated entries: three full pages, then the two oldest.
+    assert shown(first)[:3] == ["Eye exam", "Hemoglobin A1c", "Only one"]
+    # 303 dated entries: three full pages, then the three oldest.
     assert client.get(timeline_url(world), {"page": 3}).context["has_older"]
     last = client.get(timeline_url(world), {"page": 4})
-    assert [item.when.earliest for item in last.context["items"]] == [start, start]
+    next_day = start + dt.timedelta(days=1)
+    assert [item.when.earliest for item in last.context["items"]] == [next_day, start, start]
     assert not last.context["has_older"]

@@ -1,0 +1,42 @@
+"""Trend charts drawn on the server as SVG: the same picture serves the page and the PDF."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede the pyplot-free imports below
+
+from matplotlib import dates as mdates
+from matplotlib.figure import Figure
+
+from myhealthhub.records.trends import Trend
+
+LINE = "#0b6e4f"
+BAND = "#d9efe6"
+
+
+def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
+    # A Figure, not pyplot: no global state, safe in threaded servers.
+    figure = Figure(figsize=(8, 3.2), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    # Matplotlib's own date numbers: typed, and what its date locators expect.
+    dates = mdates.date2num([point.date for point in trend.points])
+    values = [point.value for point in trend.points]
+    if trend.low is not None or trend.high is not None:
+        low = trend.low if trend.low is not None else min([*values, trend.high or 0]) * 0.9
+        high = trend.high if trend.high is not None else max([*values, trend.low or 0]) * 1.1
+        axes.axhspan(low, high, color=BAND, label=reference_label, zorder=0)
+        axes.legend(loc="upper left", frameon=False, fontsize=9)
+    axes.plot(dates, values, color=LINE, marker="o", markersize=4, linewidth=1.6, zorder=2)
+    axes.set_ylabel(trend.unit)
+    locator = mdates.AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.grid(axis="y", color="#e3e7ee", linewidth=0.8)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()

@@ -1,0 +1,96 @@
+"""A result's values over time, in the viewer's units, for the trend page and its chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from myhealthhub.accounts.models import UnitSystem
+from myhealthhub.lib.units import Analyte, UnitError, analyte_for_loinc, convert
+from myhealthhub.profiles.models import Profile
+from myhealthhub.records.models import Observation
+
+
+@dataclass(frozen=True)
+class Point:
+    date: dt.date
+    value: float
+    comparator: str = ""
+
+
+@dataclass
+class Trend:
+    title: str
+    unit: str
+    points: list[Point] = field(default_factory=list)
+    low: float | None = None
+    high: float | None = None
+    # Values whose unit could not be converted to ``unit``: left out, and said so.
+    left_out: int = 0
+
+
+def build_trend(
+    profile: Profile, *, code: str = "", name: str = "", unit_system: str
+) -> Trend | None:
+    """The numeric values of one result (by code, or by name when uncoded), oldest first."""
+    observations = Observation.objects.alive().filter(
+        profile_id=profile.pk, value_number__isnull=False, date__isnull=False
+    )
+    if code:
+        observations = observations.filter(code=code)
+    elif name:
+        observations = observations.filter(code="", display__iexact=name)
+    else:
+        return None
+    rows = list(
+        observations.order_by("date", "effective_time", "id").values_list(
+            "display",
+            "date",
+            "value_number",
+            "comparator",
+            "unit",
+            "unit_text",
+            "reference_low",
+            "reference_high",
+        )
+    )
+    if not rows:
+        return None
+    analyte = analyte_for_loinc(code) if code else None
+    units = [_ucum(unit, unit_text) for _d, _dt, _v, _c, unit, unit_text, _l, _h in rows]
+    target = _target_unit(analyte, unit_system, units)
+    trend = Trend(title=rows[-1][0], unit=target)
+    for (_display, date, value, comparator, _u, _t, low, high), unit in zip(
+        rows, units, strict=True
+    ):
+        converted = _convert(value, unit, target, analyte)
+        if converted is None:
+            trend.left_out += 1
+            continue
+        trend.points.append(Point(date, converted, comparator))
+        # The reference range of the latest result that gives one.
+        if low is not None or high is not None:
+            trend.low = _convert(low, unit, target, analyte) if low is not None else None
+            trend.high = _convert(high, unit, target, analyte) if high is not None else None
+    return trend
+
+
+def _ucum(unit: str, unit_text: str) -> str:
+    # Sources often give only the printed unit; it is usually valid UCUM ("mg/dL", "%", "kg").
+    return unit or unit_text
+
+
+def _target_unit(analyte: Analyte | None, unit_system: str, units: list[str]) -> str:
+    if analyte is not None:
+        return analyte.si if unit_system == UnitSystem.SI else analyte.conventional
+    return Counter(units).most_common(1)[0][0]
+
+
+def _convert(value: float, unit: str, target: str, analyte: Analyte | None) -> float | None:
+    if unit == target:
+        return value
+    try:
+        return convert(value, unit, target, analyte)
+    except UnitError:
+        return None
