@@ -8,6 +8,7 @@ from myhealthhub.accounts.models import User
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.charts import trend_svg
+from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.trends import Trend, build_trend
 
 
@@ -33,6 +34,7 @@ def trend_page(request: HttpRequest, access: Access) -> HttpResponse:
         "records/trend.html",
         {
             "access": access,
+            "kind": KINDS["results"],  # the record's menu shows where a trend belongs
             "trend": trend,
             "query": request.GET.urlencode(),
             "points": reversed(trend.points),
