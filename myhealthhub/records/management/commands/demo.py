@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from myhealthhub.accounts.actions import create_account
+from myhealthhub.accounts.models import User
+from myhealthhub.errors import ActionRefused
+from myhealthhub.records.demo import create_demo
+
+
+class Command(BaseCommand):
+    help = "Create a demo account with two profiles full of realistic synthetic records."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--email", default="demo@example.org")
+        parser.add_argument("--language", choices=["en", "es"], default="en")
+        parser.add_argument(
+            "--observations", type=int, default=0, help="extra lab values for the adult"
+        )
+        parser.add_argument("--entries", type=int, default=0, help="extra notes for the adult")
+
+    def handle(
+        self, *args: Any, email: str, language: str, observations: int, entries: int, **options: Any
+    ) -> None:
+        if observations < 0 or entries < 0:
+            raise CommandError("--observations and --entries cannot be negative.")
+        password = None
+        owner = User.objects.filter(email=email.lower()).first()
+        if owner is None:
+            password = secrets.token_urlsafe(12)
+            try:
+                owner = create_account(email, password, language=language)
+            except ActionRefused as refusal:
+                raise CommandError(refusal.message) from None
+        profiles = create_demo(owner, language=language, observations=observations, entries=entries)
+        for profile in profiles:
+            self.stdout.write(f"{profile.uuid}  {profile.name}")
+        if password:
+            self.stdout.write(f"Sign in as {owner.email} with the password {password}")
+        else:
+            self.stdout.write(f"Added to the existing account {owner.email}.")
