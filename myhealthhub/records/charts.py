@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -15,11 +16,17 @@ from myhealthhub.records.trends import Trend
 
 LINE = "#0b6e4f"
 BAND = "#d9efe6"
+ENVELOPE = "#9fd3bf"
+# More points than this are drawn as bucket means with their min–max envelope:
+# the picture stays readable and the SVG small, whatever the record's size.
+MAX_DRAWN = 300
 
 
 def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
     # A Figure, not pyplot: no global state, safe in threaded servers.
-    figure = Figure(figsize=(8, 3.2), dpi=100, layout="constrained")
+    figure = Figure(figsize=(8, 3.2), dpi=100)
+    # Fixed margins: the constrained layout engine would double the drawing time.
+    figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.12)
     axes = figure.add_subplot()
     # Matplotlib's own date numbers: typed, and what its date locators expect.
     dates = mdates.date2num([point.date for point in trend.points])
@@ -29,7 +36,12 @@ def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
         high = trend.high if trend.high is not None else max([*values, trend.low or 0]) * 1.1
         axes.axhspan(low, high, color=BAND, label=reference_label, zorder=0)
         axes.legend(loc="upper left", frameon=False, fontsize=9)
-    axes.plot(dates, values, color=LINE, marker="o", markersize=4, linewidth=1.6, zorder=2)
+    if len(values) > MAX_DRAWN:
+        dates, values, lows, highs = _buckets(dates, values, MAX_DRAWN)
+        axes.fill_between(dates, lows, highs, color=ENVELOPE, linewidth=0, zorder=1)
+        axes.plot(dates, values, color=LINE, linewidth=1.4, zorder=2)
+    else:
+        axes.plot(dates, values, color=LINE, marker="o", markersize=4, linewidth=1.6, zorder=2)
     axes.set_ylabel(trend.unit)
     locator = mdates.AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
@@ -40,3 +52,22 @@ def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def _buckets(
+    dates: Any, values: list[float], count: int
+) -> tuple[Any, list[float], list[float], list[float]]:
+    """Split the time span into ``count`` equal buckets: mean, min and max of each non-empty one."""
+    start, end = float(dates[0]), float(dates[-1])
+    width = (end - start) / count or 1.0
+    groups: dict[int, list[float]] = {}
+    for day, value in zip(dates, values, strict=True):
+        groups.setdefault(min(int((float(day) - start) / width), count - 1), []).append(value)
+    keys = sorted(groups)
+    middles = [start + (key + 0.5) * width for key in keys]
+    return (
+        middles,
+        [sum(groups[key]) / len(groups[key]) for key in keys],
+        [min(groups[key]) for key in keys],
+        [max(groups[key]) for key in keys],
+    )

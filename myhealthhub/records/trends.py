@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
+
+from django.db.models import Count, Max
 
 from myhealthhub.accounts.models import UnitSystem
-from myhealthhub.lib.units import Analyte, UnitError, analyte_for_loinc, convert
+from myhealthhub.lib.units import ANALYTES, Analyte, UnitError, analyte_for_loinc, convert
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Observation
+from myhealthhub.records.models.base import EntryQuerySet
 
 
 @dataclass(frozen=True)
@@ -30,19 +34,32 @@ class Trend:
     left_out: int = 0
 
 
+def _series(profile: Profile, code: str, name: str) -> EntryQuerySet | None:
+    observations = Observation.objects.filter(profile_id=profile.pk)
+    if code:
+        return observations.filter(code=code)
+    if name:
+        return observations.filter(code="", display__iexact=name)
+    return None
+
+
+def series_stamp(profile: Profile, *, code: str = "", name: str = "") -> str:
+    """Changes whenever a value of the series is added, edited, deleted or restored."""
+    observations = _series(profile, code, name)
+    if observations is None:
+        return ""
+    stamp = observations.aggregate(count=Count("id"), last=Max("updated_at"))
+    return f"{stamp['count']}:{stamp['last'].isoformat() if stamp['last'] else ''}"
+
+
 def build_trend(
     profile: Profile, *, code: str = "", name: str = "", unit_system: str
 ) -> Trend | None:
     """The numeric values of one result (by code, or by name when uncoded), oldest first."""
-    observations = Observation.objects.alive().filter(
-        profile_id=profile.pk, value_number__isnull=False, date__isnull=False
-    )
-    if code:
-        observations = observations.filter(code=code)
-    elif name:
-        observations = observations.filter(code="", display__iexact=name)
-    else:
+    series = _series(profile, code, name)
+    if series is None:
         return None
+    observations = series.alive().filter(value_number__isnull=False, date__isnull=False)
     rows = list(
         observations.order_by("date", "effective_time", "id").values_list(
             "display",
@@ -90,7 +107,18 @@ def _target_unit(analyte: Analyte | None, unit_system: str, units: list[str]) ->
 def _convert(value: float, unit: str, target: str, analyte: Analyte | None) -> float | None:
     if unit == target:
         return value
+    line = _linear(unit, target, analyte.key if analyte else "")
+    return None if line is None else line[0] * value + line[1]
+
+
+@cache
+def _linear(unit: str, target: str, analyte_key: str) -> tuple[float, float] | None:
+    """Every conversion we make is affine (°F → °C, HbA1c % → mmol/mol included):
+    two points fix it, so a trend of thousands of values converts at the cost of two."""
+    analyte = ANALYTES.get(analyte_key)
     try:
-        return convert(value, unit, target, analyte)
+        intercept = convert(0.0, unit, target, analyte)
+        slope = convert(1.0, unit, target, analyte) - intercept
     except UnitError:
         return None
+    return slope, intercept

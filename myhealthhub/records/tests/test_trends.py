@@ -95,3 +95,12 @@ def test_hba1c_in_si_uses_the_ifcc_equation(world: World):
 def test_unknown_code_is_not_found(world: World):
     assert trend(world, code="0000-0").status_code == 404
     assert trend(world).status_code == 404
+
+
+def test_a_kept_chart_is_redrawn_when_a_value_changes(glucose: World):
+    client = glucose.client("owner")
+    chart_url = reverse("records:trend_chart", kwargs={"profile_uuid": glucose.profile.uuid})
+    first = client.get(chart_url, {"code": "2345-7"}).content
+    assert client.get(chart_url, {"code": "2345-7"}).content == first
+    add_glucose(glucose, dt.date(2025, 6, 1), 180, "mg/dL")
+    assert client.get(chart_url, {"code": "2345-7"}).content != first
