@@ -1,12 +1,14 @@
 """How fast the record's main pages answer on a large profile.
 
 Builds a fresh instance in a temporary data folder (SQLite unless DATABASE_URL
-is set), fills one profile with 100,000 observations and 10,000 other
-entries through `myhealthhub demo`, then times the server's handling of the
-overview, the timeline, a list page and a trend chart against a trivial page
-(the list of profiles) measured in the same run.
+is set), fills one profile with 100,000 observations, 10,000 other entries
+and 1,000,000 device samples through `myhealthhub demo`, then times the
+server's handling of the overview, the timeline, a list page, a trend chart
+and the device readings against a trivial page (the list of profiles)
+measured in the same run.
 
-    python bench/records_pages.py [--observations N] [--entries N] [--requests N] [--write]
+    python bench/records_pages.py [--observations N] [--entries N] [--samples N]
+                                  [--requests N] [--write]
 
 --write appends the table to bench/RESULTS.md.
 """
@@ -26,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--observations", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--write", action="store_true")
     options = parser.parse_args()
@@ -52,6 +55,8 @@ def main() -> None:
         str(options.observations),
         "--entries",
         str(options.entries),
+        "--samples",
+        str(options.samples),
         stdout=open(os.devnull, "w"),  # noqa: SIM115
     )
     built = time.perf_counter() - started
@@ -68,6 +73,10 @@ def main() -> None:
         ),
         "trend chart (HbA1c)": reverse("records:trend_chart", kwargs={"profile_uuid": profile.uuid})
         + "?code=4548-4",
+        "device readings": reverse("records:readings", kwargs={"profile_uuid": profile.uuid}),
+        "heart rate chart": reverse(
+            "records:reading_chart", kwargs={"profile_uuid": profile.uuid, "metric": "heart_rate"}
+        ),
     }
     rows = []
     for name, url in pages.items():
@@ -94,7 +103,8 @@ def main() -> None:
     ]
     header = (
         f"### {time.strftime('%Y-%m-%d')} · {connection.vendor} · "
-        f"{options.observations:,} observations, {options.entries:,} other entries · "
+        f"{options.observations:,} observations, {options.entries:,} other entries, "
+        f"{options.samples:,} device samples · "
         f"{options.requests} requests a page\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}. "

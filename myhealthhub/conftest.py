@@ -21,7 +21,8 @@ from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.records.actions import create_entry, delete_entry
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import Appointment, Condition, Medication
+from myhealthhub.records.models import Appointment, Condition, Medication, Source, SourceKind
+from myhealthhub.records.samples import add_samples
 
 PASSWORD = "correct horse battery staple"
 CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
@@ -116,6 +117,14 @@ def world(db) -> World:
         values={"display": "Eye exam", "starts_at": timezone.now() + dt.timedelta(days=20)},
     )
     assert isinstance(appointment, Appointment)
+    add_samples(
+        profile,
+        Source.objects.create(profile=profile, kind=SourceKind.DEVICE, label="Watch"),
+        [
+            ("heart_rate", timezone.now() - dt.timedelta(minutes=5 * index), 60.0 + index % 20)
+            for index in range(50)
+        ],
+    )
     create_entry(
         KINDS["results"],
         profile,

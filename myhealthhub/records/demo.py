@@ -21,6 +21,7 @@ from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import CVX, KINDS, LOINC
 from myhealthhub.records.models import Entry, Note, Observation, Source, SourceKind
+from myhealthhub.records.samples import add_samples
 
 BATCH = 5000
 
@@ -65,6 +66,7 @@ TEXT = {
         "dr": "Dr. Ana Ruiz",
         "pharmacy": "Central Pharmacy",
         "check": "Annual check-up",
+        "watch": "Smart watch",
         "procedure": "Cataract surgery, right eye",
         "source": "Demo data",
     },
@@ -108,6 +110,7 @@ TEXT = {
         "dr": "Dra. Ana Ruiz",
         "pharmacy": "Farmacia Central",
         "check": "Revisión anual",
+        "watch": "Reloj inteligente",
         "procedure": "Cirugía de cataratas, ojo derecho",
         "source": "Datos de demostración",
     },
@@ -124,7 +127,13 @@ LAB_SERIES = (
 
 
 def create_demo(
-    owner: User, *, language: str = "en", observations: int = 0, entries: int = 0, seed: int = 7
+    owner: User,
+    *,
+    language: str = "en",
+    observations: int = 0,
+    entries: int = 0,
+    samples: int = 0,
+    seed: int = 7,
 ) -> list[Profile]:
     text = TEXT[language]
     rng = random.Random(seed)  # noqa: S311  (synthetic data, repeatable by its seed)
@@ -162,6 +171,8 @@ def create_demo(
         _child_record(child, owner, text, today)
     if observations or entries:
         scale_up(adult, owner, text, rng, today, observations=observations, entries=entries)
+    if samples:
+        add_heart_rate(adult, text, rng, samples)
     return [adult, child]
 
 
@@ -489,3 +500,14 @@ def _bulk(rows: Iterator[Entry]) -> None:
             batch = []
     if batch:
         type(batch[0]).objects.bulk_create(batch)
+
+
+def add_heart_rate(profile: Profile, text: dict[str, Any], rng: random.Random, count: int) -> None:
+    """A watch's heart rate every five minutes, going back from now."""
+    watch = Source.objects.create(profile=profile, kind=SourceKind.DEVICE, label=text["watch"])
+    now = timezone.now().replace(second=0, microsecond=0)
+    readings = (
+        ("heart_rate", now - dt.timedelta(minutes=5 * index), float(round(rng.gauss(72, 9))))
+        for index in range(count)
+    )
+    add_samples(profile, watch, readings)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.views import appointments, entries, trends
+from myhealthhub.records.views import appointments, entries, readings, trends
 
 
 class KindConverter:
@@ -26,6 +26,12 @@ urlpatterns = [
     path("<uuid:profile_uuid>/deleted/", entries.recently_deleted, name="deleted"),
     path("<uuid:profile_uuid>/timeline/", entries.timeline, name="timeline"),
     path("<uuid:profile_uuid>/trend/", trends.trend_page, name="trend"),
+    path("<uuid:profile_uuid>/readings/", readings.readings, name="readings"),
+    path(
+        "<uuid:profile_uuid>/readings/<slug:metric>/chart.svg",
+        readings.reading_chart,
+        name="reading_chart",
+    ),
     path("<uuid:profile_uuid>/trend/chart.svg", trends.trend_chart, name="trend_chart"),
     path(
         "<uuid:profile_uuid>/appointments/calendar.ics",

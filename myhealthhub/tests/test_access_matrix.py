@@ -56,6 +56,10 @@ def on_entry(world: World) -> dict[str, Any]:
     return on_kind(world) | {"entry_uuid": world.medication.uuid}
 
 
+def on_metric(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "metric": "heart_rate"}
+
+
 def on_appointment(world: World) -> dict[str, Any]:
     return {"profile_uuid": world.profile.uuid, "entry_uuid": world.appointment.uuid}
 
@@ -92,6 +96,8 @@ MATRIX: dict[str, Rule] = {
     "records:restore": Rule(Role.EDITOR, kwargs=on_deleted_entry),
     "records:deleted": Rule(Role.EDITOR, kwargs=on_profile),
     "records:timeline": Rule(Role.VIEWER, kwargs=on_profile),
+    "records:readings": Rule(Role.VIEWER, kwargs=on_profile),
+    "records:reading_chart": Rule(Role.VIEWER, kwargs=on_metric),
     "records:trend": Rule(Role.VIEWER, kwargs=on_profile, query="?code=4548-4"),
     "records:trend_chart": Rule(Role.VIEWER, kwargs=on_profile, query="?code=4548-4"),
     "records:appointments_ics": Rule(Role.VIEWER, kwargs=on_profile),

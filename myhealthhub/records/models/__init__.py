@@ -6,6 +6,7 @@ from myhealthhub.records.models.immunizations import Immunization
 from myhealthhub.records.models.medications import Medication, MedicationReview
 from myhealthhub.records.models.notes import Note
 from myhealthhub.records.models.observations import Observation
+from myhealthhub.records.models.samples import DailySummary, Metric, Sample
 from myhealthhub.records.models.visits import Appointment, Encounter, Procedure
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Appointment",
     "CareTeamMember",
     "Condition",
+    "DailySummary",
     "Encounter",
     "Entry",
     "EntryVersion",
@@ -20,10 +22,12 @@ __all__ = [
     "Immunization",
     "Medication",
     "MedicationReview",
+    "Metric",
     "NoKnownAllergies",
     "Note",
     "Observation",
     "Procedure",
+    "Sample",
     "Source",
     "SourceKind",
 ]

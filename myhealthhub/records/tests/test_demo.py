@@ -72,3 +72,13 @@ def test_demo_adds_to_an_existing_account():
     run_demo()
     assert "Added to the existing account demo@example.org." in run_demo()
     assert Profile.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_demo_adds_watch_readings():
+    from myhealthhub.records.models import DailySummary, Sample
+
+    output = run_demo("--samples", "600", "--email", "watch@example.org")
+    adult = Profile.objects.get(uuid=output.splitlines()[0].split()[0])
+    assert Sample.objects.filter(profile=adult, metric="heart_rate").count() == 600
+    assert DailySummary.objects.filter(profile=adult, metric="heart_rate").count() in {3, 4}

@@ -21,12 +21,22 @@ class Command(BaseCommand):
             "--observations", type=int, default=0, help="extra lab values for the adult"
         )
         parser.add_argument("--entries", type=int, default=0, help="extra notes for the adult")
+        parser.add_argument(
+            "--samples", type=int, default=0, help="heart rate readings from a watch for the adult"
+        )
 
     def handle(
-        self, *args: Any, email: str, language: str, observations: int, entries: int, **options: Any
+        self,
+        *args: Any,
+        email: str,
+        language: str,
+        observations: int,
+        entries: int,
+        samples: int,
+        **options: Any,
     ) -> None:
-        if observations < 0 or entries < 0:
-            raise CommandError("--observations and --entries cannot be negative.")
+        if min(observations, entries, samples) < 0:
+            raise CommandError("--observations, --entries and --samples cannot be negative.")
         password = None
         owner = User.objects.filter(email=email.lower()).first()
         if owner is None:
@@ -35,7 +45,9 @@ class Command(BaseCommand):
                 owner = create_account(email, password, language=language)
             except ActionRefused as refusal:
                 raise CommandError(refusal.message) from None
-        profiles = create_demo(owner, language=language, observations=observations, entries=entries)
+        profiles = create_demo(
+            owner, language=language, observations=observations, entries=entries, samples=samples
+        )
         for profile in profiles:
             self.stdout.write(f"{profile.uuid}  {profile.name}")
         if password:

@@ -1,0 +1,64 @@
+"""Device readings: what each metric holds, and a chart of its daily values."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Min, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from myhealthhub.profiles.access import Access, profile_view
+from myhealthhub.profiles.models import Role
+from myhealthhub.records.charts import trend_svg
+from myhealthhub.records.models import DailySummary, Metric
+from myhealthhub.records.models.samples import METRIC_UNITS, SUMMED
+from myhealthhub.records.trends import Point, Trend
+
+CHART_CACHE_SECONDS = 24 * 3600
+
+
+@profile_view(read=Role.VIEWER)
+def readings(request: HttpRequest, access: Access) -> HttpResponse:
+    metrics = (
+        DailySummary.objects.filter(profile_id=access.profile.pk)
+        .values("metric")
+        .annotate(days=Count("id"), samples=Sum("count"), first=Min("day"), last=Max("day"))
+        .order_by("metric")
+    )
+    labels = dict(Metric.choices)
+    rows = [{**row, "label": labels.get(row["metric"], row["metric"])} for row in metrics]
+    return render(request, "records/readings.html", {"access": access, "metrics": rows})
+
+
+@profile_view(read=Role.VIEWER)
+def reading_chart(request: HttpRequest, access: Access, metric: str) -> HttpResponse:
+    if metric not in Metric.values:
+        raise Http404
+    days = DailySummary.objects.filter(profile_id=access.profile.pk, metric=metric)
+    stamp = days.aggregate(samples=Sum("count"), last=Max("day"), count=Count("id"))
+    if not stamp["count"]:
+        raise Http404
+    key = (
+        "readings-svg:"
+        + hashlib.sha256(
+            f"{access.profile.pk}|{metric}|{get_language()}|{stamp}".encode()
+        ).hexdigest()
+    )
+    svg = cache.get(key)
+    if svg is None:
+        trend = Trend(
+            title=str(Metric(metric).label),
+            unit=METRIC_UNITS[metric],
+            points=[
+                Point(day, total if metric in SUMMED else mean)
+                for day, total, mean in days.values_list("day", "total", "mean")
+            ],
+        )
+        svg = trend_svg(trend, reference_label="")
+        cache.set(key, svg, CHART_CACHE_SECONDS)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
