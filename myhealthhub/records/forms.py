@@ -7,6 +7,7 @@ action must see the entry as it was to know what changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from myhealthhub.fields import PartialDateField, model_field
+from myhealthhub.lib import codes
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS, Kind
@@ -28,6 +30,18 @@ TEXTAREA_FIELDS = {"notes", "body", "questions", "bring", "outcome"}
 
 def is_partial_date(kind: Kind, name: str) -> bool:
     return any(field.name == f"{name}_precision" for field in kind.model._meta.get_fields())
+
+
+CODE_TABLES: dict[str, Callable[[], tuple[codes.Code, ...]]] = {
+    "immunizations": codes.vaccines,
+    "results": codes.lab_tests,
+}
+SUGGESTIONS: dict[str, Callable[[], list[str]]] = {
+    "immunizations": lambda: [code.name for code in codes.vaccines()],
+    "results": lambda: [code.name for code in codes.lab_tests()],
+    "medications": lambda: [medicine.suggestion for medicine in codes.medicines()],
+}
+SUGGESTIONS_ID = "entry-suggestions"
 
 
 class EntryForm(forms.Form):
@@ -59,8 +73,12 @@ class EntryForm(forms.Form):
                 values[name] = value.earliest if value else None
                 values[f"{name}_precision"] = value.precision.value if value else "day"
             elif name == "code":
-                code = value.strip()
                 display = self.cleaned_data.get("display", "")
+                known = self._known_code(display)
+                # A name picked from the suggestions brings its code (and unit) along.
+                code = value.strip() or (known.code if known else "")
+                if known and known.unit and not self.cleaned_data.get("unit_text"):
+                    values["unit_text"] = known.unit
                 values["codings"] = (
                     [{"system": self.kind.code_system, "code": code, "display": display}]
                     if code
@@ -68,9 +86,18 @@ class EntryForm(forms.Form):
                 )
                 values["code_system"] = self.kind.code_system if code else ""
                 values["code"] = code
-            else:
+            elif name not in values:
                 values[name] = value
         return values
+
+    def _known_code(self, display: str) -> codes.Code | None:
+        table = CODE_TABLES.get(self.kind.slug)
+        return codes.find_by_name(table(), display) if table else None
+
+    @property
+    def suggestions(self) -> list[str]:
+        make = SUGGESTIONS.get(self.kind.slug)
+        return make() if make else []
 
 
 def form_class(kind: Kind) -> type[EntryForm]:
@@ -87,7 +114,12 @@ def _form_class(slug: str) -> type[EntryForm]:
             label = kind.date_label if name == "date" else capfirst(model_field_.verbose_name)
             fields[name] = PartialDateField(label=label, required=False)
         elif name == "display":
-            fields[name] = model_field(kind.model, name, label=kind.display_label)
+            attrs = (
+                {"list": SUGGESTIONS_ID, "autocomplete": "off"} if kind.slug in SUGGESTIONS else {}
+            )
+            fields[name] = model_field(
+                kind.model, name, label=kind.display_label, widget=forms.TextInput(attrs=attrs)
+            )
         elif name in TEXTAREA_FIELDS:
             fields[name] = model_field(kind.model, name, widget=forms.Textarea(attrs={"rows": 3}))
         elif name in {"starts_at", "ends_at"}:

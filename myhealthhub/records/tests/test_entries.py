@@ -15,7 +15,7 @@ from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import World
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import EntryVersion
+from myhealthhub.records.models import EntryVersion, Observation
 
 # A valid form for each kind, as a person would fill it in, and one field to change.
 SAMPLES: dict[str, tuple[dict[str, str], tuple[str, str]]] = {
@@ -357,3 +357,30 @@ def test_pages_in_spanish(world: World):
     page = client.get(url("list", world, "medications")).content.decode()
     assert "Medicamentos" in page
     assert "Añadir medicamento" in page
+
+
+def test_suggested_names_bring_their_codes(world: World):
+    client = world.client("owner")
+    page = client.get(url("create", world, "immunizations")).content.decode()
+    assert 'list="entry-suggestions"' in page and '<option value="Tdap">' in page
+    assert (
+        "Paracetamol (Acetaminophen)"
+        in client.get(url("create", world, "medications")).content.decode()
+    )
+    client.post(
+        url("create", world, "immunizations"),
+        {"display": "Tdap", "status": "completed", "date_year": "2024"},
+    )
+    tdap = KINDS["immunizations"].model.objects.get(display="Tdap")
+    assert (tdap.code, tdap.code_system) == ("115", "http://hl7.org/fhir/sid/cvx")
+    client.post(
+        url("create", world, "results"),
+        {"display": "Potassium", "category": "laboratory", "value_number": "4.1"},
+    )
+    potassium = Observation.objects.get(display="Potassium")
+    assert (potassium.code, potassium.unit_text) == ("2823-3", "mmol/L")
+    client.post(
+        url("create", world, "results"),
+        {"display": "My own test", "category": "other", "value_number": "1"},
+    )
+    assert KINDS["results"].model.objects.get(display="My own test").code == ""
