@@ -6,6 +6,7 @@ action must see the entry as it was to know what changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from functools import cache
@@ -13,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -187,3 +189,43 @@ class TimelineForm(forms.Form):
             start=data.get("start"),
             end=data.get("end"),
         )
+
+
+class HomeReadingsForm(forms.Form):
+    when = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    systolic = forms.IntegerField(
+        label=_("Systolic (upper)"), min_value=40, max_value=300, required=False
+    )
+    diastolic = forms.IntegerField(
+        label=_("Diastolic (lower)"), min_value=20, max_value=200, required=False
+    )
+    pulse = forms.IntegerField(
+        label=_("Pulse (beats a minute)"), min_value=20, max_value=250, required=False
+    )
+    glucose = forms.FloatField(label=_("Glucose"), min_value=0.5, max_value=1000, required=False)
+    glucose_unit = forms.ChoiceField(
+        label=_("Glucose unit"), choices=[("mg/dL", "mg/dL"), ("mmol/L", "mmol/L")], required=False
+    )
+    weight = forms.FloatField(label=_("Weight (kg)"), min_value=0.5, max_value=500, required=False)
+    temperature = forms.FloatField(
+        label=_("Temperature (°C)"), min_value=30, max_value=45, required=False
+    )
+    oxygen = forms.IntegerField(
+        label=_("Oxygen saturation (%)"), min_value=50, max_value=100, required=False
+    )
+
+    VALUES = ("systolic", "diastolic", "pulse", "glucose", "weight", "temperature", "oxygen")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("systolic") is None) != (data.get("diastolic") is None):
+            raise forms.ValidationError(_("Enter both blood pressure numbers, or neither."))
+        if all(data.get(name) is None for name in self.VALUES):
+            raise forms.ValidationError(_("Enter at least one reading."))
+        when = data.get("when")
+        if when and when > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError(_("A reading cannot be in the future."))
+        return data

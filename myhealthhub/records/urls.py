@@ -27,6 +27,7 @@ urlpatterns = [
     path("<uuid:profile_uuid>/timeline/", entries.timeline, name="timeline"),
     path("<uuid:profile_uuid>/trend/", trends.trend_page, name="trend"),
     path("<uuid:profile_uuid>/readings/", readings.readings, name="readings"),
+    path("<uuid:profile_uuid>/readings/new/", readings.add_readings, name="add_readings"),
     path(
         "<uuid:profile_uuid>/readings/<slug:metric>/chart.svg",
         readings.reading_chart,

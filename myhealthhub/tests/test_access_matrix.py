@@ -97,6 +97,7 @@ MATRIX: dict[str, Rule] = {
     "records:deleted": Rule(Role.EDITOR, kwargs=on_profile),
     "records:timeline": Rule(Role.VIEWER, kwargs=on_profile),
     "records:readings": Rule(Role.VIEWER, kwargs=on_profile),
+    "records:add_readings": Rule(Role.EDITOR, kwargs=on_profile),
     "records:reading_chart": Rule(Role.VIEWER, kwargs=on_metric),
     "records:trend": Rule(Role.VIEWER, kwargs=on_profile, query="?code=4548-4"),
     "records:trend_chart": Rule(Role.VIEWER, kwargs=on_profile, query="?code=4548-4"),

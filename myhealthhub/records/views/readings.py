@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Sum
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import get_language
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 
+from myhealthhub.accounts.models import User
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.charts import trend_svg
+from myhealthhub.records.forms import HomeReadingsForm
+from myhealthhub.records.home_readings import add_home_readings
+from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import DailySummary, Metric
 from myhealthhub.records.models.samples import METRIC_UNITS, SUMMED
 from myhealthhub.records.trends import Point, Trend
@@ -62,3 +68,32 @@ def reading_chart(request: HttpRequest, access: Access, metric: str) -> HttpResp
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@profile_view(read=Role.EDITOR)
+def add_readings(request: HttpRequest, access: Access) -> HttpResponse:
+    form = HomeReadingsForm(
+        request.POST or None,
+        initial={"when": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        assert isinstance(user, User)
+        made = add_home_readings(
+            access.profile,
+            actor=user,
+            request=request,
+            when=form.cleaned_data["when"],
+            values=form.cleaned_data,
+        )
+        messages.success(
+            request,
+            ngettext("%(count)d reading saved.", "%(count)d readings saved.", len(made))
+            % {"count": len(made)},
+        )
+        return redirect("records:list", profile_uuid=access.profile.uuid, kind="results")
+    return render(
+        request,
+        "records/home_readings.html",
+        {"access": access, "form": form, "kind": KINDS["results"]},
+    )
