@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,22 @@ def field_value(entry: Entry, name: str) -> str:
     if isinstance(value, float):
         return formats.number_format(value)
     return str(value)
+
+
+def changed_labels(kind: Kind, columns: list[str]) -> list[str]:
+    """The labels a person knows for the columns a change touched, each once."""
+    labels: list[str] = []
+    for column in columns:
+        name = column.removesuffix("_precision")
+        if name in {"codings", "code_system"}:
+            name = "code"
+        try:
+            label = field_label(kind, name)
+        except FieldDoesNotExist:
+            label = name
+        if label not in labels:
+            labels.append(label)
+    return labels
 
 
 def filled_fields(entry: Entry, kind: Kind) -> list[tuple[str, str]]:

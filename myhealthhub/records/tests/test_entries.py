@@ -16,6 +16,7 @@ from myhealthhub.conftest import World
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import EntryVersion, Observation
+from myhealthhub.records.presenting import field_label
 
 # A valid form for each kind, as a person would fill it in, and one field to change.
 SAMPLES: dict[str, tuple[dict[str, str], tuple[str, str]]] = {
@@ -169,6 +170,7 @@ def test_add_edit_delete_restore_through_the_pages(world: World, slug: str):
     assert version.changed_fields == [field]
     detail = client.get(url("detail", world, slug, entry_uuid=entry.uuid)).content.decode()
     assert "History" in detail
+    assert f"Fields: {field_label(kind, field)}" in detail
 
     client.post(url("delete", world, slug, entry_uuid=entry.uuid))
     assert entry.uuid.hex not in client.get(url("list", world, slug)).content.decode().replace(
@@ -384,3 +386,14 @@ def test_suggested_names_bring_their_codes(world: World):
         {"display": "My own test", "category": "other", "value_number": "1"},
     )
     assert KINDS["results"].model.objects.get(display="My own test").code == ""
+
+
+@pytest.mark.parametrize("slug", sorted(KINDS))
+def test_every_list_page_makes_a_fixed_number_of_queries(world: World, slug: str):
+    client = world.client("owner")
+    data = SAMPLES[slug][0]
+    client.post(url("create", world, slug), data)
+    before = counted_queries(client, url("list", world, slug))
+    for _ in range(20):
+        client.post(url("create", world, slug), data)
+    assert counted_queries(client, url("list", world, slug)) <= before
