@@ -1,0 +1,152 @@
+"""Encryption at rest (DESIGN.md principle 7): AES-256-GCM in chunks, keys wrapped by a master key.
+
+Every stored file has its own random key. The file is cut into chunks of
+64 KiB, each sealed with AES-256-GCM, so a 200 MB file streams through
+bounded memory in both directions. Each chunk's nonce is the file's random
+prefix plus the chunk's number, and its associated data says whether it is
+the last chunk: a flipped byte, a reordered, dropped, repeated or appended
+chunk, or a truncated file all fail loudly with IntegrityError.
+
+The file key is stored only wrapped (AES-256-GCM) by the master key, which
+lives outside the database; rotating the master key rewraps file keys
+without touching the files.
+
+Layout: MAGIC (4) · chunk size (4, big-endian) · nonce prefix (8) · chunks,
+each ciphertext + 16-byte tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+MAGIC = b"MHH\x01"
+CHUNK_SIZE = 64 * 1024
+KEY_BYTES = 32
+TAG_BYTES = 16
+PREFIX_BYTES = 8
+HEADER = struct.Struct(">4sI8s")
+WRAP_CONTEXT = b"myhealthhub file key v1"
+
+
+class IntegrityError(Exception):
+    """The ciphertext or its key was altered, truncated or does not belong together."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    sha256: str  # of the plaintext
+    size: int  # plaintext bytes
+
+
+def new_file_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def wrap_key(master_key: bytes, file_key: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(master_key).encrypt(nonce, file_key, WRAP_CONTEXT)
+
+
+def unwrap_key(master_key: bytes, wrapped: bytes) -> bytes:
+    try:
+        return AESGCM(master_key).decrypt(wrapped[:12], wrapped[12:], WRAP_CONTEXT)
+    except InvalidTag:
+        raise IntegrityError("the file key does not open with this master key") from None
+
+
+def encrypt_stream(
+    file_key: bytes, source: BinaryIO, sink: BinaryIO, chunk_size: int = CHUNK_SIZE
+) -> Sealed:
+    """Read ``source`` to its end and write its sealed form to ``sink``."""
+    prefix = os.urandom(PREFIX_BYTES)
+    header = HEADER.pack(MAGIC, chunk_size, prefix)
+    sink.write(header)
+    aes = AESGCM(file_key)
+    digest = hashlib.sha256()
+    size = 0
+    index = 0
+    chunk = _read_exactly(source, chunk_size)
+    while True:
+        # Read one ahead to know whether this chunk is the last one.
+        following = _read_exactly(source, chunk_size) if len(chunk) == chunk_size else b""
+        last = not following
+        digest.update(chunk)
+        size += len(chunk)
+        sink.write(aes.encrypt(_nonce(prefix, index), chunk, _associated(header, last)))
+        if last:
+            return Sealed(sha256=digest.hexdigest(), size=size)
+        chunk = following
+        index += 1
+
+
+def decrypt_chunks(file_key: bytes, source: BinaryIO) -> Iterator[bytes]:
+    """Yield the plaintext chunk by chunk; raises IntegrityError on any tampering.
+
+    A chunk is yielded only after its tag checked, but an error can still come
+    after earlier chunks were yielded: callers that must not act on a partial
+    file (restore, export) check the whole stream before using it.
+    """
+    header = source.read(HEADER.size)
+    if len(header) != HEADER.size:
+        raise IntegrityError("the file is shorter than its header")
+    magic, chunk_size, prefix = HEADER.unpack(header)
+    if magic != MAGIC or not 0 < chunk_size <= 16 * 1024 * 1024:
+        raise IntegrityError("not a MyHealthHub encrypted file")
+    aes = AESGCM(file_key)
+    sealed_size = chunk_size + TAG_BYTES
+    index = 0
+    sealed = _read_exactly(source, sealed_size)
+    while True:
+        following = _read_exactly(source, sealed_size) if len(sealed) == sealed_size else b""
+        last = not following
+        if len(sealed) < TAG_BYTES:
+            raise IntegrityError("the file is truncated")
+        try:
+            yield aes.decrypt(_nonce(prefix, index), sealed, _associated(header, last))
+        except InvalidTag:
+            raise IntegrityError(f"chunk {index} does not authenticate") from None
+        if last:
+            return
+        sealed = following
+        index += 1
+
+
+def decrypt_stream(file_key: bytes, source: BinaryIO, sink: BinaryIO) -> Sealed:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in decrypt_chunks(file_key, source):
+        digest.update(chunk)
+        size += len(chunk)
+        sink.write(chunk)
+    return Sealed(sha256=digest.hexdigest(), size=size)
+
+
+def _nonce(prefix: bytes, index: int) -> bytes:
+    if index >= 2**32:
+        raise ValueError("file too large for one key")
+    return prefix + struct.pack(">I", index)
+
+
+def _associated(header: bytes, last: bool) -> bytes:
+    return header + (b"\x01" if last else b"\x00")
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytes:
+    # A stream may return fewer bytes than asked before its end (pipes, sockets).
+    parts = []
+    remaining = size
+    while remaining:
+        part = source.read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
