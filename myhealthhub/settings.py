@@ -189,9 +189,10 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "MyHealthHub: "
-# django-axes owns the failed sign-in lockout (10 in 15 minutes per address
-# and e-mail); allauth's own, stricter login_failed limit would preempt it.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Password failures are django-axes' (10 in 15 minutes per address and
+# e-mail; see AccountAdapter.pre_authenticate). allauth's login_failed limit
+# still guards the second factor: 5 wrong codes in 5 minutes per account.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

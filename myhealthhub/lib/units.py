@@ -104,6 +104,9 @@ def convert(value: float, source: str, target: str, analyte: Analyte | None = No
 
 
 def _convert_hba1c(value: float, source: str, target: str) -> float:
+    # "%" and "%{HbA1c}" are one unit spelled two ways; so are the IFCC ones.
+    if {source, target} <= HBA1C_PERCENT or {source, target} <= HBA1C_IFCC:
+        return value
     if source in HBA1C_PERCENT and target in HBA1C_IFCC:
         return (value - 2.15) * 10.929
     if source in HBA1C_IFCC and target in HBA1C_PERCENT:

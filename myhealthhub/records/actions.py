@@ -72,11 +72,24 @@ def manual_source(profile: Profile, author: User) -> Source:
 
 
 def snapshot(entry: Entry) -> dict[str, Any]:
-    return {
-        field.attname: field.value_to_string(entry)
-        for field in entry._meta.concrete_fields
-        if field.name not in NOT_HISTORY
-    }
+    data = {}
+    for field in entry._meta.concrete_fields:
+        if field.name in NOT_HISTORY:
+            continue
+        value = field.value_from_object(entry)
+        # In UTC, so the same moment read back from the database or typed in
+        # another time zone compares equal.
+        data[field.attname] = (
+            value.astimezone(dt.UTC).isoformat()
+            if isinstance(value, dt.datetime)
+            else field.value_to_string(entry)
+        )
+    return data
+
+
+def _locked(entry: Entry) -> Entry:
+    """The entry as stored now, locked until the transaction ends."""
+    return type(entry).objects.select_for_update().get(profile_id=entry.profile_id, pk=entry.pk)
 
 
 @transaction.atomic
@@ -113,7 +126,7 @@ def update_entry(
     expected_version: int | None,
 ) -> list[str]:
     """Apply ``values``; returns the changed field names. Refuses a stale edit."""
-    current = type(entry).objects.select_for_update().get(pk=entry.pk)
+    current = _locked(entry)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_changes_since(current, expected_version))
     before = snapshot(current)
@@ -130,38 +143,49 @@ def update_entry(
     current.updated_by = actor
     current.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
     _log(Action.ENTRY_UPDATED, current, actor, request)
-    entry.refresh_from_db()
+    _copy_into(entry, current)
     return changed
 
 
 @transaction.atomic
 def delete_entry(entry: Entry, *, actor: User, request: HttpRequest | None) -> None:
     """Move the entry to "recently deleted"; it can be restored for RESTORE_DAYS days."""
-    if entry.deleted_at is not None:
+    current = _locked(entry)
+    if current.deleted_at is not None:
         return
-    _keep_version(entry, snapshot(entry), [], EntryVersion.Change.DELETE, actor)
-    entry.deleted_at = timezone.now()
-    entry.version += 1
-    entry.updated_by = actor
-    entry.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
-    _log(Action.ENTRY_DELETED, entry, actor, request)
+    _keep_version(current, snapshot(current), [], EntryVersion.Change.DELETE, actor)
+    current.deleted_at = timezone.now()
+    current.version += 1
+    current.updated_by = actor
+    current.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
+    _log(Action.ENTRY_DELETED, current, actor, request)
+    _copy_into(entry, current)
 
 
 @transaction.atomic
 def restore_entry(entry: Entry, *, actor: User, request: HttpRequest | None) -> None:
-    if entry.deleted_at is None:
+    current = _locked(entry)
+    if current.deleted_at is None:
         return
-    if entry.deleted_at < timezone.now() - dt.timedelta(days=RESTORE_DAYS):
+    if current.deleted_at < timezone.now() - dt.timedelta(days=RESTORE_DAYS):
         raise ActionRefused(
             _("Deleted entries can be restored for %(days)d days; this one is older.")
             % {"days": RESTORE_DAYS}
         )
-    _keep_version(entry, snapshot(entry), [], EntryVersion.Change.RESTORE, actor)
-    entry.deleted_at = None
-    entry.version += 1
-    entry.updated_by = actor
-    entry.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
-    _log(Action.ENTRY_RESTORED, entry, actor, request)
+    _keep_version(current, snapshot(current), [], EntryVersion.Change.RESTORE, actor)
+    current.deleted_at = None
+    current.version += 1
+    current.updated_by = actor
+    current.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
+    _log(Action.ENTRY_RESTORED, current, actor, request)
+    _copy_into(entry, current)
+
+
+def _copy_into(entry: Entry, current: Entry) -> None:
+    # The caller's object reflects what was saved, without another query.
+    entry.__dict__.update(
+        {key: value for key, value in current.__dict__.items() if key != "_state"}
+    )
 
 
 def _derive(entry: Entry) -> None:

@@ -42,7 +42,8 @@ def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
         axes.plot(dates, values, color=LINE, linewidth=1.4, zorder=2)
     else:
         axes.plot(dates, values, color=LINE, marker="o", markersize=4, linewidth=1.6, zorder=2)
-    axes.set_ylabel(trend.unit)
+    # A "$" in a typed unit would otherwise start matplotlib's maths mode.
+    axes.set_ylabel(trend.unit, parse_math=False)
     locator = mdates.AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

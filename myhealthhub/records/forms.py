@@ -51,6 +51,8 @@ class EntryForm(forms.Form):
     # The version the person started editing from: saving over a newer one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    existing_codings: list[dict[str, str]] = []
+
     @classmethod
     def for_entry(cls, entry: Entry, data: Any = None) -> EntryForm:
         initial: dict[str, Any] = {"version": entry.version}
@@ -62,9 +64,15 @@ class EntryForm(forms.Form):
                     if value
                     else None
                 )
+            elif name == "code":
+                # The code in this kind's system, not whatever code a source listed first.
+                ours = [c["code"] for c in entry.codings if c.get("system") == cls.kind.code_system]
+                initial[name] = ours[0] if ours else ("" if entry.codings else entry.code)
             else:
                 initial[name] = getattr(entry, name)
-        return cls(data, initial=initial)
+        form = cls(data, initial=initial)
+        form.existing_codings = list(entry.codings)
+        return form
 
     def entry_values(self) -> dict[str, Any]:
         """The cleaned values as model attributes: partial dates split, the code as a coding."""
@@ -75,21 +83,36 @@ class EntryForm(forms.Form):
                 values[name] = value.earliest if value else None
                 values[f"{name}_precision"] = value.precision.value if value else "day"
             elif name == "code":
-                display = self.cleaned_data.get("display", "")
-                known = self._known_code(display)
-                # A name picked from the suggestions brings its code (and unit) along.
-                code = value.strip() or (known.code if known else "")
-                if known and known.unit and not self.cleaned_data.get("unit_text"):
-                    values["unit_text"] = known.unit
-                values["codings"] = (
-                    [{"system": self.kind.code_system, "code": code, "display": display}]
-                    if code
-                    else []
-                )
-                values["code_system"] = self.kind.code_system if code else ""
-                values["code"] = code
+                if {"code", "display"} & set(self.changed_data):
+                    values.update(self._coding_values(value.strip()))
+            elif name == "unit_text":
+                if name not in values:
+                    values[name] = value
+                    # A unit typed by the person replaces the UCUM code a source gave.
+                    if name in self.changed_data:
+                        values["unit"] = ""
             elif name not in values:
                 values[name] = value
+        return values
+
+    def _coding_values(self, typed_code: str) -> dict[str, Any]:
+        """The codings after an edit: ours replaced, the source's other codings kept."""
+        values: dict[str, Any] = {}
+        display = self.cleaned_data.get("display", "")
+        known = self._known_code(display)
+        # A name picked from the suggestions brings its code (and unit) along.
+        code = typed_code or (known.code if known else "")
+        if known and known.unit and not self.cleaned_data.get("unit_text"):
+            values["unit_text"] = values["unit"] = known.unit
+        system = self.kind.code_system
+        ours = [{"system": system, "code": code, "display": display}] if code else []
+        codings = ours + [
+            coding for coding in self.existing_codings if coding.get("system") != system
+        ]
+        first = codings[0] if codings else {}
+        values.update(
+            codings=codings, code_system=first.get("system", ""), code=first.get("code", "")
+        )
         return values
 
     def _known_code(self, display: str) -> codes.Code | None:

@@ -17,6 +17,7 @@ from myhealthhub.records.models import (
     Observation,
 )
 from myhealthhub.records.models.allergies import AllergyStatus
+from myhealthhub.records.models.base import NEWEST_FIRST
 from myhealthhub.records.models.conditions import ClinicalStatus
 from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
@@ -34,7 +35,10 @@ def allergies(profile: Profile) -> Section:
     statement = None
     if not listed:
         statement = (
-            NoKnownAllergies.objects.alive().filter(profile_id=profile.pk).order_by("-date").first()
+            NoKnownAllergies.objects.alive()
+            .filter(profile_id=profile.pk)
+            .order_by(*NEWEST_FIRST)
+            .first()
         )
     return Section(
         "records/overview/allergies.html", {"allergies": listed, "no_known_allergies": statement}
@@ -79,8 +83,11 @@ def appointments(profile: Profile) -> Section:
 
 @overview_section(50)
 def results(profile: Profile) -> Section:
+    # An undated result is not a "latest" one; the plain order walks the index.
     latest = (
-        Observation.objects.alive().filter(profile_id=profile.pk).order_by("-date", "-id")[:SHOWN]
+        Observation.objects.alive()
+        .filter(profile_id=profile.pk, date__isnull=False)
+        .order_by("-date", "-id")[:SHOWN]
     )
     return Section("records/overview/results.html", {"results": list(latest)})
 
@@ -91,7 +98,7 @@ def medication_review(profile: Profile) -> Section:
         MedicationReview.objects.alive()
         .filter(profile_id=profile.pk)
         .filter(Q(date__isnull=False) | Q(next_due__isnull=False))
-        .order_by("-date", "-id")
+        .order_by(*NEWEST_FIRST)
         .first()
     )
     due = bool(last and last.next_due and last.next_due <= timezone.localdate())

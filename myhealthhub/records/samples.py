@@ -25,6 +25,9 @@ def add_samples(profile: Profile, source: Source, readings: Iterable[Reading]) -
     Returns how many readings were offered. One transaction: a failed batch
     leaves neither samples nor summaries behind.
     """
+    # One writer per profile at a time: two imports summarising the same day
+    # concurrently would each miss the other's readings (PostgreSQL).
+    Profile.objects.select_for_update().filter(pk=profile.pk).first()
     touched: dict[str, set[dt.date]] = {}
     offered = 0
     for batch in _batches(readings):

@@ -66,6 +66,7 @@ def _stream(
         entries = entries.filter(date__gte=filters.start)
     if filters.end:
         entries = entries.filter(date__lte=filters.end)
+    # Undated entries are already filtered out: the plain order walks the index.
     rows = entries.order_by("-date", "-id").values_list(
         "uuid", "display", "date", "date_precision", "source__label"
     )[:limit]

@@ -52,6 +52,10 @@ class Command(BaseCommand):
                     str(workers),
                     "--access-logfile",
                     "-",
+                    # Path only: query strings (searches, test names) and the
+                    # referrer can carry health information.
+                    "--access-logformat",
+                    '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
                     "--graceful-timeout",
                     "20",
                     # Its control socket is one per user account by default, so

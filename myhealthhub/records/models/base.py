@@ -83,6 +83,12 @@ def precision_field() -> models.CharField[str, str]:
     return models.CharField(max_length=5, choices=PRECISION_CHOICES, default=Precision.DAY)
 
 
+# Undated entries last either way: PostgreSQL would otherwise put NULLs first
+# when sorting newest first, and SQLite does the opposite.
+NEWEST_FIRST = (models.F("date").desc(nulls_last=True), models.F("id").desc())
+OLDEST_FIRST = (models.F("date").asc(nulls_last=True), models.F("id").asc())
+
+
 class EntryQuerySet(models.QuerySet[Any]):
     def alive(self) -> EntryQuerySet:
         return self.filter(deleted_at__isnull=True)

@@ -397,3 +397,146 @@ def test_every_list_page_makes_a_fixed_number_of_queries(world: World, slug: str
     for _ in range(20):
         client.post(url("create", world, slug), data)
     assert counted_queries(client, url("list", world, slug)) <= before
+
+
+def test_undated_entries_sort_last_on_every_database(world: World):
+    owner = world.accounts["owner"]
+    create_entry(
+        KINDS["notes"],
+        world.profile,
+        actor=owner,
+        request=None,
+        values={"display": "Undated", "body": "."},
+    )
+    create_entry(
+        KINDS["notes"],
+        world.profile,
+        actor=owner,
+        request=None,
+        values={"display": "Dated", "body": ".", "date": dt.date(2020, 1, 1)},
+    )
+    client = world.client("owner")
+    for sort in ("newest", "oldest"):
+        names = [
+            entry.display
+            for entry in client.get(url("list", world, "notes"), {"sort": sort}).context["page"]
+        ]
+        assert names == ["Dated", "Undated"], sort
+
+
+def test_editing_keeps_the_codes_a_source_gave(world: World):
+    from myhealthhub.records.models import Immunization
+
+    owner = world.accounts["owner"]
+    vaccine = create_entry(
+        KINDS["immunizations"],
+        world.profile,
+        actor=owner,
+        request=None,
+        values={
+            "display": "Flu",
+            "codings": [
+                {"system": "http://snomed.info/sct", "code": "86198006"},
+                {"system": "http://hl7.org/fhir/sid/cvx", "code": "141"},
+            ],
+            "code_system": "http://snomed.info/sct",
+            "code": "86198006",
+        },
+    )
+    edit_url = url("edit", world, "immunizations", entry_uuid=vaccine.uuid)
+    client = world.client("owner")
+    form = client.get(edit_url).context["form"]
+    assert form.initial["code"] == "141", "the form shows the CVX code, not the first one"
+    client.post(
+        edit_url,
+        {
+            "display": "Flu",
+            "code": "141",
+            "status": "completed",
+            "notes": "Left arm",
+            "version": "1",
+        },
+    )
+    saved = Immunization.objects.get(pk=vaccine.pk)
+    assert saved.notes == "Left arm"
+    assert saved.codings == vaccine.codings
+    assert (saved.code_system, saved.code) == ("http://snomed.info/sct", "86198006")
+    assert EntryVersion.objects.get(entry_uuid=vaccine.uuid).changed_fields == ["notes"]
+
+
+def test_a_retyped_unit_replaces_the_sources_ucum_code(world: World):
+    owner = world.accounts["owner"]
+    result = create_entry(
+        KINDS["results"],
+        world.profile,
+        actor=owner,
+        request=None,
+        values={
+            "display": "Glucose",
+            "code": "2339-0",
+            "value_number": 5.5,
+            "unit": "mg/dL",
+            "unit_text": "mg/dL",
+            "date": dt.date(2025, 1, 1),
+            "category": "laboratory",
+        },
+    )
+    client = world.client("owner")
+    client.post(
+        url("edit", world, "results", entry_uuid=result.uuid),
+        {
+            "display": "Glucose",
+            "code": "2339-0",
+            "category": "laboratory",
+            "value_number": "5.5",
+            "unit_text": "mmol/L",
+            "date_year": "2025",
+            "date_month": "1",
+            "date_day": "1",
+            "version": "1",
+        },
+    )
+    saved = Observation.objects.get(pk=result.pk)
+    assert (saved.unit, saved.unit_text) == ("", "mmol/L")
+
+
+def test_saving_an_appointment_unchanged_in_another_time_zone_changes_nothing(
+    world: World, settings
+):
+    settings.TIME_ZONE = "Europe/Madrid"
+    from django.utils import timezone as tz
+
+    tz.activate("Europe/Madrid")
+    try:
+        client = world.client("owner")
+        edit_url = url("edit", world, "appointments", entry_uuid=world.appointment.uuid)
+        form = client.get(edit_url).context["form"]
+        data = {name: form[name].value() or "" for name in ("display", "status")}
+        starts = tz.localtime(world.appointment.starts_at).strftime("%Y-%m-%dT%H:%M")
+        world.appointment.starts_at = world.appointment.starts_at.replace(second=0, microsecond=0)
+        world.appointment.save(update_fields=["starts_at"])
+        client.post(edit_url, {**data, "starts_at": starts, "version": "1"})
+        world.appointment.refresh_from_db()
+        assert world.appointment.version == 1
+    finally:
+        tz.deactivate()
+
+
+def test_delete_works_on_the_stored_row_not_a_stale_copy(world: World):
+    from myhealthhub.records.actions import delete_entry, update_entry
+
+    stale = KINDS["medications"].model.objects.get(pk=world.medication.pk)
+    update_entry(
+        world.medication,
+        actor=world.accounts["owner"],
+        request=None,
+        values={"dose": "2 tablets"},
+        expected_version=1,
+    )
+    delete_entry(stale, actor=world.accounts["owner"], request=None)
+    versions = list(
+        EntryVersion.objects.filter(entry_uuid=world.medication.uuid).order_by("version")
+    )
+    assert [version.version for version in versions] == [1, 2]
+    assert versions[1].data["dose"] == "2 tablets"
+    assert stale.version == 3

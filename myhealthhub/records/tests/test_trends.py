@@ -104,3 +104,46 @@ def test_a_kept_chart_is_redrawn_when_a_value_changes(glucose: World):
     assert client.get(chart_url, {"code": "2345-7"}).content == first
     add_glucose(glucose, dt.date(2025, 6, 1), 180, "mg/dL")
     assert client.get(chart_url, {"code": "2345-7"}).content != first
+
+
+def test_other_spellings_of_hba1c_units_and_a_dollar_in_a_unit(world: World):
+    create_entry(
+        KINDS["results"],
+        world.profile,
+        actor=world.accounts["owner"],
+        request=None,
+        values={
+            "display": "Hemoglobin A1c",
+            "code": "4548-4",
+            "value_number": 6.8,
+            "unit_text": "%{HbA1c}",
+            "date": dt.date(2025, 10, 1),
+        },
+    )
+    result = trend(world, code="4548-4").context["trend"]
+    assert [round(point.value, 1) for point in result.points] == [7.1, 6.8]
+    assert result.left_out == 0
+    create_entry(
+        KINDS["results"],
+        world.profile,
+        actor=world.accounts["owner"],
+        request=None,
+        values={
+            "display": "Odd",
+            "value_number": 1,
+            "unit_text": "$\\foo$",
+            "date": dt.date(2025, 1, 1),
+        },
+    )
+    chart = world.client("owner").get(
+        reverse("records:trend_chart", kwargs={"profile_uuid": world.profile.uuid}), {"name": "Odd"}
+    )
+    assert chart.status_code == 200
+
+
+def test_timeline_page_number_is_bounded(world: World):
+    response = world.client("owner").get(
+        reverse("records:timeline", kwargs={"profile_uuid": world.profile.uuid}),
+        {"page": str(10**18)},
+    )
+    assert response.status_code == 200

@@ -19,6 +19,7 @@ from myhealthhub.records.models import (
     NoKnownAllergies,
 )
 from myhealthhub.records.models.allergies import AllergyStatus
+from myhealthhub.records.models.base import NEWEST_FIRST
 from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
 
@@ -75,11 +76,11 @@ def prepare(request: HttpRequest, access: Access, entry_uuid: uuid.UUID) -> Http
             if allergies
             else NoKnownAllergies.objects.alive()
             .filter(profile_id=profile_id)
-            .order_by("-date")
+            .order_by(*NEWEST_FIRST)
             .first(),
             "review": MedicationReview.objects.alive()
             .filter(profile_id=profile_id)
-            .order_by("-date", "-id")
+            .order_by(*NEWEST_FIRST)
             .first(),
             "today": timezone.localdate(),
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -20,11 +21,17 @@ from myhealthhub.records.actions import StaleEdit
 from myhealthhub.records.forms import TimelineForm, form_class
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, EntryVersion
+from myhealthhub.records.models.base import NEWEST_FIRST, OLDEST_FIRST
 from myhealthhub.records.timeline import TimelineFilter, timeline_page
 
 PAGE_SIZE = 50
 TIMELINE_PAGE = 100
-SORTS = {"newest": ("-date", "-id"), "oldest": ("date", "id"), "name": ("display", "id")}
+MAX_TIMELINE_PAGE = 200
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": NEWEST_FIRST,
+    "oldest": OLDEST_FIRST,
+    "name": ("display", "id"),
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -190,7 +197,8 @@ def recently_deleted(request: HttpRequest, access: Access) -> HttpResponse:
 def timeline(request: HttpRequest, access: Access) -> HttpResponse:
     form = TimelineForm(request.GET or None, profile=access.profile)
     filters = form.filters() if form.is_valid() else TimelineFilter()
-    page = max(_int(request.GET.get("page"), 1), 1)
+    # Each page reads page × size rows per kind: past a point, narrow the filters instead.
+    page = min(max(_int(request.GET.get("page"), 1), 1), MAX_TIMELINE_PAGE)
     items, has_older = timeline_page(access.profile, filters, page=page, size=TIMELINE_PAGE)
     return render(
         request,
