@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib
+from django.core.cache import cache
+from django.http import HttpResponse
 
 matplotlib.use("Agg")  # no display; must precede the pyplot-free imports below
 
@@ -20,6 +24,23 @@ ENVELOPE = "#9fd3bf"
 # More points than this are drawn as bucket means with their min–max envelope:
 # the picture stays readable and the SVG small, whatever the record's size.
 MAX_DRAWN = 300
+CACHE_SECONDS = 24 * 3600
+
+
+def svg_response(key: str, draw: Callable[[], bytes]) -> HttpResponse:
+    """A chart drawn once per ``key`` (which must change with the data), then kept.
+
+    Drawing costs tens of milliseconds whatever the size of the series.
+    """
+    cache_key = "chart-svg:" + hashlib.sha256(key.encode()).hexdigest()
+    svg = cache.get(cache_key)
+    if svg is None:
+        svg = draw()
+        cache.set(cache_key, svg, CACHE_SECONDS)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Content-Disposition"] = 'inline; filename="chart.svg"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def trend_svg(trend: Trend, *, reference_label: str) -> bytes:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import Count, Max, Min, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,15 +12,13 @@ from django.utils.translation import get_language, ngettext
 from myhealthhub.accounts.models import User
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
-from myhealthhub.records.charts import trend_svg
+from myhealthhub.records.charts import svg_response, trend_svg
 from myhealthhub.records.forms import HomeReadingsForm
 from myhealthhub.records.home_readings import add_home_readings
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import DailySummary, Metric
 from myhealthhub.records.models.samples import METRIC_UNITS, SUMMED
 from myhealthhub.records.trends import Point, Trend
-
-CHART_CACHE_SECONDS = 24 * 3600
 
 
 @profile_view(read=Role.VIEWER)
@@ -47,27 +42,16 @@ def reading_chart(request: HttpRequest, access: Access, metric: str) -> HttpResp
     stamp = days.aggregate(samples=Sum("count"), last=Max("day"), count=Count("id"))
     if not stamp["count"]:
         raise Http404
-    key = (
-        "readings-svg:"
-        + hashlib.sha256(
-            f"{access.profile.pk}|{metric}|{get_language()}|{stamp}".encode()
-        ).hexdigest()
-    )
-    svg = cache.get(key)
-    if svg is None:
-        trend = Trend(
-            title=str(Metric(metric).label),
-            unit=METRIC_UNITS[metric],
-            points=[
-                Point(day, total if metric in SUMMED else mean)
-                for day, total, mean in days.values_list("day", "total", "mean")
-            ],
-        )
-        svg = trend_svg(trend, reference_label="")
-        cache.set(key, svg, CHART_CACHE_SECONDS)
-    response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+
+    def draw() -> bytes:
+        points = [
+            Point(day, total if metric in SUMMED else mean)
+            for day, total, mean in days.values_list("day", "total", "mean")
+        ]
+        trend = Trend(title=str(Metric(metric).label), unit=METRIC_UNITS[metric], points=points)
+        return trend_svg(trend, reference_label="")
+
+    return svg_response(f"readings|{access.profile.pk}|{metric}|{get_language()}|{stamp}", draw)
 
 
 @profile_view(read=Role.EDITOR)
