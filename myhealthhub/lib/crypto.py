@@ -22,7 +22,7 @@ import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -34,6 +34,14 @@ TAG_BYTES = 16
 PREFIX_BYTES = 8
 HEADER = struct.Struct(">4sI8s")
 WRAP_CONTEXT = b"myhealthhub file key v1"
+
+
+class Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> Any: ...
 
 
 class IntegrityError(Exception):
@@ -63,7 +71,7 @@ def unwrap_key(master_key: bytes, wrapped: bytes) -> bytes:
 
 
 def encrypt_stream(
-    file_key: bytes, source: BinaryIO, sink: BinaryIO, chunk_size: int = CHUNK_SIZE
+    file_key: bytes, source: Readable, sink: Writable, chunk_size: int = CHUNK_SIZE
 ) -> Sealed:
     """Read ``source`` to its end and write its sealed form to ``sink``."""
     prefix = os.urandom(PREFIX_BYTES)
@@ -87,7 +95,7 @@ def encrypt_stream(
         index += 1
 
 
-def decrypt_chunks(file_key: bytes, source: BinaryIO) -> Iterator[bytes]:
+def decrypt_chunks(file_key: bytes, source: Readable) -> Iterator[bytes]:
     """Yield the plaintext chunk by chunk; raises IntegrityError on any tampering.
 
     A chunk is yielded only after its tag checked, but an error can still come
@@ -119,7 +127,7 @@ def decrypt_chunks(file_key: bytes, source: BinaryIO) -> Iterator[bytes]:
         index += 1
 
 
-def decrypt_stream(file_key: bytes, source: BinaryIO, sink: BinaryIO) -> Sealed:
+def decrypt_stream(file_key: bytes, source: Readable, sink: Writable) -> Sealed:
     digest = hashlib.sha256()
     size = 0
     for chunk in decrypt_chunks(file_key, source):
@@ -139,7 +147,7 @@ def _associated(header: bytes, last: bool) -> bytes:
     return header + (b"\x01" if last else b"\x00")
 
 
-def _read_exactly(source: BinaryIO, size: int) -> bytes:
+def _read_exactly(source: Readable, size: int) -> bytes:
     # A stream may return fewer bytes than asked before its end (pipes, sockets).
     parts = []
     remaining = size

@@ -102,5 +102,5 @@ def test_streams_that_return_short_reads():
     key = crypto.new_file_key()
     data = bytes(range(256)) * 3
     sink = io.BytesIO()
-    crypto.encrypt_stream(key, Trickle(data), sink, chunk_size=SMALL_CHUNK)  # type: ignore[arg-type]
+    crypto.encrypt_stream(key, Trickle(data), sink, chunk_size=SMALL_CHUNK)
     assert open_(sink.getvalue(), key) == data
