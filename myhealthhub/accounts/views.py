@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from myhealthhub.accounts import actions
+from myhealthhub.accounts.current import account_of
 from myhealthhub.accounts.models import UnitSystem, User
 from myhealthhub.accounts.plans import plan_for
 from myhealthhub.audit.models import AuditEvent
@@ -22,8 +23,7 @@ RECENT_SIGN_INS = 10
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = account_of(request)
     events = AuditEvent.objects.filter(
         actor=user, profile__isnull=True, action__startswith="account.sign_in"
     )
@@ -44,8 +44,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def set_units(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = account_of(request)
     choice = request.POST.get("unit_system", "")
     if choice in UnitSystem.values:
         actions.set_unit_system(user, choice, request=request)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from myhealthhub.accounts.models import User
+from myhealthhub.accounts.current import account_of
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.access import Access, live_grants, profile_view
@@ -18,14 +18,11 @@ from myhealthhub.profiles.models import Grant, Role
 from myhealthhub.profiles.overview import sections as overview_sections
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    grants = live_grants(_user(request)).order_by("profile__given_name", "profile__family_name")
+    grants = live_grants(account_of(request)).order_by(
+        "profile__given_name", "profile__family_name"
+    )
     return render(request, "profiles/home.html", {"grants": grants})
 
 
@@ -35,7 +32,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             profile = actions.create_profile(
-                _user(request), request=request, **form.profile_values()
+                account_of(request), request=request, **form.profile_values()
             )
         except ActionRefused as refusal:
             form.add_error(None, refusal.message)
@@ -60,7 +57,7 @@ def edit(request: HttpRequest, access: Access) -> HttpResponse:
     form = ProfileForm.for_profile(access.profile, request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.update_profile(
-            access.profile, actor=_user(request), request=request, **form.profile_values()
+            access.profile, actor=account_of(request), request=request, **form.profile_values()
         )
         messages.success(request, _("Profile saved."))
         return redirect("profiles:overview", profile_uuid=access.profile.uuid)
@@ -74,7 +71,7 @@ def delete(request: HttpRequest, access: Access) -> HttpResponse:
             messages.error(request, _("Type the profile's full name to delete it."))
         else:
             name = access.profile.name
-            actions.delete_profile(access.profile, actor=_user(request), request=request)
+            actions.delete_profile(access.profile, actor=account_of(request), request=request)
             messages.success(request, _("The profile of %(name)s was deleted.") % {"name": name})
             return redirect("home")
     return render(request, "profiles/delete.html", {"access": access})
@@ -85,7 +82,7 @@ def contact_add(request: HttpRequest, access: Access) -> HttpResponse:
     form = EmergencyContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.add_contact(
-            access.profile, actor=_user(request), request=request, **form.contact_values()
+            access.profile, actor=account_of(request), request=request, **form.contact_values()
         )
         messages.success(request, _("Emergency contact added."))
         return redirect("profiles:overview", profile_uuid=access.profile.uuid)
@@ -98,7 +95,7 @@ def contact_edit(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) 
     form = EmergencyContactForm.for_contact(contact, request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.update_contact(
-            contact, actor=_user(request), request=request, **form.contact_values()
+            contact, actor=account_of(request), request=request, **form.contact_values()
         )
         messages.success(request, _("Emergency contact saved."))
         return redirect("profiles:overview", profile_uuid=access.profile.uuid)
@@ -111,7 +108,7 @@ def contact_edit(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) 
 @require_POST
 def contact_remove(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) -> HttpResponse:
     contact = access.get(access.profile.contacts.all(), contact_uuid)
-    actions.remove_contact(contact, actor=_user(request), request=request)
+    actions.remove_contact(contact, actor=account_of(request), request=request)
     messages.success(request, _("Emergency contact removed."))
     return redirect("profiles:overview", profile_uuid=access.profile.uuid)
 
@@ -131,7 +128,7 @@ def sharing(request: HttpRequest, access: Access) -> HttpResponse:
 def revoke(request: HttpRequest, access: Access, grant_uuid: uuid.UUID) -> HttpResponse:
     grant = access.get(Grant.objects.select_related("account"), grant_uuid)
     try:
-        actions.revoke_grant(grant, actor=_user(request), request=request)
+        actions.revoke_grant(grant, actor=account_of(request), request=request)
     except ActionRefused as refusal:
         messages.error(request, refusal.message)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,7 +19,7 @@ from myhealthhub.records.models import (
     Observation,
 )
 from myhealthhub.records.models.allergies import AllergyStatus
-from myhealthhub.records.models.base import NEWEST_FIRST
+from myhealthhub.records.models.base import NEWEST_FIRST, EntryQuerySet
 from myhealthhub.records.models.conditions import ClinicalStatus
 from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
@@ -25,12 +27,15 @@ from myhealthhub.records.models.visits import AppointmentStatus
 SHOWN = 8
 
 
-@overview_section(10)
-def allergies(profile: Profile) -> Section:
+def allergy_status(profile: Profile, limit: int | None = None) -> dict[str, Any]:
+    """Active allergies, or else the latest "no known allergies" statement, or neither.
+
+    Shared by the overview and the visit preparation page, which must agree.
+    """
     listed = list(
         Allergy.objects.alive()
         .filter(profile_id=profile.pk, status=AllergyStatus.ACTIVE)
-        .order_by("display")[:SHOWN]
+        .order_by("display")[:limit]
     )
     statement = None
     if not listed:
@@ -40,19 +45,27 @@ def allergies(profile: Profile) -> Section:
             .order_by(*NEWEST_FIRST)
             .first()
         )
-    return Section(
-        "records/overview/allergies.html", {"allergies": listed, "no_known_allergies": statement}
+    return {"allergies": listed, "no_known_allergies": statement}
+
+
+def medications_taken_now(profile: Profile) -> EntryQuerySet:
+    return (
+        Medication.objects.alive()
+        .filter(profile_id=profile.pk, status=MedicationStatus.ACTIVE)
+        .order_by("display")
     )
+
+
+@overview_section(10)
+def allergies(profile: Profile) -> Section:
+    return Section("records/overview/allergies.html", allergy_status(profile, SHOWN))
 
 
 @overview_section(20)
 def medications(profile: Profile) -> Section:
-    taking = Medication.objects.alive().filter(
-        profile_id=profile.pk, status=MedicationStatus.ACTIVE
-    )
     return Section(
         "records/overview/medications.html",
-        {"medications": list(taking.order_by("display")[: SHOWN * 3])},
+        {"medications": list(medications_taken_now(profile)[: SHOWN * 3])},
     )
 
 

@@ -11,17 +11,10 @@ from django.utils import timezone
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.calendar import appointments_ics
-from myhealthhub.records.models import (
-    Allergy,
-    Appointment,
-    Medication,
-    MedicationReview,
-    NoKnownAllergies,
-)
-from myhealthhub.records.models.allergies import AllergyStatus
+from myhealthhub.records.models import Appointment, MedicationReview
 from myhealthhub.records.models.base import NEWEST_FIRST
-from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
+from myhealthhub.records.overview import allergy_status, medications_taken_now
 
 
 def _calendar_response(body: bytes, filename: str) -> HttpResponse:
@@ -57,27 +50,14 @@ def prepare(request: HttpRequest, access: Access, entry_uuid: uuid.UUID) -> Http
     """What to have in hand at the visit: questions, what to bring, medications, allergies."""
     appointment = _appointment(access, entry_uuid)
     profile_id = access.profile.pk
-    allergies = list(
-        Allergy.objects.alive()
-        .filter(profile_id=profile_id, status=AllergyStatus.ACTIVE)
-        .order_by("display")
-    )
     return render(
         request,
         "records/prepare.html",
         {
             "access": access,
             "appointment": appointment,
-            "medications": Medication.objects.alive()
-            .filter(profile_id=profile_id, status=MedicationStatus.ACTIVE)
-            .order_by("display"),
-            "allergies": allergies,
-            "no_known_allergies": None
-            if allergies
-            else NoKnownAllergies.objects.alive()
-            .filter(profile_id=profile_id)
-            .order_by(*NEWEST_FIRST)
-            .first(),
+            "medications": medications_taken_now(access.profile),
+            **allergy_status(access.profile),
             "review": MedicationReview.objects.alive()
             .filter(profile_id=profile_id)
             .order_by(*NEWEST_FIRST)

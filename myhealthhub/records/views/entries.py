@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from myhealthhub.accounts.models import User
+from myhealthhub.accounts.current import account_of
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
@@ -32,11 +32,6 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "oldest": OLDEST_FIRST,
     "name": ("display", "id"),
 }
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _entry(access: Access, kind: Kind, entry_uuid: uuid.UUID, *, deleted: bool = False) -> Entry:
@@ -82,7 +77,7 @@ def entry_create(request: HttpRequest, access: Access, kind: Kind) -> HttpRespon
             entry = actions.create_entry(
                 kind,
                 access.profile,
-                actor=_user(request),
+                actor=account_of(request),
                 request=request,
                 values=form.entry_values(),
             )
@@ -128,7 +123,7 @@ def entry_edit(
         try:
             actions.update_entry(
                 entry,
-                actor=_user(request),
+                actor=account_of(request),
                 request=request,
                 values=form.entry_values(),
                 expected_version=form.cleaned_data["version"],
@@ -156,7 +151,7 @@ def entry_delete(
 ) -> HttpResponse:
     entry = _entry(access, kind, entry_uuid)
     if request.method == "POST":
-        actions.delete_entry(entry, actor=_user(request), request=request)
+        actions.delete_entry(entry, actor=account_of(request), request=request)
         messages.success(
             request, _("Deleted. You can restore it from “Recently deleted” for 30 days.")
         )
@@ -171,7 +166,7 @@ def entry_restore(
 ) -> HttpResponse:
     entry = _entry(access, kind, entry_uuid, deleted=True)
     try:
-        actions.restore_entry(entry, actor=_user(request), request=request)
+        actions.restore_entry(entry, actor=account_of(request), request=request)
     except ActionRefused as refusal:
         messages.error(request, refusal.message)
         return redirect("records:deleted", profile_uuid=access.profile.uuid)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 
-from myhealthhub.accounts.models import User
+from myhealthhub.accounts.current import account_of
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.charts import svg_response, trend_svg
@@ -61,8 +61,7 @@ def add_readings(request: HttpRequest, access: Access) -> HttpResponse:
         initial={"when": timezone.localtime().replace(second=0, microsecond=0)},
     )
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        assert isinstance(user, User)
+        user = account_of(request)
         made = add_home_readings(
             access.profile,
             actor=user,

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from myhealthhub.accounts.models import User
+from myhealthhub.accounts.current import account_of
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.charts import svg_response, trend_svg
@@ -20,8 +20,7 @@ def _series_query(request: HttpRequest) -> tuple[str, str]:
 
 
 def _trend(request: HttpRequest, access: Access) -> Trend:
-    user = request.user
-    assert isinstance(user, User)
+    user = account_of(request)
     code, name = _series_query(request)
     trend = build_trend(access.profile, code=code, name=name, unit_system=user.unit_system)
     if trend is None:
@@ -48,8 +47,7 @@ def trend_page(request: HttpRequest, access: Access) -> HttpResponse:
 
 @profile_view(read=Role.VIEWER)
 def trend_chart(request: HttpRequest, access: Access) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = account_of(request)
     code, name = _series_query(request)
     stamp = series_stamp(access.profile, code=code, name=name)
     return svg_response(
