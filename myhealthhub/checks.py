@@ -1,7 +1,8 @@
 """Start-up checks: the SQLite durability settings are asserted, not assumed.
 
 Tagged ``database``, so `migrate` (which `myhealthhub serve` runs first) and
-`myhealthhub check --database default` run them against the real file.
+`myhealthhub check --database default` run them against the real file. The
+file storage check needs no database and runs with every command.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import connections
+
+from myhealthhub.documents.backends import S3_BACKEND
+from myhealthhub.lib.env import PREFIX
 
 # journal_mode is "memory" for the in-memory databases the test suite uses.
 EXPECTED_PRAGMAS: dict[str, tuple[Any, ...]] = {
@@ -53,5 +58,40 @@ def check_sqlite_durability(
                 problem, hint="MyHealthHub's SQLite settings were changed.", id="myhealthhub.E001"
             )
             for problem in sqlite_pragma_problems(alias)
+        )
+    return messages
+
+
+@register(Tags.files)
+def check_file_storage(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """An S3 storage that names no bucket would fail at the first upload; refuse it at start."""
+    default = settings.STORAGES.get("default", {})
+    if default.get("BACKEND") != S3_BACKEND:
+        return []
+    options = default.get("OPTIONS", {})
+    messages: list[CheckMessage] = []
+    if not options.get("bucket_name"):
+        messages.append(
+            Error(
+                f"{PREFIX}STORAGE is s3 but {PREFIX}S3_BUCKET is not set: "
+                "there is no bucket to keep documents in.",
+                hint=f"Set {PREFIX}S3_BUCKET to the name of a private bucket "
+                f"(and {PREFIX}S3_ENDPOINT_URL for a server other than AWS), "
+                f"or {PREFIX}STORAGE=local to keep files in the data folder.",
+                id="myhealthhub.E002",
+            )
+        )
+    # One key without the other makes boto3 fail at the first upload with a
+    # message that names neither variable.
+    if bool(options.get("access_key")) != bool(options.get("secret_key")):
+        messages.append(
+            Error(
+                f"Only one of {PREFIX}S3_ACCESS_KEY_ID and {PREFIX}S3_SECRET_ACCESS_KEY is set.",
+                hint="Set both, or neither to let boto3 find credentials itself "
+                "(an instance role, AWS_* variables).",
+                id="myhealthhub.E003",
+            )
         )
     return messages

@@ -1,7 +1,7 @@
 """The `myhealthhub` command: Django's management commands under one name.
 
-`myhealthhub serve`, `worker`, `createuser`, `profiles` and `check` are the
-everyday ones; any other Django command (migrate, shell, …) passes through.
+`myhealthhub serve`, `worker`, `createuser`, `profiles`, `documents` and `check`
+are the everyday ones; any other Django command (migrate, shell, …) passes through.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ usage: myhealthhub COMMAND [options]
   worker       run the task worker alone
   createuser   make an account (--email EMAIL [--password-stdin])
   profiles     create, list and show profiles
+  documents    add files as encrypted documents, list them, get one back
+  keys         rotate the master key that wraps every file's key
+  search       rebuild the search index (search reindex)
   check        check the configuration (add --deploy for production)
 
 Any other Django management command works too; `myhealthhub help` lists them.

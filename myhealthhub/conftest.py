@@ -9,6 +9,7 @@ their own, and ``anonymous``.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
+from myhealthhub.documents.actions import Details, add_document, delete_document
+from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.records.actions import create_entry, delete_entry
@@ -46,6 +49,8 @@ class World:
     medication: Medication
     deleted_condition: Condition
     appointment: Appointment
+    document: Document
+    deleted_document: Document
     accounts: dict[str, User] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
 
@@ -139,8 +144,26 @@ def world(db) -> World:
             "reference_high": 5.7,
         },
     )
+    document = add_document(
+        profile,
+        io.BytesIO("Informe de alta: metformina 500 mg, revisión en 3 meses.".encode()),
+        filename="informe de alta.txt",
+        actor=owner,
+        request=None,
+        details=Details(
+            kind=DocumentKind.DISCHARGE_LETTER,
+            facility="Hospital Clínico",
+            links=[("medications", medication.uuid)],
+        ),
+    )
+    deleted_document = add_document(
+        profile, io.BytesIO(b"old note"), filename="old.txt", actor=owner, request=None
+    )
+    delete_document(deleted_document, actor=owner, request=None)
     assert isinstance(medication, Medication) and isinstance(condition, Condition)
     return World(
+        document=document,
+        deleted_document=deleted_document,
         profile=profile,
         contact=contact,
         medication=medication,

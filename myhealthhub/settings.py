@@ -15,6 +15,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from myhealthhub.documents.backends import storage_from_env
 from myhealthhub.lib import keyfiles
 from myhealthhub.lib.env import env, env_bool, env_int, env_list, env_secret
 
@@ -31,9 +32,18 @@ SECRET_KEY = env_secret("SECRET_KEY") or keyfiles.read_or_create(
 )
 # The master key wraps every stored file's own key (DESIGN.md principle 7).
 # It lives outside the database so a database dump alone decrypts nothing.
+# Kept in the environment (MYHEALTHHUB_MASTER_KEY[_FILE]) or, by default, in
+# the key file below, which `myhealthhub keys rotate` replaces.
+MASTER_KEY_FILE = None if env_secret("MASTER_KEY") else DATA_DIR / "master.key"
 MASTER_KEY = keyfiles.decode_master_key(
     env_secret("MASTER_KEY")
     or keyfiles.read_or_create(DATA_DIR / "master.key", keyfiles.new_master_key())
+)
+# While keys are rotated from one environment key to another, the previous
+# one still opens the files that are not rewrapped yet.
+_previous_master_key = env_secret("MASTER_KEY_PREVIOUS")
+MASTER_KEY_PREVIOUS = (
+    keyfiles.decode_master_key(_previous_master_key) if _previous_master_key else None
 )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -48,6 +58,8 @@ INSTALLED_APPS = [
     "myhealthhub.profiles",
     "myhealthhub.audit",
     "myhealthhub.records",
+    "myhealthhub.documents",
+    "myhealthhub.search",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -175,6 +187,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "myhealthhub.accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "myhealthhub.accounts.adapter.MFAAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -269,7 +282,9 @@ STATIC_ROOT = DATA_DIR / "static"
 # be cached for a year. Tests and development serve them from the apps.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded documents, sealed before they get here: the data folder's files/
+    # by default, or an S3-compatible bucket (MYHEALTHHUB_STORAGE=s3).
+    "default": storage_from_env(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_MANIFEST
@@ -278,6 +293,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 MEDIA_ROOT = DATA_DIR / "files"
+# The largest document one upload may bring; the plan's storage quota applies too.
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 256) * 1024 * 1024
+# The limit is enforced while the upload streams in, before it fills a disk.
+FILE_UPLOAD_HANDLERS = [
+    "myhealthhub.documents.uploads.SizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail -----------------------------------------------------------------
 

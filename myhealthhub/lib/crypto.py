@@ -34,6 +34,9 @@ TAG_BYTES = 16
 PREFIX_BYTES = 8
 HEADER = struct.Struct(">4sI8s")
 WRAP_CONTEXT = b"myhealthhub file key v1"
+# Small secrets kept in the database (TOTP keys): sealed by the master key
+# too, under their own context so they can never pass for a file key.
+SECRET_CONTEXT = b"myhealthhub secret v1"
 
 
 class Readable(Protocol):
@@ -61,6 +64,18 @@ def new_file_key() -> bytes:
 def wrap_key(master_key: bytes, file_key: bytes) -> bytes:
     nonce = os.urandom(12)
     return nonce + AESGCM(master_key).encrypt(nonce, file_key, WRAP_CONTEXT)
+
+
+def seal_secret(master_key: bytes, secret: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(master_key).encrypt(nonce, secret, SECRET_CONTEXT)
+
+
+def open_secret(master_key: bytes, sealed: bytes) -> bytes:
+    try:
+        return AESGCM(master_key).decrypt(sealed[:12], sealed[12:], SECRET_CONTEXT)
+    except InvalidTag:
+        raise IntegrityError("the secret does not open with this master key") from None
 
 
 def unwrap_key(master_key: bytes, wrapped: bytes) -> bytes:

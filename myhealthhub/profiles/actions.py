@@ -8,6 +8,7 @@ rules about the change itself (quotas, the last owner).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -88,8 +89,21 @@ def update_profile(
     return changed
 
 
+# Apps that keep a profile's data outside the database (sealed files in the
+# storage backend) register here how to let go of it when the profile goes.
+ProfileCleanup = Callable[[Profile], None]
+_cleanups: list[ProfileCleanup] = []
+
+
+def on_profile_delete(cleanup: ProfileCleanup) -> ProfileCleanup:
+    _cleanups.append(cleanup)
+    return cleanup
+
+
 @transaction.atomic
 def delete_profile(profile: Profile, *, actor: User, request: HttpRequest | None) -> None:
+    for cleanup in _cleanups:
+        cleanup(profile)
     log_action(
         Action.PROFILE_DELETED,
         request=request,

@@ -72,6 +72,14 @@ def on_deleted_entry(world: World) -> dict[str, Any]:
     }
 
 
+def on_document(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "document_uuid": world.document.uuid}
+
+
+def on_deleted_document(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "document_uuid": world.deleted_document.uuid}
+
+
 def on_reset_key(world: World) -> dict[str, Any]:
     return {"uidb36": "1", "key": "not-a-real-key"}
 
@@ -104,6 +112,17 @@ MATRIX: dict[str, Rule] = {
     "records:appointments_ics": Rule(Role.VIEWER, kwargs=on_profile),
     "records:appointment_ics": Rule(Role.VIEWER, kwargs=on_appointment),
     "records:appointment_prepare": Rule(Role.VIEWER, kwargs=on_appointment),
+    "documents:list": Rule(Role.VIEWER, kwargs=on_profile),
+    "documents:upload": Rule(Role.EDITOR, kwargs=on_profile),
+    "documents:deleted": Rule(Role.EDITOR, kwargs=on_profile),
+    "documents:detail": Rule(Role.VIEWER, kwargs=on_document),
+    "documents:edit": Rule(Role.EDITOR, kwargs=on_document),
+    "documents:delete": Rule(Role.EDITOR, kwargs=on_document),
+    "documents:restore": Rule(Role.EDITOR, kwargs=on_deleted_document),
+    "documents:file": Rule(Role.VIEWER, kwargs=on_document),
+    "documents:view": Rule(Role.VIEWER, kwargs=on_document),
+    "documents:thumbnail": Rule(Role.VIEWER, kwargs=on_document),
+    "search:results": Rule(Role.VIEWER, kwargs=on_profile, query="?q=metformin"),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
     "accounts:set_units": Rule(SIGNED_IN),

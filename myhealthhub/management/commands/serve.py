@@ -50,6 +50,13 @@ class Command(BaseCommand):
                     f"{host}:{port}",
                     "--workers",
                     str(workers),
+                    # Threaded workers keep reporting in while a request runs,
+                    # so a large upload on a slow link is not killed after
+                    # gunicorn's 30-second timeout.
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    str(env_int("WEB_THREADS", 4)),
                     "--access-logfile",
                     "-",
                     # Path only: query strings (searches, test names) and the

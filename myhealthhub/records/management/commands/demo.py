@@ -4,9 +4,11 @@ import secrets
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
+from myhealthhub.documents.demo import add_demo_documents
 from myhealthhub.errors import ActionRefused
 from myhealthhub.records.demo import create_demo
 
@@ -48,6 +50,7 @@ class Command(BaseCommand):
         profiles = create_demo(
             owner, language=language, observations=observations, entries=entries, samples=samples
         )
+        add_demo_documents(profiles[0], owner, language, timezone.localdate())
         for profile in profiles:
             self.stdout.write(f"{profile.uuid}  {profile.name}")
         if password:

@@ -1,0 +1,295 @@
+"""Every change to a document: add, change its context, delete, restore (DESIGN.md principle 2).
+
+Adding seals the file into storage first, outside the transaction since it
+may take a while; if anything after that fails, the sealed blob is removed
+again, so a refused or failed upload leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from myhealthhub.accounts.models import User
+from myhealthhub.accounts.plans import allowance
+from myhealthhub.audit.log import log_action
+from myhealthhub.audit.models import Action
+from myhealthhub.documents import keys, storage
+from myhealthhub.documents.models import Document, DocumentKind, DocumentLink, SealedFile
+from myhealthhub.documents.sniff import RefusedFile, sniff
+from myhealthhub.errors import ActionRefused
+from myhealthhub.lib.dates import PartialDate
+from myhealthhub.profiles.models import Grant, Profile, Role
+from myhealthhub.records.kinds import KINDS
+from myhealthhub.records.models.base import RESTORE_DAYS
+from myhealthhub.search.index import index_document, unindex
+
+TITLE_MAX = 255
+
+
+@dataclass
+class Details:
+    """What a person says about a document: everything but the file."""
+
+    kind: str = DocumentKind.OTHER
+    when: PartialDate | None = None
+    facility: str = ""
+    why: str = ""
+    description: str = ""
+    title: str = ""
+    # (records kind slug, entry UUID) pairs.
+    links: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+
+
+def title_from_filename(filename: str) -> str:
+    """A readable title from whatever name a file arrived with; never used as a path."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    visible = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
+    return visible[:TITLE_MAX] or _("Document")
+
+
+def size_of(upload: IO[bytes]) -> int:
+    upload.seek(0, os.SEEK_END)
+    size = upload.tell()
+    upload.seek(0)
+    return size
+
+
+def check_size(profile: Profile, size: int) -> None:
+    """Refuse a file over the upload limit or over the plan's storage quota."""
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise ActionRefused(
+            _("This file is %(size)s; files up to %(limit)s can be kept.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(settings.MAX_UPLOAD_BYTES)}
+        )
+    payer = billed_account(profile)
+    if payer is None:
+        return
+    room = allowance(payer, "storage_bytes", size)
+    if not room.allowed:
+        raise ActionRefused(
+            _(
+                "There is no room for this file (%(size)s): the plan allows %(limit)s "
+                "of documents and %(remaining)s is left. Nothing was stored."
+            )
+            % {
+                "size": filesizeformat(size),
+                "limit": filesizeformat(room.limit or 0),
+                "remaining": filesizeformat(room.remaining or 0),
+            }
+        )
+
+
+def billed_account(profile: Profile) -> User | None:
+    """Storage counts against the plan of the profile's first owner, whoever uploads."""
+    grant = (
+        Grant.objects.in_force()
+        .filter(profile_id=profile.pk, role=Role.OWNER)
+        .select_related("account")
+        .order_by("granted_at", "pk")
+        .first()
+    )
+    return grant.account if grant else None
+
+
+def add_document(
+    profile: Profile,
+    upload: IO[bytes],
+    *,
+    filename: str,
+    actor: User | None,
+    request: HttpRequest | None,
+    details: Details | None = None,
+) -> Document:
+    """Check, seal and keep one file with its context; RefusedFile/ActionRefused if not."""
+    details = details or Details()
+    file_type = sniff(upload)
+    size = size_of(upload)
+    check_size(profile, size)
+    links = _checked_links(profile, details.links)
+    master = keys.current()
+    stored = storage.put(upload, master_key=master, folder=f"documents/{profile.uuid}")
+    try:
+        with transaction.atomic():
+            sealed = SealedFile.objects.create(
+                profile=profile,
+                name=stored.name,
+                wrapped_key=stored.wrapped_key,
+                key_id=keys.key_id(master),
+                sha256=stored.sha256,
+                size=stored.size,
+            )
+            document = Document(
+                profile=profile,
+                file=sealed,
+                title=details.title[:TITLE_MAX] or title_from_filename(filename),
+                kind=details.kind,
+                facility=details.facility,
+                why=details.why,
+                description=details.description,
+                content_type=file_type.content_type,
+                duplicate_of=already_present(profile, stored.sha256),
+                uploaded_by=actor,
+            )
+            document.when = details.when
+            _validate(document)
+            document.save()
+            DocumentLink.objects.bulk_create(
+                DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
+                for kind, entry_uuid in links
+            )
+            log_action(
+                Action.DOCUMENT_ADDED,
+                request=request,
+                actor=actor,
+                profile=profile,
+                object_type="document",
+                object_uuid=document.uuid,
+            )
+            index_document(document)
+            # Enqueued in the same transaction: the worker sees the job only
+            # once the document it reads exists.
+            from myhealthhub.documents.tasks import read_document
+
+            read_document.enqueue(document.pk)
+    except BaseException:
+        storage.delete(stored)
+        raise
+    return document
+
+
+def _validate(document: Document) -> None:
+    try:
+        document.full_clean(exclude=["profile", "file", "thumbnail", "duplicate_of", "uploaded_by"])
+    except ValidationError as error:
+        raise ActionRefused(
+            " ".join(
+                f"{getattr(Document._meta.get_field(name), 'verbose_name', name)}: "
+                f"{' '.join(messages)}"
+                for name, messages in error.message_dict.items()
+            )
+        ) from None
+
+
+def already_present(profile: Profile, sha256: str) -> Document | None:
+    return (
+        Document.objects.alive()
+        .filter(profile_id=profile.pk, file__sha256=sha256)
+        .order_by("uploaded_at", "pk")
+        .first()
+    )
+
+
+def _checked_links(
+    profile: Profile, links: list[tuple[str, uuid.UUID]]
+) -> list[tuple[str, uuid.UUID]]:
+    checked = []
+    for kind_slug, entry_uuid in dict.fromkeys(links):
+        kind = KINDS.get(kind_slug)
+        if kind is None or not kind.queryset(profile).alive().filter(uuid=entry_uuid).exists():
+            raise ActionRefused(_("A linked entry is not in this record."))
+        checked.append((kind_slug, entry_uuid))
+    return checked
+
+
+@transaction.atomic
+def update_details(
+    document: Document, details: Details, *, actor: User, request: HttpRequest | None
+) -> None:
+    current = Document.objects.select_for_update().get(pk=document.pk)
+    links = _checked_links(current.profile, details.links)
+    current.title = details.title[:TITLE_MAX] or current.title
+    current.kind = details.kind
+    current.when = details.when
+    current.facility = details.facility
+    current.why = details.why
+    current.description = details.description
+    _validate(current)
+    current.version += 1
+    current.save(
+        update_fields=[
+            "title",
+            "kind",
+            "date",
+            "date_precision",
+            "facility",
+            "why",
+            "description",
+            "version",
+            "updated_at",
+        ]
+    )
+    current.links.exclude(entry_uuid__in=[entry_uuid for _kind, entry_uuid in links]).delete()
+    DocumentLink.objects.bulk_create(
+        (
+            DocumentLink(document=current, kind=kind, entry_uuid=entry_uuid)
+            for kind, entry_uuid in links
+        ),
+        ignore_conflicts=True,
+    )
+    log_action(
+        Action.DOCUMENT_UPDATED,
+        request=request,
+        actor=actor,
+        profile=current.profile,
+        object_type="document",
+        object_uuid=current.uuid,
+    )
+    index_document(current)
+
+
+@transaction.atomic
+def delete_document(document: Document, *, actor: User, request: HttpRequest | None) -> None:
+    """Move the document to "recently deleted"; the sealed file stays until it is purged."""
+    updated = Document.objects.filter(pk=document.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), updated_at=timezone.now()
+    )
+    if not updated:
+        return
+    log_action(
+        Action.DOCUMENT_DELETED,
+        request=request,
+        actor=actor,
+        profile=document.profile,
+        object_type="document",
+        object_uuid=document.uuid,
+    )
+    unindex(document.profile_id, document.uuid)
+
+
+@transaction.atomic
+def restore_document(document: Document, *, actor: User, request: HttpRequest | None) -> None:
+    current = Document.objects.select_for_update().get(pk=document.pk)
+    if current.deleted_at is None:
+        return
+    if current.deleted_at < timezone.now() - dt.timedelta(days=RESTORE_DAYS):
+        raise ActionRefused(
+            _("Deleted documents can be restored for %(days)d days; this one is older.")
+            % {"days": RESTORE_DAYS}
+        )
+    current.deleted_at = None
+    current.save(update_fields=["deleted_at", "updated_at"])
+    log_action(
+        Action.DOCUMENT_RESTORED,
+        request=request,
+        actor=actor,
+        profile=current.profile,
+        object_type="document",
+        object_uuid=current.uuid,
+    )
+    index_document(current)
+
+
+__all__ = ["Details", "RefusedFile", "add_document", "delete_document", "restore_document"]

@@ -1,0 +1,100 @@
+"""`myhealthhub documents add|list` and `myhealthhub keys rotate`, run as a separate process."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from myhealthhub.documents.tests.files import pdf_with_text
+from myhealthhub.tests.test_cli import myhealthhub
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory) -> tuple[Path, str]:
+    data_dir = tmp_path_factory.mktemp("documents-cli")
+    assert myhealthhub(data_dir, "migrate", "-v0").returncode == 0
+    myhealthhub(
+        data_dir,
+        "createuser",
+        "--email",
+        "ana@example.org",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    created = myhealthhub(
+        data_dir, "profiles", "create", "--owner", "ana@example.org", "--name", "Ana García"
+    )
+    assert created.returncode == 0, created.stderr
+    return data_dir, created.stdout.strip()
+
+
+def test_documents_add_keeps_files_with_their_context(profile, tmp_path: Path):
+    data_dir, profile_uuid = profile
+    letter = tmp_path / "alta.pdf"
+    letter.write_bytes(pdf_with_text("Alta hospitalaria", "Ibuprofeno 400 mg"))
+    added = myhealthhub(
+        data_dir,
+        "documents",
+        "add",
+        str(letter),
+        "--profile",
+        profile_uuid,
+        "--date",
+        "2026-02",
+        "--facility",
+        "Hospital Clínico",
+        "--kind",
+        "discharge_letter",
+        "--why",
+        "Para el médico de cabecera",
+    )
+    assert added.returncode == 0, added.stderr
+    document_uuid = added.stdout.split()[0]
+    again = myhealthhub(data_dir, "documents", "add", str(letter), "--profile", profile_uuid)
+    assert "(already present)" in again.stdout
+    listed = myhealthhub(data_dir, "documents", "list", "--profile", profile_uuid).stdout
+    assert f"{document_uuid}  2026-02     discharge_letter   alta.pdf" in listed
+    with sqlite3.connect(data_dir / "myhealthhub.sqlite3") as db:
+        text, facility, why = db.execute(
+            "SELECT text, facility, why FROM documents_document WHERE uuid = ?",
+            (document_uuid.replace("-", ""),),
+        ).fetchone()
+    assert "Ibuprofeno 400 mg" in text
+    assert (facility, why) == ("Hospital Clínico", "Para el médico de cabecera")
+
+
+def test_documents_add_refuses_clearly_and_exits_non_zero(profile, tmp_path: Path):
+    data_dir, profile_uuid = profile
+    page = tmp_path / "informe.pdf"
+    page.write_bytes(b"<html><script>alert(1)</script></html>")
+    refused = myhealthhub(data_dir, "documents", "add", str(page), "--profile", profile_uuid)
+    assert refused.returncode != 0
+    assert "informe.pdf: This file is not a PDF" in refused.stderr
+    missing = myhealthhub(
+        data_dir, "documents", "add", str(tmp_path / "nope.pdf"), "--profile", profile_uuid
+    )
+    assert missing.returncode != 0 and "cannot be read" in missing.stderr
+    bad_date = myhealthhub(
+        data_dir, "documents", "add", str(page), "--profile", profile_uuid, "--date", "ayer"
+    )
+    assert bad_date.returncode != 0 and "--date 'ayer'" in bad_date.stderr
+
+
+def test_keys_rotate_replaces_the_key_file_and_files_still_open(profile, tmp_path: Path):
+    data_dir, profile_uuid = profile
+    note = tmp_path / "nota.txt"
+    note.write_text("Vacuna de la gripe, octubre")
+    added = myhealthhub(data_dir, "documents", "add", str(note), "--profile", profile_uuid)
+    document_uuid = added.stdout.split()[0]
+    old_key = (data_dir / "master.key").read_text()
+    rotated = myhealthhub(data_dir, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.startswith("Rewrapped ")
+    assert (data_dir / "master.key").read_text() != old_key
+    assert (data_dir / "master.key").stat().st_mode & 0o777 == 0o600
+    out = tmp_path / "back.txt"
+    got = myhealthhub(data_dir, "documents", "get", document_uuid, "--output", str(out))
+    assert got.returncode == 0, got.stderr
+    assert out.read_text() == "Vacuna de la gripe, octubre"
