@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     DOCUMENT_DELETED = "document.delete", _("Document deleted")
     DOCUMENT_RESTORED = "document.restore", _("Document restored")
     DOCUMENT_OPENED = "document.open", _("Document opened")
+    DOCUMENT_PURGED = "document.purge", _("Deleted document removed for good")
     KEYS_ROTATED = "keys.rotate", _("Encryption keys rotated")
     GRANT_CREATED = "grant.create", _("Access granted")
     GRANT_UPDATED = "grant.update", _("Access changed")

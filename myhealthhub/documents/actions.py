@@ -12,6 +12,7 @@ import os
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -206,9 +207,21 @@ def _checked_links(
 
 @transaction.atomic
 def update_details(
-    document: Document, details: Details, *, actor: User, request: HttpRequest | None
+    document: Document,
+    details: Details,
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    expected_version: int | None = None,
 ) -> None:
     current = Document.objects.select_for_update().get(pk=document.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ActionRefused(
+            _(
+                "Someone else saved this document while you were editing it, so your "
+                "changes were not saved. Check what they changed, then make your changes again."
+            )
+        )
     links = _checked_links(current.profile, details.links)
     current.title = details.title[:TITLE_MAX] or current.title
     current.kind = details.kind
@@ -290,6 +303,46 @@ def restore_document(document: Document, *, actor: User, request: HttpRequest | 
         object_uuid=current.uuid,
     )
     index_document(current)
+
+
+def purge_deleted() -> int:
+    """Remove for good the documents deleted more than RESTORE_DAYS ago, files included."""
+    cutoff = timezone.now() - dt.timedelta(days=RESTORE_DAYS)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Document.objects.select_for_update()
+                .filter(deleted_at__lt=cutoff)
+                .select_related("profile")
+                .order_by("pk")[:100]
+            )
+            if not batch:
+                return purged
+            sealed = SealedFile.objects.filter(
+                pk__in=[
+                    pk
+                    for document in batch
+                    for pk in (document.file_id, document.thumbnail_id)
+                    if pk
+                ]
+            )
+            names = list(sealed.values_list("name", flat=True))
+            for document in batch:
+                log_action(
+                    Action.DOCUMENT_PURGED,
+                    request=None,
+                    actor_label="myhealthhub documents purge",
+                    profile=document.profile,
+                    object_type="document",
+                    object_uuid=document.uuid,
+                )
+                unindex(document.profile_id, document.uuid)
+            Document.objects.filter(pk__in=[document.pk for document in batch]).delete()
+            sealed.delete()
+            # The ciphertext goes once the rows are gone for good.
+            transaction.on_commit(partial(storage.delete_names, names))
+            purged += len(batch)
 
 
 __all__ = ["Details", "RefusedFile", "add_document", "delete_document", "restore_document"]

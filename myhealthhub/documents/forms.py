@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from myhealthhub.documents.actions import Details
-from myhealthhub.documents.models import Document, DocumentKind
+from myhealthhub.documents.models import Document, DocumentKind, DocumentLink
 from myhealthhub.fields import PartialDateField
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
@@ -42,11 +42,21 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
 
 
-def link_choices(profile: Profile) -> list[tuple[str, list[tuple[str, str]]]]:
+def link_choices(
+    profile: Profile, linked: list[DocumentLink] | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The newest entries of each linkable kind, and whatever is already linked."""
+    linked = linked or []
     groups = []
     for slug in LINKABLE_KINDS:
         kind = KINDS[slug]
-        entries = kind.queryset(profile).alive().order_by(*NEWEST_FIRST)[:LINK_CHOICES_PER_KIND]
+        alive = kind.queryset(profile).alive()
+        entries = list(alive.order_by(*NEWEST_FIRST)[:LINK_CHOICES_PER_KIND])
+        shown = {entry.uuid for entry in entries}
+        # An older linked entry stays a choice, or saving the form would drop it.
+        entries += alive.filter(
+            uuid__in=[link.entry_uuid for link in linked if link.kind == slug]
+        ).exclude(uuid__in=shown)
         options = [
             (f"{slug}:{entry.uuid}", f"{entry.display}{f' ({entry.when})' if entry.when else ''}")
             for entry in entries
@@ -80,22 +90,30 @@ class DetailsForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
-    def __init__(self, profile: Profile, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *args: Any,
+        linked: list[DocumentLink] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["links"].choices = link_choices(profile)  # type: ignore[attr-defined]
+        self.fields["links"].choices = link_choices(profile, linked)  # type: ignore[attr-defined]
 
     @classmethod
     def for_document(cls, document: Document, data: Any = None) -> DetailsForm:
+        linked = list(document.links.all())
         initial = {
+            "version": document.version,
             "title": document.title,
             "kind": document.kind,
             "when": document.when,
             "facility": document.facility,
             "why": document.why,
             "description": document.description,
-            "links": [f"{link.kind}:{link.entry_uuid}" for link in document.links.all()],
+            "links": [f"{link.kind}:{link.entry_uuid}" for link in linked],
         }
-        return cls(document.profile, data, initial=initial)
+        return cls(document.profile, data, initial=initial, linked=linked)
 
     def details(self) -> Details:
         data = self.cleaned_data
@@ -127,6 +145,8 @@ class UploadForm(DetailsForm):
 
 class EditForm(DetailsForm):
     title = forms.CharField(label=_("Title"), max_length=255)
+    # The version the person started editing from: saving over a newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     field_order = ("title",)
 

@@ -8,6 +8,7 @@ opens. Files themselves are never re-encrypted.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from collections.abc import Iterator
@@ -32,24 +33,44 @@ def key_id(master_key: bytes) -> str:
     return hashlib.sha256(b"myhealthhub master key id\0" + master_key).hexdigest()[:16]
 
 
+def _beside_key_file(suffix: str) -> Path | None:
+    key_file: Path | None = settings.MASTER_KEY_FILE
+    return key_file.with_name(key_file.name + suffix) if key_file else None
+
+
 def next_key_path() -> Path | None:
     """Where a file-based rotation keeps the new key until every file key uses it."""
-    key_file: Path | None = settings.MASTER_KEY_FILE
-    return key_file.with_name(key_file.name + ".next") if key_file else None
+    return _beside_key_file(".next")
+
+
+def previous_key_path() -> Path | None:
+    """The key before the last rotation: it opens whatever a process that had not
+    yet seen the new key sealed in the moment of the switch."""
+    return _beside_key_file(".previous")
+
+
+def _read_key(path: Path | None) -> bytes | None:
+    try:
+        return keyfiles.decode_master_key(path.read_text().strip()) if path else None
+    except FileNotFoundError:
+        return None
 
 
 def current() -> bytes:
-    return bytes(settings.MASTER_KEY)
+    """The key new files are sealed with: read from the key file each time, so a
+    process started before a rotation seals with the new key after it."""
+    return _read_key(settings.MASTER_KEY_FILE) or bytes(settings.MASTER_KEY)
 
 
 def keyring() -> dict[str, bytes]:
-    keys = [current()]
-    if settings.MASTER_KEY_PREVIOUS:
-        keys.append(settings.MASTER_KEY_PREVIOUS)
-    pending = next_key_path()
-    if pending and pending.exists():
-        keys.append(keyfiles.decode_master_key(pending.read_text().strip()))
-    return {key_id(key): key for key in keys}
+    keys = [
+        current(),
+        bytes(settings.MASTER_KEY),
+        settings.MASTER_KEY_PREVIOUS,
+        _read_key(next_key_path()),
+        _read_key(previous_key_path()),
+    ]
+    return {key_id(key): key for key in keys if key}
 
 
 def master_for(sealed: SealedFile) -> bytes:
@@ -107,12 +128,26 @@ def rotate_key_file() -> int:
     The new key is written beside the old one first, so a rotation that is
     interrupted leaves both readable and running it again finishes it.
     """
-    pending = next_key_path()
-    assert pending is not None and settings.MASTER_KEY_FILE is not None
+    pending, previous = next_key_path(), previous_key_path()
+    key_file: Path | None = settings.MASTER_KEY_FILE
+    assert pending is not None and previous is not None and key_file is not None
     new_key = keyfiles.decode_master_key(
         keyfiles.read_or_create(pending, keyfiles.new_master_key())
     )
+    old_key = current()
     count = rewrap_all(new_key)
-    os.replace(pending, settings.MASTER_KEY_FILE)
+    if old_key != new_key:
+        _write_key(previous, old_key)
+    os.replace(pending, key_file)
     settings.MASTER_KEY = new_key
-    return count
+    # Anything a running process sealed with the old key while the files were
+    # switched is rewrapped too; the old key stays as .previous until the next
+    # rotation, in case a process sealed something after this very line.
+    return count + rewrap_all(new_key)
+
+
+def _write_key(path: Path, key: bytes) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    keyfiles.read_or_create(partial, base64.urlsafe_b64encode(key).decode())
+    os.replace(partial, path)

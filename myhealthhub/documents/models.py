@@ -154,8 +154,11 @@ class Document(models.Model):
 
     @property
     def shows_inline(self) -> bool:
-        """Only PDFs and images are ever shown in the browser, in the sandboxed viewer."""
-        return self.is_pdf or self.is_image
+        """Only PDFs and pictures browsers can draw are ever shown, in the sandboxed viewer.
+
+        Browsers cannot draw HEIC: its page shows the thumbnail instead.
+        """
+        return self.is_pdf or self.content_type in {"image/jpeg", "image/png"}
 
 
 class DocumentLink(models.Model):

@@ -7,6 +7,7 @@ count, and any failure is reported as "could not be read" rather than raised.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 500
 MAX_TEXT_CHARS = 2_000_000
 THUMBNAIL_SIZE = (360, 360)
-# Pillow raises DecompressionBombError past twice this.
-Image.MAX_IMAGE_PIXELS = 60_000_000
+# A picture's size is read from its header before anything is decoded: a
+# small PNG can claim a 100-megapixel canvas and take gigabytes to decode.
+# JPEGs decode at an eighth of their size for thumbnails, so only what is
+# left after that counts; 50 megapixels lets a 48-megapixel phone photo in.
+MAX_PIXELS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,16 @@ class Reading:
 def read(content_type: str, plaintext: BinaryIO) -> Reading:
     try:
         if content_type == "application/pdf":
-            return _read_pdf(plaintext)
-        if content_type.startswith("image/"):
-            return Reading("", TextState.NONE, None, _thumbnail_of_image(plaintext))
-        return Reading(_read_text(plaintext), TextState.EXTRACTED, None, None)
+            reading = _read_pdf(plaintext)
+        elif content_type.startswith("image/"):
+            reading = Reading("", TextState.NONE, None, _thumbnail_of_image(plaintext))
+        else:
+            reading = Reading(_read_text(plaintext), TextState.EXTRACTED, None, None)
     except Exception:  # a hostile file must not stop the worker
         log.warning("could not read a %s document", content_type, exc_info=True)
         return Reading("", TextState.FAILED, None, None)
+    # PostgreSQL refuses NUL in text, and no reader needs it.
+    return dataclasses.replace(reading, text=reading.text.replace("\x00", ""))
 
 
 def _read_text(plaintext: BinaryIO) -> str:
@@ -89,6 +96,9 @@ def _thumbnail_of_pdf(plaintext: BinaryIO) -> bytes | None:
 def _thumbnail_of_image(plaintext: BinaryIO) -> bytes:
     with Image.open(plaintext) as image:
         image.draft("RGB", THUMBNAIL_SIZE)  # JPEG decodes at a smaller size directly
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ValueError(f"a {width}×{height} picture is too large to read")
         upright = ImageOps.exif_transpose(image)
         upright.thumbnail(THUMBNAIL_SIZE)
         return _png(upright.convert("RGB"))

@@ -8,6 +8,7 @@ executables, archives — is refused, whatever it is called.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from typing import IO
@@ -27,12 +28,13 @@ IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIF": "image/heic"}
 # ISO base media brands of HEIC/HEIF stills (not of videos such as mp4).
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"hevc", b"hevx"}
 
-# Markup a browser might render, whatever the declared type: refuse it even
-# as "text", since a text file is shown as text only if it truly is one.
-MARKUP = re.compile(
-    rb"<\s*(!doctype|html|head|body|script|svg|iframe|object|embed|meta|style|\?xml|a\s)",
-    re.IGNORECASE,
-)
+# Anything shaped like a tag, a comment or a declaration, namespaced or not:
+# a browser might render it as markup whatever the declared type, so "plain
+# text" holding one is refused. "HbA1c <7 %" or "BP < 140/90" are not tags.
+MARKUP = re.compile(rb"<\s*/?\s*[A-Za-z!?]")
+# A PDF's header may follow a little junk, but never markup.
+PDF_HEADER_WITHIN = 1024
+CHUNK = 1024 * 1024
 
 
 class RefusedFile(ActionRefused):
@@ -64,11 +66,12 @@ def sniff(upload: IO[bytes]) -> FileType:
 def _sniff(head: bytes, upload: IO[bytes]) -> FileType:
     if not head:
         raise RefusedFile(_("The file is empty."))
-    if b"%PDF-" in head[:1024] and not MARKUP.search(head[:1024]):
+    header = head.find(b"%PDF-", 0, PDF_HEADER_WITHIN)
+    if header >= 0 and b"<" not in head[:header]:
         return PDF
     if _looks_like_image(head):
         return _image_type(upload)
-    if _is_plain_text(head):
+    if _is_plain_text(upload):
         return TEXT
     raise RefusedFile(
         _("This file is not a PDF, a JPEG, PNG or HEIC picture, or plain text, so it was not kept.")
@@ -97,14 +100,24 @@ def _image_type(upload: IO[bytes]) -> FileType:
     return FileType(content_type, EXTENSIONS[content_type])
 
 
-def _is_plain_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        # The head may end inside a multi-byte character.
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 3:
+def _is_plain_text(upload: IO[bytes]) -> bool:
+    """UTF-8 all through, no NUL, no script line, no markup anywhere in the file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    tail = b""  # a tag split across two chunks is still seen
+    first = True
+    while chunk := upload.read(CHUNK):
+        if first and chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"#!"):
             return False
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return not (stripped.startswith(b"#!") or MARKUP.search(head))
+        first = False
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return False
+        if b"\x00" in chunk or MARKUP.search(tail + chunk):
+            return False
+        tail = chunk[-16:]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -9,6 +9,7 @@ the sealed form spools to a temporary file past 1 MiB, and reading yields
 
 from __future__ import annotations
 
+import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from django.core.files import File
 from django.core.files.storage import Storage, storages
 
 from myhealthhub.lib import crypto
+
+log = logging.getLogger(__name__)
 
 SPOOL_BYTES = 1024 * 1024
 
@@ -70,3 +73,13 @@ def rewrap(wrapped_key: bytes, *, old_master: bytes, new_master: bytes) -> bytes
 
 def delete(stored: StoredFile, *, storage: Storage | None = None) -> None:
     (storage or default_storage()).delete(stored.name)
+
+
+def delete_names(names: list[str], *, storage: Storage | None = None) -> None:
+    """Delete sealed blobs whose rows are already gone; one that cannot go is logged."""
+    backend = storage or default_storage()
+    for name in names:
+        try:
+            backend.delete(name)
+        except OSError:  # an unreachable bucket must not undo the deletion
+            log.warning("could not delete sealed file %s; remove it by hand", name)

@@ -197,7 +197,11 @@ def document_edit(request: HttpRequest, access: Access, document_uuid: uuid.UUID
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_details(
-                document, form.details(), actor=account_of(request), request=request
+                document,
+                form.details(),
+                actor=account_of(request),
+                request=request,
+                expected_version=form.cleaned_data.get("version"),
             )
         except ActionRefused as refusal:
             form.add_error(None, refusal.message)
@@ -256,13 +260,7 @@ def document_restore(
 def document_file(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
     """The original file, always as a download."""
     document = _document(access, document_uuid)
-    log_action(
-        Action.DOCUMENT_OPENED,
-        request=request,
-        profile=access.profile,
-        object_type="document",
-        object_uuid=document.uuid,
-    )
+    _log_opened(request, document)
     return _stream(
         request, document.file, document.content_type, _download_name(document), inline=False
     )
@@ -274,6 +272,7 @@ def document_file(request: HttpRequest, access: Access, document_uuid: uuid.UUID
 def document_view(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
     """A PDF or picture for the sandboxed viewer on the document page; others download."""
     document = _document(access, document_uuid)
+    _log_opened(request, document)
     return _stream(
         request,
         document.file,
@@ -292,6 +291,17 @@ def document_thumbnail(
     if document.thumbnail is None:  # not drawn yet, or a text file: nothing to show
         return HttpResponse(status=204)
     return _stream(request, document.thumbnail, "image/png", "thumbnail.png", inline=True)
+
+
+def _log_opened(request: HttpRequest, document: Document) -> None:
+    # Whoever received the file's contents, shown or downloaded, is on record.
+    log_action(
+        Action.DOCUMENT_OPENED,
+        request=request,
+        profile=document.profile,
+        object_type="document",
+        object_uuid=document.uuid,
+    )
 
 
 def _download_name(document: Document) -> str:

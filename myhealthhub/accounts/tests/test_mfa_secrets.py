@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any, cast
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -44,3 +45,23 @@ def test_a_totp_secret_is_stored_sealed_and_still_works_after_key_rotation(world
         assert again.get_unused_codes() == first_codes
     finally:
         call_command("keys", "rotate", stdout=io.StringIO())
+
+
+def test_secrets_stored_before_sealing_are_sealed_by_the_migration(world: World):
+    from django.db import connection
+    from django.db.migrations import RunPython
+    from django.db.migrations.executor import MigrationExecutor
+
+    user = world.accounts["owner"]
+    secret = generate_totp_secret()
+    # As an older version stored it: in the clear.
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": secret})
+    executor = MigrationExecutor(connection)
+    migration = executor.loader.get_migration("accounts", "0003_seal_second_factor_secrets")
+    seal = migration.operations[0]
+    assert isinstance(seal, RunPython)
+    # The function reads and writes rows only; it never touches the schema.
+    seal.code(executor.loader.project_state().apps, cast(Any, None))
+    stored = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    assert stored.data["secret"].startswith("sealed:v1:") and secret not in stored.data["secret"]
+    assert TOTP(stored).validate_code(current_code(secret))

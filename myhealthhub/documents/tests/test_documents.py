@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from myhealthhub.conftest import World
-from myhealthhub.documents import keys
+from myhealthhub.documents import keys, storage
 from myhealthhub.documents.actions import Details, add_document
 from myhealthhub.documents.models import Document, DocumentKind, SealedFile, TextState
 from myhealthhub.documents.tests.files import pdf_with_text, picture, scanned_pdf
@@ -226,6 +226,11 @@ def test_the_size_limit_plus_one_byte_is_refused_and_leaves_nothing_on_disk(
         ("informe.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200),
         ("foto.jpg", b"\xff\xd8\xff\xe0 not really a jpeg" + b"\x00" * 100),
         ("vacío.pdf", b""),
+        ("notas.txt", b"Informe\n" * 9000 + b"<html><script>alert(1)</script>"),
+        ("notas.txt", b'<x:svg xmlns:x="http://www.w3.org/2000/svg"><x:script>1</x:script>'),
+        ("notas.txt", b"hola <img src=x onerror=alert(1)>"),
+        ("notas.txt", b"hola <!-- comentario -->"),
+        ("informe.pdf", b"<html>" + b" " * 100 + b"%PDF-1.7\n"),
     ],
 )
 def test_markup_scripts_executables_and_fakes_are_refused_whatever_their_name(
@@ -243,6 +248,12 @@ def test_a_scanned_pdf_is_marked_and_a_heic_photo_gets_a_thumbnail(world: World)
     photo = Document.objects.get(title="IMG_0001.HEIC")
     assert scan.text_state == TextState.SCANNED and scan.thumbnail is not None
     assert photo.content_type == "image/heic" and photo.thumbnail is not None
+    # Browsers cannot draw HEIC: the page shows the thumbnail, the file downloads.
+    args = [world.profile.uuid, photo.uuid]
+    photo_page = world.client("owner").get(reverse("documents:detail", args=args))
+    assert reverse("documents:thumbnail", args=args) in photo_page.content.decode()
+    shown = world.client("owner").get(reverse("documents:view", args=args))
+    assert shown["Content-Disposition"].startswith("attachment;")
     page = world.client("owner").get(
         reverse("documents:detail", args=[world.profile.uuid, scan.uuid])
     )
@@ -399,3 +410,132 @@ def test_the_overview_shows_recent_documents(world: World):
     page = world.client("viewer").get(reverse("profiles:overview", args=[world.profile.uuid]))
     assert world.document.title in page.content.decode()
     assert world.deleted_document.title not in page.content.decode()
+
+
+def test_a_process_started_before_a_rotation_does_not_lose_files(world: World, settings):
+    old_key = keys.current()
+    try:
+        call_command("keys", "rotate", stdout=io.StringIO())
+        # A worker that loaded its settings before the rotation still holds the old key.
+        settings.MASTER_KEY = old_key
+        upload(world, ("after.txt", b"sealed after the rotation"))
+        after = Document.objects.get(title="after.txt")
+        assert after.file.key_id == keys.key_id(keys.current()) != keys.key_id(old_key)
+        # One it sealed with the old key in the instant of the switch still opens...
+        stored = storage.put(io.BytesIO(b"in the switch"), master_key=old_key, folder="t")
+        straggler = SealedFile.objects.create(
+            profile=world.profile,
+            name=stored.name,
+            wrapped_key=stored.wrapped_key,
+            key_id=keys.key_id(old_key),
+            sha256=stored.sha256,
+            size=stored.size,
+        )
+        assert b"".join(keys.read(straggler)) == b"in the switch"
+        # ...and the next rotation moves it along with everything else.
+        call_command("keys", "rotate", stdout=io.StringIO())
+        straggler.refresh_from_db()
+        assert straggler.key_id == keys.key_id(keys.current())
+        assert b"".join(keys.read(straggler)) == b"in the switch"
+        assert plaintext(after) == b"sealed after the rotation"
+    finally:
+        call_command("keys", "rotate", stdout=io.StringIO())
+
+
+def test_a_nul_past_the_first_bytes_is_refused_and_never_reaches_the_database(world: World):
+    response = upload(world, ("notas.txt", b"Informe\n" * 9000 + b"\x00 tail"))
+    assert response.status_code == 400
+    # PDFs can yield NUL in their text; PostgreSQL refuses it in a text column.
+    from myhealthhub.documents import reading
+
+    read = reading.read("text/plain", io.BytesIO(b"uno\x00dos"))
+    assert (read.text, read.state) == ("unodos", TextState.EXTRACTED)
+
+
+def test_a_picture_claiming_a_huge_canvas_is_kept_but_not_decoded(world: World):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (8000, 7000)).save(out, format="PNG")  # 56 megapixels, a few kB
+    upload(world, ("bomb.png", out.getvalue()))
+    document = Document.objects.get(title="bomb.png")
+    assert document.text_state == TextState.FAILED and document.thumbnail is None
+    assert plaintext(document) == out.getvalue()
+
+
+def test_reading_a_document_again_keeps_one_thumbnail_and_no_stray_blob(world: World):
+    from myhealthhub.documents.tasks import read_document
+
+    upload(world, ("foto.png", picture("PNG")))
+    document = Document.objects.get(title="foto.png")
+    sealed, blobs = SealedFile.objects.count(), stored_blobs()
+    read_document.call(document.pk)
+    assert SealedFile.objects.count() == sealed and stored_blobs() == blobs
+
+
+def test_a_stale_edit_of_a_document_is_refused(world: World):
+    url = reverse("documents:edit", args=[world.profile.uuid, world.document.uuid])
+    fields = {"title": "Alta", "kind": "discharge_letter", "version": world.document.version}
+    first = world.client("owner").post(url, fields | {"why": "Para cardiología"})
+    assert first.status_code == 302
+    second = world.client("editor").post(url, fields | {"facility": "Otro"})
+    assert second.status_code == 400
+    assert "Someone else saved this document" in second.content.decode()
+    world.document.refresh_from_db()
+    assert world.document.why == "Para cardiología" and world.document.facility != "Otro"
+
+
+def test_editing_keeps_a_link_to_an_entry_older_than_the_choices(world: World, monkeypatch):
+    from myhealthhub.documents import forms
+
+    monkeypatch.setattr(forms, "LINK_CHOICES_PER_KIND", 1)
+    # Newer than the linked medication, so the medication falls off the list.
+    from myhealthhub.records.actions import create_entry
+    from myhealthhub.records.kinds import KINDS
+
+    create_entry(
+        KINDS["medications"],
+        world.profile,
+        actor=world.accounts["owner"],
+        request=None,
+        values={"display": "Atorvastatin"},
+    )
+    url = reverse("documents:edit", args=[world.profile.uuid, world.document.uuid])
+    page = world.client("editor").get(url).content.decode()
+    assert f"medications:{world.medication.uuid}" in page and "selected" in page
+    response = world.client("editor").post(
+        url,
+        {
+            "title": "Alta",
+            "kind": "discharge_letter",
+            "version": world.document.version,
+            "links": [f"medications:{world.medication.uuid}"],
+        },
+    )
+    assert response.status_code == 302
+    assert [link.entry_uuid for link in world.document.links.all()] == [world.medication.uuid]
+
+
+def test_documents_deleted_long_ago_are_purged_with_their_files(
+    world: World, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    upload(world, ("old.png", picture("PNG")))
+    old = Document.objects.get(title="old.png")
+    names = {old.file.name, old.thumbnail.name if old.thumbnail else ""}
+    Document.objects.filter(pk=old.pk).update(deleted_at=timezone.now() - dt.timedelta(days=31))
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("documents", "purge", stdout=out)
+    assert "Removed 1 deleted documents" in out.getvalue()
+    assert not Document.objects.filter(pk=old.pk).exists()
+    assert not names & stored_blobs()
+    assert Document.objects.filter(pk=world.deleted_document.pk).exists(), "deleted today: kept"
+
+
+def test_plain_text_may_speak_of_less_than(world: World):
+    response = upload(world, ("valores.txt", b"HbA1c <7 %, TA < 140/90, 3<5\n"))
+    assert response.status_code == 302

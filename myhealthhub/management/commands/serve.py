@@ -37,6 +37,9 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Documents deleted more than 30 days ago go for good at each start;
+        # `myhealthhub documents purge` does the same from a daily timer.
+        call_command("documents", "purge", stdout=self.stdout)
 
         child_env = {**os.environ, "MYHEALTHHUB_DATA_DIR": str(settings.DATA_DIR)}
         children = [

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from myhealthhub.documents import keys
-from myhealthhub.documents.actions import Details, add_document
+from myhealthhub.documents.actions import Details, add_document, purge_deleted
 from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import crypto
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         add.add_argument("--description", default="")
         listing = sub.add_parser("list", help="list a profile's documents")
         listing.add_argument("--profile", required=True, type=uuid.UUID)
+        sub.add_parser("purge", help="remove for good the documents deleted more than 30 days ago")
         get = sub.add_parser("get", help="write a document's original file, decrypted")
         get.add_argument("uuid", type=uuid.UUID)
         get.add_argument("--output", "-o", required=True, type=Path, metavar="PATH")
@@ -86,6 +87,9 @@ class Command(BaseCommand):
         for document in documents.order_by("-uploaded_at"):
             when = document.when.isoformat() if document.when else "-"
             self.stdout.write(f"{document.uuid}  {when:<10}  {document.kind:<17}  {document.title}")
+
+    def handle_purge(self, **_: Any) -> None:
+        self.stdout.write(f"Removed {purge_deleted()} deleted documents for good.")
 
     def handle_get(self, *, uuid: uuid.UUID, output: Path, **_: Any) -> None:
         document = Document.objects.alive().select_related("file").filter(uuid=uuid).first()
