@@ -151,14 +151,7 @@ def add_document(
                 DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
                 for kind, entry_uuid in links
             )
-            log_action(
-                Action.DOCUMENT_ADDED,
-                request=request,
-                actor=actor,
-                profile=profile,
-                object_type="document",
-                object_uuid=document.uuid,
-            )
+            log_document(Action.DOCUMENT_ADDED, document, actor=actor, request=request)
             index_document(document)
             # Enqueued in the same transaction: the worker sees the job only
             # once the document it reads exists.
@@ -182,6 +175,25 @@ def _validate(document: Document) -> None:
                 for name, messages in error.message_dict.items()
             )
         ) from None
+
+
+def log_document(
+    action: Action,
+    document: Document,
+    *,
+    actor: User | None,
+    request: HttpRequest | None,
+    actor_label: str = "",
+) -> None:
+    log_action(
+        action,
+        request=request,
+        actor=actor,
+        actor_label=actor_label,
+        profile=document.profile,
+        object_type="document",
+        object_uuid=document.uuid,
+    )
 
 
 def already_present(profile: Profile, sha256: str) -> Document | None:
@@ -252,14 +264,7 @@ def update_details(
         ),
         ignore_conflicts=True,
     )
-    log_action(
-        Action.DOCUMENT_UPDATED,
-        request=request,
-        actor=actor,
-        profile=current.profile,
-        object_type="document",
-        object_uuid=current.uuid,
-    )
+    log_document(Action.DOCUMENT_UPDATED, current, actor=actor, request=request)
     index_document(current)
 
 
@@ -271,14 +276,7 @@ def delete_document(document: Document, *, actor: User, request: HttpRequest | N
     )
     if not updated:
         return
-    log_action(
-        Action.DOCUMENT_DELETED,
-        request=request,
-        actor=actor,
-        profile=document.profile,
-        object_type="document",
-        object_uuid=document.uuid,
-    )
+    log_document(Action.DOCUMENT_DELETED, document, actor=actor, request=request)
     unindex(document.profile_id, document.uuid)
 
 
@@ -294,14 +292,7 @@ def restore_document(document: Document, *, actor: User, request: HttpRequest | 
         )
     current.deleted_at = None
     current.save(update_fields=["deleted_at", "updated_at"])
-    log_action(
-        Action.DOCUMENT_RESTORED,
-        request=request,
-        actor=actor,
-        profile=current.profile,
-        object_type="document",
-        object_uuid=current.uuid,
-    )
+    log_document(Action.DOCUMENT_RESTORED, current, actor=actor, request=request)
     index_document(current)
 
 
@@ -329,13 +320,12 @@ def purge_deleted() -> int:
             )
             names = list(sealed.values_list("name", flat=True))
             for document in batch:
-                log_action(
+                log_document(
                     Action.DOCUMENT_PURGED,
+                    document,
+                    actor=None,
                     request=None,
                     actor_label="myhealthhub documents purge",
-                    profile=document.profile,
-                    object_type="document",
-                    object_uuid=document.uuid,
                 )
                 unindex(document.profile_id, document.uuid)
             Document.objects.filter(pk__in=[document.pk for document in batch]).delete()

@@ -26,7 +26,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
-from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import actions, keys
 from myhealthhub.documents.forms import EditForm, FilterForm, UploadForm
@@ -295,13 +294,7 @@ def document_thumbnail(
 
 def _log_opened(request: HttpRequest, document: Document) -> None:
     # Whoever received the file's contents, shown or downloaded, is on record.
-    log_action(
-        Action.DOCUMENT_OPENED,
-        request=request,
-        profile=document.profile,
-        object_type="document",
-        object_uuid=document.uuid,
-    )
+    actions.log_document(Action.DOCUMENT_OPENED, document, actor=None, request=request)
 
 
 def _download_name(document: Document) -> str:
