@@ -29,7 +29,6 @@ import http.client
 import io
 import math
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -45,6 +44,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
+
+import harness
 
 MIB = 1024 * 1024
 GOAL_MIB = 100
@@ -543,7 +544,7 @@ def mib(kib: int) -> str:
     return f"{kib / 1024:.0f}"
 
 
-def report(results: Results, command: str) -> str:
+def report(results: Results) -> str:
     r = results
     idle = r.idle_kib
     growth = max(r.upload.kib, r.download.kib) - idle
@@ -566,9 +567,8 @@ def report(results: Results, command: str) -> str:
     return (
         f"### {time.strftime('%Y-%m-%d')} · {r.vendor} · {size_mib:.0f} MiB PDF "
         f"({r.pages} pages, each a scanned-page JPEG under a line of text)\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. File written in {r.built_seconds:.0f} s. "
-        f"Command: `{command}`" + (" (with DATABASE_URL)" if r.vendor != "sqlite" else "") + "\n\n"
+        f"{harness.machine()} File written in {r.built_seconds:.0f} s. "
+        f"{harness.command(r.vendor)}\n\n"
         "Web worker (`myhealthhub serve --workers 1`, one gunicorn gthread worker). "
         f"Goal, peak under idle + {GOAL_MIB} MiB: {verdict} (+{mib(growth)} MiB).\n\n"
         "| web worker | RSS MiB | above idle MiB | VmHWM / sampled MiB | time |\n"
@@ -594,8 +594,7 @@ def report(results: Results, command: str) -> str:
     )
 
 
-SECTION_INTRO = f"""{SECTION}
-
+SECTION_INTRO = """
 Goal (documents issue): uploading and downloading a 200 MB PDF keeps the web
 server's peak memory under 100 MB above its idle size. Measured on the real
 server (`myhealthhub serve` with one gunicorn gthread worker) over HTTP from a
@@ -603,26 +602,6 @@ separate client process that streams the file from disk; memory is the
 worker's VmRSS, and VmHWM from /proc reset before each transfer. MiB
 throughout.
 """
-
-
-def write_section(body: str) -> None:
-    results = Path(__file__).with_name("RESULTS.md")
-    # Read just before writing: other benchmarks may add their sections meanwhile.
-    existing = results.read_text() if results.exists() else "# Benchmark results\n"
-    section = SECTION_INTRO + "\n" + body
-    lines = existing.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        updated = existing.rstrip() + "\n\n" + section
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        rest = "".join(lines[end:])
-        updated = "".join(lines[:start]) + section + ("\n" + rest if rest else "")
-    partial = results.with_name(results.name + ".partial")
-    partial.write_text(updated)
-    partial.replace(results)
 
 
 def main() -> None:
@@ -645,11 +624,10 @@ def main() -> None:
             print(f"Data kept in {data_dir}")
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
-    command = " ".join(["python bench/documents.py", *sys.argv[1:]])
-    body = report(results, command)
+    body = report(results)
     print("\n" + body)
     if options.write:
-        write_section(body)
+        harness.record(SECTION, SECTION_INTRO, body, replace=True)
     if max(results.upload.kib, results.download.kib) - results.idle_kib >= GOAL_MIB * 1024:
         print(f"The web worker grew by {GOAL_MIB} MiB or more.", file=sys.stderr)
         sys.exit(1)

@@ -10,18 +10,24 @@ measured in the same run.
     python bench/records_pages.py [--observations N] [--entries N] [--samples N]
                                   [--requests N] [--write]
 
---write appends the table to bench/RESULTS.md.
+--write adds the table to the "record's pages" section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
-import statistics
-import tempfile
 import time
-from pathlib import Path
+
+import harness
+
+SECTION = "## The record's pages on a large profile (`bench/records_pages.py`)"
+INTRO = """
+Goal (records issue): every page under 100 ms at the 95th percentile on the
+reference machine (2 cores). Trend and device charts are drawn once per change
+of their data and then served from the cache; the first drawing of a chart
+takes 50–150 ms.
+"""
 
 
 def main() -> None:
@@ -33,12 +39,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     options = parser.parse_args()
 
-    os.environ["MYHEALTHHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="myhealthhub-bench-")
-    os.environ["MYHEALTHHUB_STATIC_MANIFEST"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myhealthhub.settings")
-    import django
-
-    django.setup()
+    harness.start_django()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -78,19 +79,10 @@ def main() -> None:
             "records:reading_chart", kwargs={"profile_uuid": profile.uuid, "metric": "heart_rate"}
         ),
     }
-    rows = []
-    for name, url in pages.items():
-        for _ in range(5):  # warm caches and the UCUM registry
-            assert client.get(url).status_code == 200, url
-        timings = []
-        for _ in range(options.requests):
-            start = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200
-        timings.sort()
-        p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
-        rows.append((name, statistics.median(timings), p95))
+    rows = [
+        (name, *harness.summary(harness.time_page(client, url, {}, options.requests)))
+        for name, url in pages.items()
+    ]
 
     baseline = rows[0][1]
     table = [
@@ -106,18 +98,13 @@ def main() -> None:
         f"{options.observations:,} observations, {options.entries:,} other entries, "
         f"{options.samples:,} device samples · "
         f"{options.requests} requests a page\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. "
-        f"Data built in {built:.0f} s. Command: `python bench/records_pages.py --write`"
-        + (" (with DATABASE_URL)" if connection.vendor != "sqlite" else "")
-        + "\n"
+        f"{harness.machine()} Data built in {built:.0f} s. "
+        f"{harness.command(connection.vendor)}\n"
     )
     report = header + "\n" + "\n".join(table) + "\n"
     print(report)
     if options.write:
-        results = Path(__file__).with_name("RESULTS.md")
-        existing = results.read_text() if results.exists() else "# Benchmark results\n"
-        results.write_text(existing.rstrip() + "\n\n" + report)
+        harness.record(SECTION, INTRO, report)
 
 
 if __name__ == "__main__":

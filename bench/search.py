@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+import harness
 
 if TYPE_CHECKING:
     from myhealthhub.profiles.models import Profile
@@ -128,12 +126,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     options = parser.parse_args()
 
-    os.environ["MYHEALTHHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="myhealthhub-bench-")
-    os.environ["MYHEALTHHUB_STATIC_MANIFEST"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myhealthhub.settings")
-    import django
-
-    django.setup()
+    harness.start_django()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -172,19 +165,11 @@ def main() -> None:
     rows = []
     every_search: list[float] = []
     for name, url, query in pages:
-        for _ in range(5):  # warm caches
-            response = client.get(url, query)
-            assert response.status_code == 200, url
+        timings = harness.time_page(client, url, query, options.requests)
         hits = len(search(adult, query["q"], limit=RESULTS)) if query else None
-        timings = []
-        for _ in range(options.requests):
-            start = time.perf_counter()
-            response = client.get(url, query)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200
         if query:
             every_search += timings
-        rows.append((name, hits, statistics.median(timings), percentile(timings, 95)))
+        rows.append((name, hits, *harness.summary(timings)))
 
     baseline = rows[0][2]
     table = [
@@ -201,29 +186,19 @@ def main() -> None:
         f"{items:,} items in the profile searched "
         f"({options.entries:,} entries and {options.documents:,} documents added) · "
         f"{options.requests} requests a query\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. "
-        f"Data built and indexed in {built:.0f} s. "
+        f"{harness.machine()} Data built and indexed in {built:.0f} s. "
         f"All searches together: median {statistics.median(every_search):.1f} ms, "
-        f"p95 {percentile(every_search, 95):.1f} ms. "
-        f"Command: `python bench/search.py --write`"
-        + (" (with DATABASE_URL)" if connection.vendor != "sqlite" else "")
-        + "\n"
+        f"p95 {harness.percentile(every_search, 95):.1f} ms. "
+        f"{harness.command(connection.vendor)}\n"
     )
     report = header + "\n" + "\n".join(table) + "\n"
     print(report)
     if options.write:
-        write(Path(__file__).with_name("RESULTS.md"), report)
-
-
-def percentile(timings: list[float], percent: int) -> float:
-    ordered = sorted(timings)
-    return ordered[max(int(len(ordered) * percent / 100) - 1, 0)]
+        harness.record(SECTION, INTRO, report)
 
 
 SECTION = "## Search (`bench/search.py`)"
 INTRO = """
-
 Goal (search issue): a profile with 10,000 documents and 100,000 entries
 answers under 50 ms at the 95th percentile. The search page shows the 50
 newest matches (title matches first) with a snippet each. On SQLite, FTS5
@@ -232,19 +207,6 @@ common words cost no more than rare ones. On PostgreSQL, the newest 2,000
 items are checked first (enough for common words) and the GIN index finds
 rarer ones; words of middling frequency, which need both, are the slowest.
 """
-
-
-def write(results: Path, report: str) -> None:
-    """Add ``report`` at the end of the Search section, creating it if needed."""
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    if SECTION not in text:
-        text = text.rstrip() + "\n\n" + SECTION + INTRO
-    start = text.index(SECTION)
-    following = text.find("\n## ", start + len(SECTION))
-    end = len(text) if following == -1 else following
-    section = text[start:end].rstrip() + "\n\n" + report
-    rest = text[end:].lstrip("\n")
-    results.write_text(text[:start] + section + ("\n" + rest if rest else ""))
 
 
 if __name__ == "__main__":
