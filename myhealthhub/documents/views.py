@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -178,15 +179,22 @@ def document_detail(request: HttpRequest, access: Access, document_uuid: uuid.UU
     )
 
 
-def _linked_entries(access: Access, document: Document) -> list[tuple[str, str, str]]:
-    """(kind label, display, kind slug/uuid) of each linked entry that still exists."""
+class LinkedEntry(NamedTuple):
+    label: str
+    display: str
+    url: str
+
+
+def _linked_entries(access: Access, document: Document) -> list[LinkedEntry]:
+    """Each linked entry that still exists, with its kind and where it is."""
     linked = []
     for link in document.links.all():
         kind = KINDS.get(link.kind)
         entry = kind and kind.queryset(access.profile).alive().filter(uuid=link.entry_uuid).first()
         if kind and entry:
-            linked.append((kind.label, str(entry), link.kind, str(entry.uuid)))
-    return linked  # type: ignore[return-value]
+            url = reverse("records:detail", args=[access.profile.uuid, kind.slug, entry.uuid])
+            linked.append(LinkedEntry(kind.label, str(entry), url))
+    return linked
 
 
 @profile_view(read=Role.EDITOR)
