@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
@@ -26,9 +27,39 @@ def log_action(
     object_type: str = "",
     object_uuid: uuid.UUID | None = None,
 ) -> AuditEvent:
+    event = _event(action, request, actor, actor_label, profile, object_type, object_uuid)
+    event.save()
+    return event
+
+
+def log_actions(
+    action: Action,
+    *,
+    request: HttpRequest | None,
+    actor: User | None = None,
+    profile: Profile,
+    object_type: str,
+    object_uuids: Iterable[uuid.UUID],
+) -> None:
+    """One event per object, written together: an import that keeps many documents."""
+    AuditEvent.objects.bulk_create(
+        _event(action, request, actor, "", profile, object_type, object_uuid)
+        for object_uuid in object_uuids
+    )
+
+
+def _event(
+    action: Action,
+    request: HttpRequest | None,
+    actor: User | None,
+    actor_label: str,
+    profile: Profile | None,
+    object_type: str,
+    object_uuid: uuid.UUID | None,
+) -> AuditEvent:
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         actor=actor,
         actor_label=_single_line(actor_label or (actor.email if actor else ""))[:254],

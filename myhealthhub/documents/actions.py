@@ -25,17 +25,17 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.models import User
 from myhealthhub.accounts.plans import allowance
-from myhealthhub.audit.log import log_action
+from myhealthhub.audit.log import log_action, log_actions
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import keys, storage
 from myhealthhub.documents.models import Document, DocumentKind, DocumentLink, SealedFile
-from myhealthhub.documents.sniff import RefusedFile, sniff
+from myhealthhub.documents.sniff import FileType, RefusedFile, sniff
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Grant, Profile, Role
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models.base import RESTORE_DAYS
-from myhealthhub.search.index import index_document, unindex
+from myhealthhub.search.index import index_document, index_documents, unindex
 
 TITLE_MAX = 255
 
@@ -105,6 +105,37 @@ def billed_account(profile: Profile) -> User | None:
     return grant.account if grant else None
 
 
+@dataclass(frozen=True)
+class SealedUpload:
+    """A file checked and sealed into storage, not yet a document."""
+
+    stored: storage.StoredFile
+    key_id: str
+    file_type: FileType
+
+
+def seal_upload(
+    profile: Profile,
+    upload: IO[bytes],
+    *,
+    file_type: FileType | None = None,
+    size_checked: bool = False,
+    folder: str = "",
+) -> SealedUpload:
+    """Check a file's type and size and seal it into storage; RefusedFile/ActionRefused if not.
+
+    ``file_type`` is given only by callers that have read and checked the
+    bytes themselves (an importer); everyone else gets the sniffed type.
+    ``size_checked`` when the caller checked the size of a whole batch at once.
+    """
+    file_type = file_type or sniff(upload)
+    if not size_checked:
+        check_size(profile, size_of(upload))
+    master = keys.current()
+    stored = storage.put(upload, master_key=master, folder=folder or f"documents/{profile.uuid}")
+    return SealedUpload(stored, keys.key_id(master), file_type)
+
+
 def add_document(
     profile: Profile,
     upload: IO[bytes],
@@ -113,60 +144,159 @@ def add_document(
     actor: User | None,
     request: HttpRequest | None,
     details: Details | None = None,
+    file_type: FileType | None = None,
 ) -> Document:
     """Check, seal and keep one file with its context; RefusedFile/ActionRefused if not."""
     details = details or Details()
-    file_type = sniff(upload)
-    size = size_of(upload)
-    check_size(profile, size)
     links = _checked_links(profile, details.links)
-    master = keys.current()
-    stored = storage.put(upload, master_key=master, folder=f"documents/{profile.uuid}")
+    sealed = seal_upload(profile, upload, file_type=file_type)
     try:
         with transaction.atomic():
-            sealed = SealedFile.objects.create(
-                profile=profile,
-                name=stored.name,
-                wrapped_key=stored.wrapped_key,
-                key_id=keys.key_id(master),
-                sha256=stored.sha256,
-                size=stored.size,
+            return keep_sealed(
+                profile,
+                sealed,
+                filename=filename,
+                actor=actor,
+                request=request,
+                details=details,
+                links=links,
             )
-            document = Document(
-                profile=profile,
-                file=sealed,
-                title=details.title[:TITLE_MAX] or title_from_filename(filename),
-                kind=details.kind,
-                facility=details.facility,
-                why=details.why,
-                description=details.description,
-                content_type=file_type.content_type,
-                duplicate_of=already_present(profile, stored.sha256),
-                uploaded_by=actor,
-            )
-            document.when = details.when
-            _validate(document)
-            document.save()
-            DocumentLink.objects.bulk_create(
-                DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
-                for kind, entry_uuid in links
-            )
-            log_document(Action.DOCUMENT_ADDED, document, actor=actor, request=request)
-            index_document(document)
-            # Enqueued in the same transaction: the worker sees the job only
-            # once the document it reads exists.
-            from myhealthhub.documents.tasks import read_document
-
-            read_document.enqueue(document.pk)
     except BaseException:
-        storage.delete(stored)
+        storage.delete(sealed.stored)
         raise
+
+
+def keep_sealed(
+    profile: Profile,
+    sealed: SealedUpload,
+    *,
+    filename: str,
+    actor: User | None,
+    request: HttpRequest | None,
+    details: Details,
+    links: list[tuple[str, uuid.UUID]],
+) -> Document:
+    """The document rows for a sealed file; the caller owns the transaction and the blob."""
+    stored = sealed.stored
+    file = SealedFile.objects.create(
+        profile=profile,
+        name=stored.name,
+        wrapped_key=stored.wrapped_key,
+        key_id=sealed.key_id,
+        sha256=stored.sha256,
+        size=stored.size,
+    )
+    document = Document(
+        profile=profile,
+        file=file,
+        title=details.title[:TITLE_MAX] or title_from_filename(filename),
+        kind=details.kind,
+        facility=details.facility,
+        why=details.why,
+        description=details.description,
+        content_type=sealed.file_type.content_type,
+        duplicate_of=already_present(profile, stored.sha256),
+        uploaded_by=actor,
+    )
+    document.when = details.when
+    _validate(document)
+    document.save()
+    DocumentLink.objects.bulk_create(
+        DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
+        for kind, entry_uuid in links
+    )
+    log_document(Action.DOCUMENT_ADDED, document, actor=actor, request=request)
+    index_document(document)
+    # Enqueued in the same transaction: the worker sees the job only once
+    # the document it reads exists.
+    from myhealthhub.documents.tasks import read_document
+
+    read_document.enqueue(document.pk)
     return document
 
 
-def _validate(document: Document) -> None:
+@dataclass(frozen=True)
+class KeptFile:
+    """One of many sealed files to keep together (the files carried in an import)."""
+
+    sealed: SealedUpload
+    filename: str
+    details: Details
+    links: list[tuple[str, uuid.UUID]]
+
+
+def keep_sealed_many(
+    profile: Profile, files: list[KeptFile], *, actor: User | None, request: HttpRequest | None
+) -> list[Document]:
+    """``keep_sealed`` for many files in a few queries; the caller owns the transaction."""
+    if not files:
+        return []
+    sealed_files = SealedFile.objects.bulk_create(
+        SealedFile(
+            profile=profile,
+            name=item.sealed.stored.name,
+            wrapped_key=item.sealed.stored.wrapped_key,
+            key_id=item.sealed.key_id,
+            sha256=item.sealed.stored.sha256,
+            size=item.sealed.stored.size,
+        )
+        for item in files
+    )
+    earlier = {}
+    for document in (
+        Document.objects.alive()
+        .filter(
+            profile_id=profile.pk, file__sha256__in={item.sealed.stored.sha256 for item in files}
+        )
+        .select_related("file")
+        .order_by("-uploaded_at", "-pk")
+    ):
+        earlier[document.file.sha256] = document  # the oldest wins
+    documents = []
+    for item, sealed_file in zip(files, sealed_files, strict=True):
+        document = Document(
+            profile=profile,
+            file=sealed_file,
+            title=item.details.title[:TITLE_MAX] or title_from_filename(item.filename),
+            kind=item.details.kind,
+            facility=item.details.facility,
+            why=item.details.why,
+            description=item.details.description,
+            content_type=item.sealed.file_type.content_type,
+            duplicate_of=earlier.get(item.sealed.stored.sha256),
+            uploaded_by=actor,
+        )
+        document.when = item.details.when
+        _validate(document, unique=False)
+        documents.append(document)
+    Document.objects.bulk_create(documents)
+    DocumentLink.objects.bulk_create(
+        DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
+        for item, document in zip(files, documents, strict=True)
+        for kind, entry_uuid in item.links
+    )
+    log_actions(
+        Action.DOCUMENT_ADDED,
+        request=request,
+        actor=actor,
+        profile=profile,
+        object_type="document",
+        object_uuids=[document.uuid for document in documents],
+    )
+    index_documents(documents)
+    from myhealthhub.documents.tasks import read_document
+
+    for document in documents:
+        read_document.enqueue(document.pk)
+    return documents
+
+
+def _validate(document: Document, *, unique: bool = True) -> None:
     try:
-        document.full_clean(exclude=["profile", "file", "thumbnail", "duplicate_of", "uploaded_by"])
+        document.full_clean(
+            exclude=["profile", "file", "thumbnail", "duplicate_of", "uploaded_by"],
+            validate_unique=unique,
+        )
     except ValidationError as error:
         raise ActionRefused(
             " ".join(
@@ -310,29 +440,27 @@ def purge_deleted() -> int:
             )
             if not batch:
                 return purged
-            sealed = SealedFile.objects.filter(
-                pk__in=[
-                    pk
-                    for document in batch
-                    for pk in (document.file_id, document.thumbnail_id)
-                    if pk
-                ]
-            )
-            names = list(sealed.values_list("name", flat=True))
-            for document in batch:
-                log_document(
-                    Action.DOCUMENT_PURGED,
-                    document,
-                    actor=None,
-                    request=None,
-                    actor_label="myhealthhub documents purge",
-                )
-                unindex(document.profile_id, document.uuid)
-            Document.objects.filter(pk__in=[document.pk for document in batch]).delete()
-            sealed.delete()
-            # The ciphertext goes once the rows are gone for good.
-            transaction.on_commit(partial(storage.delete_names, names))
+            purge(batch, actor_label="myhealthhub documents purge")
             purged += len(batch)
+
+
+def purge(documents: list[Document], *, actor_label: str) -> None:
+    """Remove documents for good, within the caller's transaction; the files go after it."""
+    sealed = SealedFile.objects.filter(
+        pk__in=[
+            pk for document in documents for pk in (document.file_id, document.thumbnail_id) if pk
+        ]
+    )
+    names = list(sealed.values_list("name", flat=True))
+    for document in documents:
+        log_document(
+            Action.DOCUMENT_PURGED, document, actor=None, request=None, actor_label=actor_label
+        )
+        unindex(document.profile_id, document.uuid)
+    Document.objects.filter(pk__in=[document.pk for document in documents]).delete()
+    sealed.delete()
+    # The ciphertext goes once the rows are gone for good.
+    transaction.on_commit(partial(storage.delete_names, names))
 
 
 __all__ = ["Details", "RefusedFile", "add_document", "delete_document", "restore_document"]

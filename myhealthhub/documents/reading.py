@@ -45,8 +45,12 @@ def read(content_type: str, plaintext: BinaryIO) -> Reading:
             reading = _read_pdf(plaintext)
         elif content_type.startswith("image/"):
             reading = Reading("", TextState.NONE, None, _thumbnail_of_image(plaintext))
-        else:
+        elif content_type == "text/plain":
             reading = Reading(_read_text(plaintext), TextState.EXTRACTED, None, None)
+        else:
+            # Data files kept as the originals of imports (FHIR JSON, CSV, zip):
+            # their entries are searchable, their raw syntax would be noise.
+            reading = Reading("", TextState.NONE, None, None)
     except Exception:  # a hostile file must not stop the worker
         log.warning("could not read a %s document", content_type, exc_info=True)
         return Reading("", TextState.FAILED, None, None)

@@ -49,7 +49,18 @@ class FileType:
 
 PDF = FileType("application/pdf", "pdf")
 TEXT = FileType("text/plain", "txt")
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
+# Data files that an importer has read and checked itself, kept as the
+# originals of imports; never sniffed as uploads, never shown inline.
+FHIR_JSON = FileType("application/fhir+json", "json")
+FHIR_NDJSON = FileType("application/fhir+ndjson", "ndjson")
+ZIP = FileType("application/zip", "zip")
+CSV = FileType("text/csv", "csv")
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/heic": "heic",
+    **{kind.content_type: kind.extension for kind in (FHIR_JSON, FHIR_NDJSON, ZIP, CSV)},
+}
 
 
 def sniff(upload: IO[bytes]) -> FileType:

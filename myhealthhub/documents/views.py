@@ -105,10 +105,10 @@ def document_upload(request: HttpRequest, access: Access) -> HttpResponse:
                 % {"count": len(added)},
             )
             if len(added) == 1:
-                return _go_to(
+                return go_to(
                     request, reverse("documents:detail", args=[access.profile.uuid, added[0].uuid])
                 )
-            return _go_to(request, reverse("documents:list", args=[access.profile.uuid]))
+            return go_to(request, reverse("documents:list", args=[access.profile.uuid]))
         for name, reason in refused:
             form.add_error("files", f"{name}: {reason}")
         if added:
@@ -133,7 +133,7 @@ def document_upload(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-def _go_to(request: HttpRequest, url: str) -> HttpResponse:
+def go_to(request: HttpRequest, url: str) -> HttpResponse:
     # The progress-bar upload (static/myhealthhub/upload.js) follows this itself.
     if request.headers.get("X-Upload-Progress"):
         return HttpResponse(status=204, headers={"X-Location": url})
