@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-# Friendlier names for commands whose Django name says how, not what.
-ALIASES = {"worker": "db_worker"}
-
 USAGE = """\
 usage: myhealthhub COMMAND [options]
 
@@ -20,6 +17,7 @@ usage: myhealthhub COMMAND [options]
   createuser   make an account (--email EMAIL [--password-stdin])
   profiles     create, list and show profiles
   documents    add files as encrypted documents, list them, get one back
+  import       import FHIR (bundles, NDJSON, IPS) or CSV readings into a profile
   keys         rotate the master key that wraps every file's key
   search       rebuild the search index (search reindex)
   check        check the configuration (add --deploy for production)
@@ -37,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["myhealthhub", ALIASES.get(args[0], args[0]), *args[1:]])
+    execute_from_command_line(["myhealthhub", args[0], *args[1:]])
 
 
 if __name__ == "__main__":

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
 from myhealthhub.documents.actions import Details, add_document, delete_document
 from myhealthhub.documents.models import Document, DocumentKind
+from myhealthhub.interop.models import ImportJob
+from myhealthhub.interop.pipeline import start_import
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.records.actions import create_entry, delete_entry
@@ -27,6 +31,22 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Appointment, Condition, Medication, Source, SourceKind
 from myhealthhub.records.samples import add_samples
 
+IMPORT_BUNDLE = json.dumps(
+    {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": "asthma",
+                    "code": {"text": "Asthma"},
+                    "onsetDateTime": "2010",
+                }
+            }
+        ],
+    }
+).encode()
 PASSWORD = "correct horse battery staple"
 CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
 
@@ -36,6 +56,15 @@ def _fast_password_hashing(settings):
     # Argon2 is the production hasher (see test_passwords); tests that only
     # need a signed-in account should not pay for it hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # The test client's requests activate a language in this thread and leave
+    # it active; each test starts from the default, as a new request would.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 def make_account(email: str, password: str = PASSWORD, **extra) -> User:
@@ -51,6 +80,7 @@ class World:
     appointment: Appointment
     document: Document
     deleted_document: Document
+    import_job: ImportJob
     accounts: dict[str, User] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
 
@@ -161,7 +191,16 @@ def world(db) -> World:
     )
     delete_document(deleted_document, actor=owner, request=None)
     assert isinstance(medication, Medication) and isinstance(condition, Condition)
+    # An import read and waiting for review: a FHIR bundle with one condition.
+    import_job = start_import(
+        profile,
+        [("portal.json", io.BytesIO(IMPORT_BUNDLE))],
+        actor=owner,
+        request=None,
+    )
+    import_job.refresh_from_db()
     return World(
+        import_job=import_job,
         document=document,
         deleted_document=deleted_document,
         profile=profile,

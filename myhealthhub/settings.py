@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "myhealthhub.records",
     "myhealthhub.documents",
     "myhealthhub.search",
+    "myhealthhub.interop",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

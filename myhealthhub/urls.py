@@ -8,6 +8,7 @@ urlpatterns = [
     path("p/", include("myhealthhub.audit.urls")),
     path("p/", include("myhealthhub.records.urls")),
     path("p/", include("myhealthhub.documents.urls")),
+    path("p/", include("myhealthhub.interop.urls")),
     path("p/", include("myhealthhub.search.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),

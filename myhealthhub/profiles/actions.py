@@ -64,7 +64,7 @@ def create_profile(owner: User, *, request: HttpRequest | None, **values: Any) -
 
 @transaction.atomic
 def update_profile(
-    profile: Profile, *, actor: User, request: HttpRequest | None, **values: Any
+    profile: Profile, *, actor: User | None, request: HttpRequest | None, **values: Any
 ) -> list[str]:
     """Apply ``values``; returns the names of the fields that changed."""
     changed = [

@@ -80,6 +80,10 @@ def on_deleted_document(world: World) -> dict[str, Any]:
     return {"profile_uuid": world.profile.uuid, "document_uuid": world.deleted_document.uuid}
 
 
+def on_import(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "job_uuid": world.import_job.uuid}
+
+
 def on_reset_key(world: World) -> dict[str, Any]:
     return {"uidb36": "1", "key": "not-a-real-key"}
 
@@ -123,6 +127,11 @@ MATRIX: dict[str, Rule] = {
     "documents:view": Rule(Role.VIEWER, kwargs=on_document),
     "documents:thumbnail": Rule(Role.VIEWER, kwargs=on_document),
     "search:results": Rule(Role.VIEWER, kwargs=on_profile, query="?q=metformin"),
+    "interop:list": Rule(Role.VIEWER, post=Role.EDITOR, kwargs=on_profile),
+    "interop:detail": Rule(Role.VIEWER, kwargs=on_import),
+    "interop:choose": Rule(Role.EDITOR, kwargs=on_import),
+    "interop:commit": Rule(Role.EDITOR, kwargs=on_import),
+    "interop:discard": Rule(Role.EDITOR, kwargs=on_import),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
     "accounts:set_units": Rule(SIGNED_IN),

@@ -1,0 +1,297 @@
+"""Files carried inside the export, and what reports and summaries say in words.
+
+DocumentReference and a DiagnosticReport's ``presentedForm`` become documents
+(a PDF, an image, a text); a report's conclusion becomes a note. A
+Composition (an IPS summary) is used for who sent it, and for its sections:
+an allergy section that says there are none known becomes that statement.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from django.utils.translation import gettext as _
+
+from myhealthhub.interop.importers.base import MappedDocument, MappedEntry, Mapping, date_values
+from myhealthhub.interop.importers.fhir.allergies import (
+    NO_KNOWN_ALLERGIES_TEXT,
+    no_known_allergies,
+)
+from myhealthhub.interop.importers.fhir.context import Context
+from myhealthhub.interop.importers.fhir.fields import (
+    all_codes,
+    codes_of,
+    codings_of,
+    concept_text,
+    obj,
+    objs,
+    string,
+    texts_of,
+    unique,
+)
+from myhealthhub.interop.importers.fhir.parse import Found, Json
+from myhealthhub.lib.dates import PartialDate
+
+DOCUMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "text/plain": ".txt",
+}
+# LOINC document and report codes to a documents.DocumentKind value.
+DOCUMENT_KINDS = {
+    "11488-4": "letter",
+    "18842-5": "discharge_letter",
+    "34117-2": "visit_summary",
+    "11506-3": "visit_summary",
+    "34111-5": "visit_summary",
+    "28570-0": "visit_summary",
+    "51847-2": "visit_summary",
+    "11502-2": "lab_report",
+    "18748-4": "imaging_report",
+    "57833-6": "prescription",
+    "11369-6": "immunization_card",
+    "82593-5": "immunization_card",
+}
+IMAGING_CATEGORIES = frozenset({"RAD", "CT", "MR", "US", "NMR", "NMS", "XR", "RX", "VUS", "CUS"})
+ALLERGIES_SECTION = "48765-2"
+_TAGS = re.compile(r"<[^>]*>")
+_UNSAFE_FILENAME = re.compile(r"[^\w .()-]+")
+
+
+def document_reference(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    doc_type = resource.get("type")
+    title = (
+        concept_text(doc_type)
+        or next(iter(texts_of(resource.get("category"))), "")
+        or string(resource.get("description"))
+        or _("Document")
+    )
+    context = obj(resource.get("context"))
+    when = ctx.when(found, "/date", resource.get("date"))[0]
+    if when is None:
+        start = obj(context.get("period")).get("start")
+        when = ctx.when(found, "/context/period/start", start)[0]
+    kind = next((DOCUMENT_KINDS[c] for c in codes_of(doc_type) if c in DOCUMENT_KINDS), "other")
+    encounters = [ctx.index.resolve(ref, found) for ref in objs(context.get("encounter"))]
+    entry_keys = [ctx.key(e) for e in encounters if e is not None]
+    made: list[MappedDocument] = []
+    refusal = ""
+    for index, content in enumerate(objs(resource.get("content"))):
+        attachment = obj(content.get("attachment"))
+        document = _attachment(
+            ctx, found, f"/content/{index}/attachment", attachment, title, patients
+        )
+        if isinstance(document, str):
+            refusal = refusal or document
+            continue
+        document.origin = "DocumentReference" if not made else "DocumentReference.content"
+        document.key = ctx.key(found) if not made else f"{ctx.key(found)}#content/{index}"
+        document.kind, document.when = kind, when
+        document.description = string(resource.get("description"))
+        document.entry_keys = entry_keys
+        made.append(document)
+    if not made:
+        ctx.skip(found, refusal or _("it holds no file"), title)
+        return
+    facility = ctx.name_of(resource.get("custodian"), found, patients)
+    ctx.names(resource.get("author"), found, patients)  # authors join the care team
+    for document in made:
+        document.facility = facility
+    ctx.mapping.documents.extend(made)
+
+
+def report(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    results = [ctx.index.resolve(ref, found) for ref in objs(resource.get("result"))]
+    observations = [r for r in results if r is not None and r.type == "Observation"]
+    code = resource.get("code")
+    title = concept_text(code) or _("Report")
+    categories = all_codes(resource.get("category"))
+    kind = (
+        "lab_report"
+        if "LAB" in categories
+        else "imaging_report"
+        if categories & IMAGING_CATEGORIES or "18748-4" in codes_of(code)
+        else "other"
+    )
+    when = ctx.date_of(found, "effective") or ctx.when(found, "/issued", resource.get("issued"))[0]
+    made: list[MappedDocument] = []
+    for index, attachment in enumerate(objs(resource.get("presentedForm"))):
+        document = _attachment(ctx, found, f"/presentedForm/{index}", attachment, title, patients)
+        if isinstance(document, MappedDocument):
+            document.origin = "DiagnosticReport.presentedForm"
+            document.key = f"{ctx.key(found)}#presentedForm/{index}"
+            document.kind, document.when = kind, when
+            document.entry_keys = [ctx.key(o) for o in observations]
+            made.append(document)
+    if made:
+        facility = ctx.names(resource.get("performer"), found, patients)
+        for document in made:
+            document.facility = facility
+        ctx.mapping.documents.extend(made)
+    conclusion = "\n".join(
+        unique([string(resource.get("conclusion")), *texts_of(resource.get("conclusionCode"))])
+    )
+    if not made and not observations:
+        if conclusion:
+            ctx.entry(
+                found,
+                "notes",
+                {
+                    "display": title,
+                    **date_values("date", when),
+                    "body": conclusion,
+                    "codings": codings_of(code),
+                },
+                patients,
+            )
+        else:
+            reason = (
+                _("its results are not in the file")
+                if results
+                else _("an empty report: no results, no text, no file")
+            )
+            ctx.skip(found, reason, title)
+        return
+    ctx.used(found)
+    if conclusion:
+        ctx.mapping.entries.append(
+            MappedEntry(
+                kind="notes",
+                key=f"{ctx.key(found)}#conclusion",
+                values={"display": title, **date_values("date", when), "body": conclusion},
+                origin="DiagnosticReport.conclusion",
+                where=found.where("/conclusion"),
+                patients=patients,
+            )
+        )
+
+
+def _attachment(
+    ctx: Context, found: Found, path: str, attachment: Json, title: str, patients: frozenset[str]
+) -> MappedDocument | str:
+    """The file of an attachment, or why there is none."""
+    data = attachment.get("data")
+    if not isinstance(data, str) or not data:
+        if string(attachment.get("url")):
+            return _("the file is not inside the export, only a link to it")
+        return _("it holds no file")
+    content_type = string(attachment.get("contentType")).split(";")[0].strip().lower()
+    extension = DOCUMENT_TYPES.get(content_type)
+    if extension is None:
+        return _("a file of type “%(type)s”, which MyHealthHub does not keep") % {
+            "type": content_type or _("unknown")
+        }
+    try:
+        content = base64.b64decode(data)
+    except (binascii.Error, ValueError):
+        ctx.warn("base64", _("This file could not be decoded; it was left out."), found.where(path))
+        return _("its file could not be decoded")
+    name = string(attachment.get("title")) or title
+    filename = (_UNSAFE_FILENAME.sub("_", name).strip(" ._")[:100] or "document") + extension
+    return MappedDocument(
+        key=ctx.key(found),
+        filename=filename,
+        content=content,
+        origin=found.type,
+        where=found.where(path),
+        title=name,
+        patients=patients,
+    )
+
+
+def link_documents(mapping: Mapping) -> None:
+    """Keep only the links from documents to entries that were made."""
+    made = {entry.key for entry in mapping.entries}
+    for document in mapping.documents:
+        document.entry_keys = [key for key in document.entry_keys if key in made]
+
+
+# Summaries --------------------------------------------------------------------
+
+
+def composition(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    ctx.used(found)
+    custodian = ctx.name_of(resource.get("custodian"), found, patients)
+    authors = [ctx.index.resolve(ref, found) for ref in objs(resource.get("author"))]
+    for author in authors:
+        if author is not None and author.type != "Organization":
+            ctx.name_from(author, patients)
+    organizations = [a for a in authors if a is not None and a.type == "Organization"]
+    sender = custodian
+    for organization in organizations:
+        name = string(organization.resource.get("name"))
+        if name and name == (sender or name):
+            sender = ctx.name_from(organization, patients)
+    ctx.mapping.sender = ctx.mapping.sender or sender
+    for attester in objs(resource.get("attester")):
+        party = ctx.index.resolve(obj(attester.get("party")), found)
+        if party is not None and party.type in ("Practitioner", "PractitionerRole"):
+            ctx.name_from(party, patients)
+    stated = ctx.when(found, "/date", resource.get("date"))[0]
+    _sections(ctx, found, resource, "", stated, patients, depth=0)
+
+
+def _sections(
+    ctx: Context,
+    found: Found,
+    parent: Json,
+    path: str,
+    stated: PartialDate | None,
+    patients: frozenset[str],
+    depth: int,
+) -> None:
+    for index, section in enumerate(objs(parent.get("section"))):
+        here = f"{path}/section/{index}"
+        if section.get("section") and depth < 5:
+            _sections(ctx, found, section, here, stated, patients, depth + 1)
+        if objs(section.get("entry")):
+            continue
+        title = string(section.get("title")) or concept_text(section.get("code")) or _("untitled")
+        reason = section.get("emptyReason")
+        text = _section_text(section)
+        if ALLERGIES_SECTION in codes_of(section.get("code")) and (
+            "nilknown" in codes_of(reason) or (not reason and NO_KNOWN_ALLERGIES_TEXT.search(text))
+        ):
+            ctx.mapping.entries.append(
+                MappedEntry(
+                    kind="no-known-allergies",
+                    key=f"{ctx.key(found)}#section/{ALLERGIES_SECTION}",
+                    values={
+                        "display": no_known_allergies("all"),
+                        "codings": [],
+                        **date_values("date", stated),
+                        "notes": text,
+                    },
+                    origin="Composition.section",
+                    where=found.where(here),
+                    patients=patients,
+                )
+            )
+        elif reason:
+            ctx.warn(
+                "section",
+                _("The section “%(title)s” is empty: %(reason)s.")
+                % {"title": title, "reason": concept_text(reason, code_too=True)},
+                found.where(here),
+            )
+        elif text and not section.get("section"):
+            ctx.warn(
+                "section",
+                _("The section “%(title)s” holds only text, which was not imported.")
+                % {"title": title},
+                found.where(here),
+            )
+
+
+def _section_text(section: Json) -> str:
+    div = string(obj(section.get("text")).get("div"))
+    return " ".join(_TAGS.sub(" ", div).split())

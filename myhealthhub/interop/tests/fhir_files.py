@@ -1,0 +1,85 @@
+"""Small FHIR payloads the import tests build for themselves, and counts from real files.
+
+The counts are taken straight from the JSON with a few lines of their own,
+independently of the importer, so the importer's accounting is checked
+against the file and not against itself.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+SYNTHEA = sorted((DATA / "fhir" / "synthea").glob("*.json"))
+IPS = sorted((DATA / "ips").glob("*.json"))
+BULK = sorted((DATA / "fhir" / "bulk-ndjson").glob("*.ndjson"))
+LARGEST_SYNTHEA = max(SYNTHEA, key=lambda path: path.stat().st_size)
+
+
+def resource_counts(paths: list[Path]) -> Counter[str]:
+    """Resources per type in JSON bundles, single resources or NDJSON files."""
+    counts: Counter[str] = Counter()
+    for path in paths:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix == ".ndjson":
+            for line in text.splitlines():
+                if line.strip():
+                    counts[json.loads(line).get("resourceType", "(not FHIR)")] += 1
+            continue
+        document = json.loads(text)
+        if document.get("resourceType") == "Bundle":
+            counts.update(entry["resource"]["resourceType"] for entry in document["entry"])
+        else:
+            counts[document["resourceType"]] += 1
+    counts.pop("(not FHIR)", None)
+    return counts
+
+
+def patient(
+    given: str = "Ana", family: str = "García", birth: str = "1970-05-01"
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"use": "official", "given": [given], "family": family}],
+        "birthDate": birth,
+        "gender": "female",
+    }
+
+
+def condition(name: str, status: str = "active", onset: str = "2015") -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": status,
+                }
+            ]
+        },
+        "code": {"text": name},
+        "subject": {"reference": "Patient/p1"},
+        "onsetDateTime": onset,
+    }
+
+
+def bundle(*resources: dict[str, Any], kind: str = "collection") -> bytes:
+    return json.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": kind,
+            "entry": [
+                {
+                    "fullUrl": f"https://example.org/fhir/{r['resourceType']}/{r['id']}",
+                    "resource": r,
+                }
+                for r in resources
+            ],
+        }
+    ).encode()
