@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -183,7 +184,41 @@ def read_files(job: ImportJob, progress: Any = None) -> Mapping:
     """Decrypt the job's kept files and run the format's importer over them."""
     importer = formats()[job.format]
     with _decrypted(job) as uploads:
-        return importer.read(uploads, progress or (lambda fraction: None))
+        mapping = importer.read(uploads, progress or (lambda fraction: None))
+    _last_read.keep(job, mapping)
+    return mapping
+
+
+class _LastRead:
+    """The mapping this process read last, for the commit of the same job.
+
+    The command line, and a worker that reads a job and then commits it,
+    would otherwise parse the same kept file twice. What is kept is what this
+    process itself read from that file; another process reads the file again.
+    Large imports are not kept: their mapping would sit in memory while the
+    person reviews.
+    """
+
+    MAX_BYTES = 16 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._job: int | None = None
+        self._mapping: Mapping | None = None
+
+    def keep(self, job: ImportJob, mapping: Mapping) -> None:
+        small = sum(original.size for original in job.originals.all()) <= self.MAX_BYTES
+        with self._lock:
+            self._job, self._mapping = (job.pk, mapping) if small else (None, None)
+
+    def take(self, job: ImportJob) -> Mapping | None:
+        with self._lock:
+            mapping = self._mapping if self._job == job.pk else None
+            self._job, self._mapping = None, None
+        return mapping
+
+
+_last_read = _LastRead()
 
 
 @contextmanager
@@ -282,7 +317,7 @@ def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
     _claim(job)
     try:
         with translation.override(job.language):
-            _commit(job, read_files(job), request)
+            _commit(job, _last_read.take(job) or read_files(job), request)
     except Refused as refusal:
         _refuse(job, refusal)
     except Exception:
@@ -293,7 +328,12 @@ def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
 def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> None:
     profile = job.profile
     actor = User.objects.filter(pk=job.preview.get("committed_by")).first()
-    sealed, refused = _seal_documents(job, plans.make_plan(profile, mapping, job.patient))
+    # Only files carried inside need sealing ahead; a plan without them is made once.
+    sealed, refused = (
+        _seal_documents(job, plans.make_plan(profile, mapping, job.patient))
+        if mapping.documents
+        else ({}, {})
+    )
     try:
         with transaction.atomic():
             current = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -453,10 +493,9 @@ def _update_entries(job: ImportJob, plan: plans.Plan, actor: User | None) -> int
     updated = 0
     for change in plan.changed:
         entry = change.entry
-        record = change.record
-        record.content_hash = plan.hashes[change.item.key]
-        record.job = job
-        record.save(update_fields=["content_hash", "job"])
+        ImportedRecord.objects.filter(pk=change.record.pk).update(
+            content_hash=plan.hashes[change.item.key], job=job
+        )
         if entry is None or not change.fields:
             continue
         EntryVersion.objects.create(

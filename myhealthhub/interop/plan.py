@@ -13,12 +13,13 @@ import datetime as dt
 import hashlib
 import io
 import json
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import models
 from django.utils.text import capfirst
@@ -53,12 +54,22 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class Known(NamedTuple):
+    """What an earlier import recorded under a key (read as plain values: a
+    re-import of a large file looks up thousands)."""
+
+    pk: int
+    kind: str
+    object_uuid: uuid.UUID
+    content_hash: str
+
+
 @dataclass
 class Change:
     """An entry a source said before, which it now says differently."""
 
     item: MappedEntry
-    record: ImportedRecord
+    record: Known
     entry: Entry | None = None  # None when the person deleted it since
     fields: list[str] = field(default_factory=list)
 
@@ -77,7 +88,7 @@ class Plan:
     # Content hash of every entry and document kept, by key.
     hashes: dict[str, str] = field(default_factory=dict)
     # Keys of entries already in the profile, and their entries' UUIDs.
-    known: dict[str, ImportedRecord] = field(default_factory=dict)
+    known: dict[str, Known] = field(default_factory=dict)
 
 
 def make_plan(profile: Profile, mapping: Mapping, patient: str) -> Plan:
@@ -156,12 +167,15 @@ def _first_of_each_key(items: list[T], plan: Plan) -> list[T]:
     return kept
 
 
-def _records(profile: Profile, keys: list[str]) -> dict[str, ImportedRecord]:
+def _records(profile: Profile, keys: list[str]) -> dict[str, Known]:
     by_hash = {key_hash(key): key for key in keys}
-    found: dict[str, ImportedRecord] = {}
+    found: dict[str, Known] = {}
     for batch in _batches(list(by_hash), LOOKUP_BATCH):
-        for record in ImportedRecord.objects.filter(profile_id=profile.pk, key_hash__in=batch):
-            found[by_hash[record.key_hash]] = record
+        rows = ImportedRecord.objects.filter(profile_id=profile.pk, key_hash__in=batch)
+        for hashed, pk, kind, object_uuid, content_hash in rows.values_list(
+            "key_hash", "pk", "kind", "object_uuid", "content_hash"
+        ):
+            found[by_hash[hashed]] = Known(pk, kind, object_uuid, content_hash)
     return found
 
 
