@@ -68,6 +68,10 @@ class MappedEntry:
     # The people in the file this entry belongs to (patient keys); empty when
     # it belongs to whoever is imported (a practitioner seen by everyone).
     patients: frozenset[str] = frozenset()
+    # True when the key is only an id local to this export (no identifier,
+    # no global URL, no identified patient): another source may reuse it for
+    # something else, so such a key never marks an entry as changed.
+    key_is_local: bool = False
 
 
 @dataclass
@@ -87,6 +91,7 @@ class MappedDocument:
     # Keys of entries of the same file that this document belongs to.
     entry_keys: list[str] = field(default_factory=list)
     patients: frozenset[str] = frozenset()
+    key_is_local: bool = False
 
 
 @dataclass(frozen=True)

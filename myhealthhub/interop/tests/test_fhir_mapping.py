@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myhealthhub.interop.importers.base import Mapping, Refused, Upload
-from myhealthhub.interop.importers.fhir import parse
+from myhealthhub.interop.importers.fhir import fields, parse
 from myhealthhub.interop.importers.fhir.importer import Fhir
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.records.kinds import KINDS
@@ -147,6 +147,7 @@ def test_every_resource_of_a_bundle_is_accounted_for(path):
 
     assert accounted(mapping) == counted([path])
     assert all(problem.where for problem in mapping.warnings)
+    assert len(mapping.patients) == 1
     assert_fits_the_models(mapping)
 
 
@@ -174,6 +175,37 @@ def test_a_zip_of_a_bulk_export_reads_the_same(tmp_path):
     assert all(problem.where for problem in mapping.warnings)
     assert any(p.where == "export.zip/output/README.txt" for p in mapping.warnings)
     assert any(p.where == "export.zip/output/log.ndjson, line 1" for p in mapping.warnings)
+
+
+@needs_data
+def test_a_bulk_conditions_file_read_alone_keeps_its_thirteen_people_apart():
+    mapping = read(*from_paths([DATA / "fhir" / "bulk-ndjson" / "Condition.000.ndjson"]))
+    keys = {patient.key for patient in mapping.patients}
+
+    assert len(mapping.entries) == 555
+    assert len(keys) == len(mapping.patients) == 13
+    assert all(len(entry.patients) == 1 and entry.patients <= keys for entry in mapping.entries)
+    assert all(patient.name == "" for patient in mapping.patients)
+    assert all(entry.key_is_local for entry in mapping.entries)
+
+
+@needs_data
+def test_bulk_entries_of_identified_patients_have_keys_that_travel():
+    mapping = read(*from_paths(BULK))
+
+    assert not any(entry.key_is_local for entry in mapping.entries)
+    assert not any(document.key_is_local for document in mapping.documents)
+
+
+@needs_data
+def test_elga_lab_panels_bring_their_laboratory():
+    mapping = read(*from_paths([DATA / "ips" / "validated_AT_ELGA_GmbH_01.json"]))
+
+    assert not [s for s in mapping.skipped if s.origin == "Organization"]
+    assert any(
+        "Performed by: Amadeus Spital - Labor" in values["notes"]
+        for values in entries(mapping, "results")
+    )
 
 
 @needs_data
@@ -416,13 +448,76 @@ def test_a_record_without_a_name_gets_one_and_a_warning():
     assert mapping.warnings[0].where == "/entry/1/resource"
 
 
-def test_a_reference_to_a_missing_patient_is_reported():
+def test_a_patient_who_is_not_in_the_file_is_another_person():
     lost = condition(subject={"reference": "Patient/nobody"})
 
     mapping = read_json(bundle(PATIENT, lost))
 
-    assert mapping.warnings[0].where == "/entry/1/resource/subject"
+    assert [patient.key for patient in mapping.patients] == [
+        "urn:uuid:00000000-0000-0000-0000-000000000000",
+        "Patient/nobody",
+    ]
+    assert mapping.patients[1].name == ""
+    assert mapping.patients[1].where == "/entry/1/resource/subject"
+    assert mapping.entries[0].patients == {"Patient/nobody"}
+    (problem,) = mapping.warnings
+    assert problem.message == "This refers to a patient who is not in the file."
+    assert problem.where == "/entry/1/resource/subject"
+
+
+def test_records_of_people_not_in_the_file_stay_apart_by_person():
+    first = condition(id="c1", subject={"reference": "Patient/a"})
+    again = condition(id="c2", subject={"reference": "Patient/a/_history/3"})
+    other = condition(id="c3", subject={"reference": "https://ehr.example/fhir/Patient/b"})
+    by_identifier = {"identifier": {"system": "urn:oid:1.2", "value": "7"}}
+    third = condition(id="c4", subject=by_identifier)
+    content = b"\n".join(json.dumps(r).encode() for r in (first, again, other, third))
+
+    mapping = read(upload("Condition.ndjson", content))
+
+    assert [patient.key for patient in mapping.patients] == [
+        "Patient/a",
+        "https://ehr.example/fhir/Patient/b",
+        "Patient/urn:oid:1.2|7",
+    ]
+    assert [set(entry.patients) for entry in mapping.entries] == [
+        {"Patient/a"},
+        {"Patient/a"},
+        {"https://ehr.example/fhir/Patient/b"},
+        {"Patient/urn:oid:1.2|7"},
+    ]
+    assert mapping.patients[0].where == "Condition.ndjson, line 1, /subject"
+    assert len(mapping.warnings) == 3
+
+
+def test_a_patient_named_only_belongs_to_the_files_only_patient():
+    named = condition(subject={"display": "Ana García"})
+
+    mapping = read_json(bundle(PATIENT, named))
+
+    assert len(mapping.patients) == 1
     assert mapping.entries[0].patients == {mapping.patients[0].key}
+    assert mapping.warnings[0].message == (
+        "This refers to a patient who is not in the file; it was read as "
+        "belonging to the file's only patient."
+    )
+
+
+def test_a_subject_that_is_not_a_patient_makes_no_person():
+    grouped = condition(subject={"reference": "Group/g1"})
+
+    mapping = read_json(bundle(PATIENT, grouped))
+
+    assert len(mapping.patients) == 1
+    assert mapping.entries[0].patients == frozenset()
+
+
+def test_a_record_about_nobody_in_particular_has_no_owner():
+    mapping = read_json(bundle(PATIENT, condition(subject=None)))
+
+    assert mapping.entries[0].patients == frozenset()
+    assert len(mapping.patients) == 1
+    assert not mapping.warnings
 
 
 def test_entered_in_error_is_skipped():
@@ -453,7 +548,55 @@ def test_keys_prefer_identifiers_then_global_urls_then_ids_within_the_patient():
         "urn:uuid:3c4b0f39-5a70-4c7a-9d4c-111111111111",
         "Condition/c@Patient/p1",
     ]
+    assert [entry.key_is_local for entry in mapping.entries] == [False, False, True]
     assert mapping.patients[0].key == "Patient/p1"
+
+
+def test_an_id_within_an_identified_patient_is_not_local():
+    patient = {**PATIENT, "identifier": [{"system": "urn:oid:9.9", "value": "ana"}]}
+    note = base64.b64encode(b"Seen today.").decode()
+    reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "content": [{"attachment": {"contentType": "text/plain", "data": note}}],
+    }
+    document: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
+    document["entry"] = [{"resource": r} for r in (patient, condition(id="c"), reference)]
+
+    mapping = read_json(document)
+
+    assert mapping.entries[0].key == "Condition/c@Patient/urn:oid:9.9|ana"
+    assert not mapping.entries[0].key_is_local
+    assert not mapping.documents[0].key_is_local
+
+
+def test_ids_of_a_file_without_identifiers_are_local():
+    note = base64.b64encode(b"Seen today.").decode()
+    reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "text/plain", "data": note}}],
+    }
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "r1",
+        "status": "final",
+        "code": {"text": "Chest X-ray"},
+        "subject": {"reference": "Patient/p1"},
+        "conclusion": "No abnormality seen.",
+        "presentedForm": [{"contentType": "text/plain", "data": note}],
+    }
+    lines = [json.dumps(r).encode() for r in (PATIENT, reference, report)]
+
+    mapping = read(upload("export.ndjson", b"\n".join(lines)))
+
+    assert [d.key_is_local for d in mapping.documents] == [True, True]
+    assert [(e.origin, e.key_is_local) for e in mapping.entries] == [
+        ("DiagnosticReport.conclusion", True)
+    ]
 
 
 def test_keys_stay_the_same_when_the_export_comes_in_another_order():
@@ -503,9 +646,113 @@ def test_a_report_with_a_pdf_becomes_a_document_and_its_results_entries():
     assert document.when == PartialDate(2021, 6)
     assert document.entry_keys == [mapping.entries[0].key]
     assert mapping.used["DiagnosticReport"] == 1
+    (word,) = mapping.skipped
+    assert (word.origin, word.where) == (
+        "DiagnosticReport.presentedForm",
+        "/entry/2/resource/presentedForm/1",
+    )
+    assert word.reason == "a file of type “application/msword”, which MyHealthHub does not keep"
+    assert word.patients == {mapping.patients[0].key}
     assert (glucose["value_number"], glucose["comparator"]) == (5.4, "<")
     assert (glucose["unit"], glucose["unit_text"]) == ("mmol/L", "mmol/l")
     assert (glucose["reference_low"], glucose["reference_high"]) == (3.9, 6.1)
+
+
+def test_a_number_too_large_for_a_float_is_left_out_with_a_warning():
+    result = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "Glucose"},
+        "subject": {"reference": "Patient/p1"},
+        "valueQuantity": {"value": 10**400, "unit": "mmol/l"},
+        "referenceRange": [{"low": {"value": -(10**400)}, "high": {"value": 6.1}}],
+        "component": [{"code": {"text": "Part"}, "valueInteger": 10**400}],
+    }
+    content = json.dumps(bundle(PATIENT, result)).replace("6.1", "1e400").encode()
+
+    mapping = read(upload("bundle.json", content))
+    (glucose,) = entries(mapping, "results")
+
+    assert (glucose["value_number"], glucose["reference_low"], glucose["reference_high"]) == (
+        None,
+        None,
+        None,
+    )
+    assert glucose["components"][0]["value"] is None
+    assert [(p.message, p.where) for p in mapping.warnings] == [
+        (
+            "This number is too large to be read; it was left out.",
+            "/entry/1/resource/valueQuantity/value",
+        ),
+        (
+            "This number is too large to be read; it was left out.",
+            "/entry/1/resource/referenceRange/0/low/value",
+        ),
+        (
+            "This number is too large to be read; it was left out.",
+            "/entry/1/resource/referenceRange/0/high/value",
+        ),
+        (
+            "This number is too large to be read; it was left out.",
+            "/entry/1/resource/component/0/valueInteger",
+        ),
+    ]
+    assert_fits_the_models(mapping)
+
+
+def test_numbers_too_large_elsewhere_read_as_absent():
+    huge = 10**400
+    statement = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "Aspirin"},
+        "subject": {"reference": "Patient/p1"},
+        "dosage": [
+            {
+                "timing": {"repeat": {"frequency": huge, "period": huge, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": huge, "unit": "mg"}}],
+            }
+        ],
+    }
+
+    (aspirin,) = entries(read_json(bundle(PATIENT, statement)), "medications")
+
+    assert (aspirin["dose"], aspirin["frequency"]) == ("", "")
+    assert fields.number(huge) is None
+    assert fields.number(float("nan")) is None
+    assert fields.number(float("-inf")) is None
+    assert fields.number(2) == 2.0
+
+
+def test_a_panels_laboratory_performed_its_results():
+    lab = {"resourceType": "Organization", "id": "lab", "name": "Labor Nord"}
+    panel = {
+        "resourceType": "Observation",
+        "id": "panel",
+        "status": "final",
+        "code": {"text": "Blood count"},
+        "subject": {"reference": "Patient/p1"},
+        "hasMember": [{"reference": "Observation/inner"}],
+        "performer": [{"reference": "Organization/lab"}],
+    }
+    inner = {**panel, "id": "inner", "hasMember": [{"reference": "Observation/hb"}]}
+    del inner["performer"]
+    hemoglobin = {
+        "resourceType": "Observation",
+        "id": "hb",
+        "status": "final",
+        "code": {"text": "Hemoglobin"},
+        "subject": {"reference": "Patient/p1"},
+        "valueQuantity": {"value": 13.5, "unit": "g/dl"},
+        "performer": [{"reference": "Patient/p1"}],
+    }
+
+    mapping = read_json(bundle(PATIENT, hemoglobin, lab, panel, inner))
+    (result,) = entries(mapping, "results")
+
+    assert result["notes"] == "Performed by: Labor Nord"
+    assert mapping.used == {"Patient": 1, "Observation": 2, "Organization": 1}
+    assert not mapping.skipped
 
 
 def test_a_report_with_only_a_conclusion_becomes_a_note():
@@ -520,6 +767,61 @@ def test_a_report_with_only_a_conclusion_becomes_a_note():
     (note,) = entries(read_json(bundle(PATIENT, report)), "notes")
 
     assert (note["display"], note["body"]) == ("Chest X-ray", "No abnormality seen.")
+
+
+def test_a_reports_file_that_is_not_kept_is_listed_as_skipped():
+    report = {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "code": {"text": "Chest X-ray"},
+        "subject": {"reference": "Patient/p1"},
+        "conclusion": "No abnormality seen.",
+        "presentedForm": [
+            {"contentType": "text/html", "data": base64.b64encode(b"<p>x</p>").decode()},
+            {"contentType": "application/pdf"},
+            {"contentType": "application/pdf", "data": "aGVsbG8"},
+        ],
+    }
+
+    mapping = read_json(bundle(PATIENT, report))
+
+    assert entries(mapping, "notes")[0]["body"] == "No abnormality seen."
+    assert [(s.origin, s.reason, s.where, s.example) for s in mapping.skipped] == [
+        (
+            "DiagnosticReport.presentedForm",
+            "a file of type “text/html”, which MyHealthHub does not keep",
+            "/entry/1/resource/presentedForm/0",
+            "Chest X-ray",
+        ),
+        (
+            "DiagnosticReport.presentedForm",
+            "it holds no file",
+            "/entry/1/resource/presentedForm/1",
+            "Chest X-ray",
+        ),
+        (
+            "DiagnosticReport.presentedForm",
+            "its file could not be decoded",
+            "/entry/1/resource/presentedForm/2",
+            "Chest X-ray",
+        ),
+    ]
+
+
+def test_a_report_that_is_only_a_refused_file_is_skipped_for_that_reason():
+    report = {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "code": {"text": "Chest X-ray"},
+        "subject": {"reference": "Patient/p1"},
+        "presentedForm": [{"contentType": "text/html", "data": "PHA+eDwvcD4="}],
+    }
+
+    mapping = read_json(bundle(PATIENT, report))
+    (skipped,) = mapping.skipped
+
+    assert skipped.origin == "DiagnosticReport"
+    assert skipped.reason == "a file of type “text/html”, which MyHealthHub does not keep"
 
 
 def test_a_document_only_linked_to_is_skipped():
@@ -609,6 +911,36 @@ def test_a_second_attachment_becomes_a_second_document():
     ]
     assert [d.filename for d in mapping.documents] == ["Discharge summary.txt", "scan_1.png.png"]
     assert accounted(mapping) == {"Patient": 1, "DocumentReference": 1}
+    (refused,) = mapping.skipped
+    assert (refused.origin, refused.where, refused.example) == (
+        "DocumentReference.content",
+        "/entry/1/resource/content/1/attachment",
+        "Discharge summary",
+    )
+    assert refused.reason == "a file of type “application/zip”, which MyHealthHub does not keep"
+
+
+def test_every_refused_attachment_of_a_skipped_document_is_listed():
+    reference = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "type": {"text": "Letter"},
+        "subject": {"reference": "Patient/p1"},
+        "content": [
+            {"attachment": {"contentType": "application/pdf", "url": "https://x/1"}},
+            {"attachment": {"contentType": "text/html", "data": "PHA+eDwvcD4="}},
+        ],
+    }
+
+    mapping = read_json(bundle(PATIENT, reference))
+
+    assert [(s.origin, s.reason) for s in mapping.skipped] == [
+        ("DocumentReference", "the file is not inside the export, only a link to it"),
+        (
+            "DocumentReference.content",
+            "a file of type “text/html”, which MyHealthHub does not keep",
+        ),
+    ]
 
 
 def test_many_warnings_of_one_kind_are_summed_up():

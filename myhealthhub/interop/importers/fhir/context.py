@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from myhealthhub.interop.importers.base import MappedEntry, Mapping, Skipped
+from myhealthhub.interop.importers.base import MappedEntry, Mapping, PatientFound, Skipped
 from myhealthhub.interop.importers.fhir.fields import (
     concept_text,
     human_name,
@@ -22,12 +22,14 @@ from myhealthhub.interop.importers.fhir.fields import (
     texts_of,
     unique,
 )
-from myhealthhub.interop.importers.fhir.parse import Found, Parsed
+from myhealthhub.interop.importers.fhir.parse import Found, Json, Parsed
 from myhealthhub.interop.importers.fhir.references import (
     SUPPORTING,
     Index,
     identifiers_of,
+    key_is_local,
     key_of,
+    target_of,
 )
 from myhealthhub.interop.importers.fhir.tolerant import TolerantReader
 
@@ -44,6 +46,10 @@ class Context(TolerantReader):
         self.keys: dict[int, str] = {}
         self.owners: dict[int, frozenset[str]] = {}
         self.patient_keys: dict[int, str] = {}
+        # Every patient key so far (of Patient resources, and of patients only referred
+        # to), and those of them that are ids local to the export.
+        self.patients_known: set[str] = set()
+        self.local_patients: set[str] = set()
         # Supporting resources whose content went into an entry, with the patients of the
         # entries that used them.
         self.referred: dict[int, set[str]] = {}
@@ -52,6 +58,8 @@ class Context(TolerantReader):
         # Each practitioner's roles (PractitionerRole resources).
         self.roles: dict[int, list[Found]] = {}
         self.shown_names: dict[int, str] = {}
+        # The panels (Observations with ``hasMember``) each Observation is a member of.
+        self.panels: dict[int, list[Found]] = {}
 
     # Recording ------------------------------------------------------------------
 
@@ -71,6 +79,7 @@ class Context(TolerantReader):
                 where=found.where(),
                 identifiers=identifiers_of(found),
                 patients=self.owner(found) if patients is None else patients,
+                key_is_local=self.key_is_local(found),
             )
         )
 
@@ -102,8 +111,19 @@ class Context(TolerantReader):
             known = self.keys[id(found)] = key_of(found, self.owner)
         return known
 
+    def key_is_local(self, found: Found) -> bool:
+        """Whether ``found``'s key is an id that means something only in this export."""
+        return key_is_local(found, self.owner, self.local_patients)
+
+    def add_patient(self, found: Found) -> None:
+        """A Patient resource of the file: its key, before anything is about it."""
+        key = self.patient_keys[id(found)] = self.key(found)
+        self.patients_known.add(key)
+        if self.key_is_local(found):
+            self.local_patients.add(key)
+
     def owner(self, found: Found) -> frozenset[str]:
-        """The patients in the file that this resource is about."""
+        """The patients this resource is about: in the file, or only referred to."""
         known = self.owners.get(id(found))
         if known is not None:
             return known
@@ -113,24 +133,47 @@ class Context(TolerantReader):
             if not isinstance(reference, dict):
                 continue
             target = self.index.resolve(reference, found, "Patient")
-            if target is not None and id(target) in self.patient_keys:
+            if target is None:
+                owners = self._absent_owner(found, name, reference)
+            elif id(target) in self.patient_keys:
                 owners = frozenset({self.patient_keys[id(target)]})
-            elif self.patient_keys and target is None:
-                keys = set(self.patient_keys.values())
-                self.warn(
-                    "patient",
-                    _("This refers to a patient who is not in the file.")
-                    if len(keys) > 1
-                    else _(
-                        "This refers to a patient who is not in the file; it was read as "
-                        "belonging to the file's only patient."
-                    ),
-                    found.where(f"/{name}"),
-                )
-                owners = frozenset(keys) if len(keys) == 1 else frozenset()
             break
         self.owners[id(found)] = owners
         return owners
+
+    def _absent_owner(self, found: Found, name: str, reference: Json) -> frozenset[str]:
+        """Whom a reference to no resource of the file is about.
+
+        A patient who is not in the file (a bulk export's Condition file read
+        alone) is a person of their own, named as the Patient would be.
+        """
+        where = found.where(f"/{name}")
+        target = target_of(reference, "Patient")
+        if target.type not in ("", "Patient"):
+            return frozenset()  # a group, a device, a place: nobody in particular
+        if target.key:
+            if target.key not in self.patients_known:
+                self.patients_known.add(target.key)
+                if target.local:
+                    self.local_patients.add(target.key)
+                self.mapping.patients.append(PatientFound(target.key, where=where))
+                self.warn("patient", _("This refers to a patient who is not in the file."), where)
+            return frozenset({target.key})
+        # A name alone: the file's only patient, if it has one.
+        keys = set(self.patient_keys.values())
+        if not keys:
+            return frozenset()
+        self.warn(
+            "patient",
+            _("This refers to a patient who is not in the file.")
+            if len(keys) > 1
+            else _(
+                "This refers to a patient who is not in the file; it was read as "
+                "belonging to the file's only patient."
+            ),
+            where,
+        )
+        return frozenset(keys) if len(keys) == 1 else frozenset()
 
     # Names of what entries refer to ---------------------------------------------
 

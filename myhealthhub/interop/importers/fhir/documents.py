@@ -14,7 +14,13 @@ import re
 
 from django.utils.translation import gettext as _
 
-from myhealthhub.interop.importers.base import MappedDocument, MappedEntry, Mapping, date_values
+from myhealthhub.interop.importers.base import (
+    MappedDocument,
+    MappedEntry,
+    Mapping,
+    Skipped,
+    date_values,
+)
 from myhealthhub.interop.importers.fhir.allergies import (
     NO_KNOWN_ALLERGIES_TEXT,
     no_known_allergies,
@@ -80,14 +86,12 @@ def document_reference(ctx: Context, found: Found) -> None:
     encounters = [ctx.index.resolve(ref, found) for ref in objs(context.get("encounter"))]
     entry_keys = [ctx.key(e) for e in encounters if e is not None]
     made: list[MappedDocument] = []
-    refusal = ""
+    refused: list[tuple[str, str]] = []  # (where in the resource, why)
     for index, content in enumerate(objs(resource.get("content"))):
-        attachment = obj(content.get("attachment"))
-        document = _attachment(
-            ctx, found, f"/content/{index}/attachment", attachment, title, patients
-        )
+        path = f"/content/{index}/attachment"
+        document = _attachment(ctx, found, path, obj(content.get("attachment")), title, patients)
         if isinstance(document, str):
-            refusal = refusal or document
+            refused.append((path, document))
             continue
         document.origin = "DocumentReference" if not made else "DocumentReference.content"
         document.key = ctx.key(found) if not made else f"{ctx.key(found)}#content/{index}"
@@ -96,7 +100,9 @@ def document_reference(ctx: Context, found: Found) -> None:
         document.entry_keys = entry_keys
         made.append(document)
     if not made:
-        ctx.skip(found, refusal or _("it holds no file"), title)
+        ctx.skip(found, refused.pop(0)[1] if refused else _("it holds no file"), title)
+    _skip_attachments(ctx, found, "DocumentReference.content", refused, title, patients)
+    if not made:
         return
     facility = ctx.name_of(resource.get("custodian"), found, patients)
     ctx.names(resource.get("author"), found, patients)  # authors join the care team
@@ -122,9 +128,13 @@ def report(ctx: Context, found: Found) -> None:
     )
     when = ctx.date_of(found, "effective") or ctx.when(found, "/issued", resource.get("issued"))[0]
     made: list[MappedDocument] = []
+    refused: list[tuple[str, str]] = []  # (where in the resource, why)
     for index, attachment in enumerate(objs(resource.get("presentedForm"))):
-        document = _attachment(ctx, found, f"/presentedForm/{index}", attachment, title, patients)
-        if isinstance(document, MappedDocument):
+        path = f"/presentedForm/{index}"
+        document = _attachment(ctx, found, path, attachment, title, patients)
+        if isinstance(document, str):
+            refused.append((path, document))
+        else:
             document.origin = "DiagnosticReport.presentedForm"
             document.key = f"{ctx.key(found)}#presentedForm/{index}"
             document.kind, document.when = kind, when
@@ -151,6 +161,9 @@ def report(ctx: Context, found: Found) -> None:
                 },
                 patients,
             )
+        elif refused and not results:
+            # The report is its file, and that file was refused: say why once.
+            ctx.skip(found, refused.pop(0)[1], title)
         else:
             reason = (
                 _("its results are not in the file")
@@ -158,7 +171,9 @@ def report(ctx: Context, found: Found) -> None:
                 else _("an empty report: no results, no text, no file")
             )
             ctx.skip(found, reason, title)
+        _skip_attachments(ctx, found, "DiagnosticReport.presentedForm", refused, title, patients)
         return
+    _skip_attachments(ctx, found, "DiagnosticReport.presentedForm", refused, title, patients)
     ctx.used(found)
     if conclusion:
         ctx.mapping.entries.append(
@@ -169,6 +184,7 @@ def report(ctx: Context, found: Found) -> None:
                 origin="DiagnosticReport.conclusion",
                 where=found.where("/conclusion"),
                 patients=patients,
+                key_is_local=ctx.key_is_local(found),
             )
         )
 
@@ -203,7 +219,21 @@ def _attachment(
         where=found.where(path),
         title=name,
         patients=patients,
+        key_is_local=ctx.key_is_local(found),
     )
+
+
+def _skip_attachments(
+    ctx: Context,
+    found: Found,
+    origin: str,
+    refused: list[tuple[str, str]],
+    title: str,
+    patients: frozenset[str],
+) -> None:
+    """Files of a resource that were not kept, each with why, for the preview."""
+    for path, reason in refused:
+        ctx.mapping.skipped.append(Skipped(origin, reason, found.where(path), title, patients))
 
 
 def link_documents(mapping: Mapping) -> None:
@@ -274,6 +304,7 @@ def _sections(
                     origin="Composition.section",
                     where=found.where(here),
                     patients=patients,
+                    key_is_local=ctx.key_is_local(found),
                 )
             )
         elif reason:

@@ -33,10 +33,19 @@ def string(value: object) -> str:
 
 
 def number(value: object) -> float | None:
+    """A finite float, or None: NaN, infinity and integers past a float's range read as absent."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    finite = float(value)
+    try:
+        finite = float(value)
+    except OverflowError:
+        return None
     return finite if math.isfinite(finite) else None
+
+
+def is_number(value: object) -> bool:
+    """Whether JSON wrote a number here (which ``number`` may still not read)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def unique(texts: Iterable[str]) -> list[str]:

@@ -99,9 +99,10 @@ def to_mapping(parsed: Parsed) -> Mapping:
     # Patients first: every other resource's key and owner depend on theirs.
     patients = [f for f in parsed.resources if f.type == "Patient"]
     for found in patients:
-        ctx.patient_keys[id(found)] = ctx.key(found)
+        ctx.add_patient(found)
     for found in patients:
         people.patient(ctx, found)
+    observations.link_panels(ctx, parsed.resources)
     supporting = []
     for found in parsed.resources:
         if found.type == "Patient":

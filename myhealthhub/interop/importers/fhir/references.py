@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from myhealthhub.interop.importers.fhir.fields import obj, objs, string
@@ -16,6 +17,8 @@ from myhealthhub.interop.importers.fhir.parse import Found, Json
 SUPPORTING = ("Practitioner", "PractitionerRole", "Organization", "Location", "Medication")
 
 _RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_HISTORY = re.compile(r"/_history/[^/]*$")
+_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/[^/]+$")
 
 
 class Index:
@@ -108,6 +111,66 @@ def key_of(found: Found, owner: Callable[[Found], frozenset[str]]) -> str:
     if owners:
         key = f"{key}@{owners[0]}"
     return key
+
+
+def key_is_local(
+    found: Found, owner: Callable[[Found], frozenset[str]], local_patients: Collection[str]
+) -> bool:
+    """Whether ``key_of(found)`` means something only inside its own export.
+
+    So it is when it comes from an id or a digest (no identifier, no global
+    URL) and the patient it is scoped by, if any, has such a key too.
+    """
+    if first_identifier(found.resource) or is_global(found.full_url):
+        return False
+    owners = sorted(owner(found)) if found.type not in ("Patient", *SUPPORTING) else []
+    return not owners or owners[0] in local_patients
+
+
+class Target(NamedTuple):
+    """What a reference names, whether or not it is in the file."""
+
+    type: str  # "" when the reference does not say
+    key: str  # the key the resource would have (as ``key_of`` makes it); "" for none
+    local: bool  # the key is an id local to the export
+
+
+def target_of(reference: Json, expected: str = "") -> Target:
+    """The resource ``reference`` names, read from the reference alone.
+
+    A reference to a resource that is not in the file gets the key the
+    resource would have if it were: "Patient/123", its global URL, or
+    "Patient/system|value" for an identifier. Only a reference to something
+    inside the referring resource ("#p1"), or one that names nothing (a
+    display alone), has no key.
+    """
+    declared = string(reference.get("type"))
+    target = string(reference.get("reference"))
+    if target and not target.startswith("#"):
+        target = _HISTORY.sub("", target)
+        if "?" in target:
+            # A conditional reference, as bulk exports write them: Patient?identifier=s|v
+            base, _sep, query = target.partition("?")
+            kind = base.rsplit("/", 1)[-1] or declared
+            name, _sep, value = unquote(query).partition("=")
+            system, _sep, code = value.partition("|")
+            if name == "identifier" and system and code:
+                return Target(kind, f"{kind or expected}/{system}|{code}", False)
+            return Target(kind, target, True)
+        if match := _RELATIVE.search(target):
+            kind, logical = match.groups()
+            if is_global(target):
+                return Target(kind, target, False)
+            return Target(kind, f"{kind}/{logical}", True)
+        if is_global(target):
+            return Target(declared, target, False)
+        typed = _TYPED.search(target)
+        return Target(typed.group(1) if typed else declared, target, True)
+    identifier = obj(reference.get("identifier"))
+    system, value = string(identifier.get("system")), identifier_value(identifier)
+    if system and value:
+        return Target(declared, f"{declared or expected}/{system}|{value}", False)
+    return Target(declared, "", False)
 
 
 def identifiers_of(found: Found) -> list[dict[str, str]]:

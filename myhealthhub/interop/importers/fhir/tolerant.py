@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from myhealthhub.interop.importers.base import Problem
-from myhealthhub.interop.importers.fhir.fields import obj, objs, string
+from myhealthhub.interop.importers.fhir.fields import is_number, number, obj, objs, string
 from myhealthhub.interop.importers.fhir.parse import Found
 from myhealthhub.lib.dates import PartialDate
 
@@ -91,6 +91,17 @@ class TolerantReader:
             found.where(path),
         )
         return ""
+
+    def amount(self, found: Found, path: str, value: object) -> float | None:
+        """A number; one past what a float holds (1 and 400 zeros) is left out with a warning."""
+        read = number(value)
+        if read is None and is_number(value):
+            self.warn(
+                "number",
+                _("This number is too large to be read; it was left out."),
+                found.where(path),
+            )
+        return read
 
     def coded(self, found: Found, path: str, value: object, allowed: Collection[str]) -> str:
         """The code of a coded status: an exact one if any coding has it, else read tolerantly."""
