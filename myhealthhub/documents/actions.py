@@ -75,6 +75,11 @@ def check_size(profile: Profile, size: int) -> None:
             _("This file is %(size)s; files up to %(limit)s can be kept.")
             % {"size": filesizeformat(size), "limit": filesizeformat(settings.MAX_UPLOAD_BYTES)}
         )
+    check_quota(profile, size)
+
+
+def check_quota(profile: Profile, size: int) -> None:
+    """Refuse ``size`` more bytes of documents over the plan's storage quota."""
     payer = billed_account(profile)
     if payer is None:
         return

@@ -48,12 +48,14 @@ class ImportJob(models.Model):
     # Why it was refused or failed, in the uploader's language, and where in the file.
     message = models.TextField(blank=True)
     where = models.CharField(max_length=300, blank=True)
-    # What the commit would do, per kind, with examples (see pipeline.Preview).
+    # What the commit would do, per kind, with examples (plan.preview).
     preview = models.JSONField(default=dict, blank=True)
+    # Kept beside the preview so that the list of imports need not load it.
+    warning_count = models.PositiveIntegerField(default=0)
     # The people the file is about, and the one chosen when there are several.
     patients = models.JSONField(default=list, blank=True)
-    patient = models.CharField(max_length=500, blank=True)
-    # What the commit did: {"added": n, "updated": n, "present": n, "documents": n, "readings": n}.
+    patient = models.TextField(blank=True)
+    # What the commit did: added, updated, present, documents, readings, skipped.
     counts = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, default="en")
     source = models.OneToOneField(
@@ -126,6 +128,9 @@ class ImportedRecord(models.Model):
     kind = models.CharField(max_length=40)
     object_uuid = models.UUIDField()
     content_hash = models.CharField(max_length=64)
+    # What the source said, field by field, when it was last imported: a newer
+    # export changes only the fields the source changed, never the person's edits.
+    values = models.JSONField(default=dict)
     job = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -14,19 +14,19 @@ import hashlib
 import io
 import json
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import islice
 from typing import Any, NamedTuple, TypeVar
 
-from django.db import models
-from django.utils.text import capfirst
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from myhealthhub.documents.sniff import sniff
 from myhealthhub.errors import ActionRefused
+from myhealthhub.interop.fitting import content_hash, fit
 from myhealthhub.interop.importers.base import (
     MappedDocument,
     MappedEntry,
@@ -40,11 +40,8 @@ from myhealthhub.interop.models import ImportedRecord
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry, Sample
-from myhealthhub.search.text import fold
 
 LOOKUP_BATCH = 900
-EXAMPLES = 3
-MAX_WARNINGS = 200
 DOCUMENT = "document"
 
 T = TypeVar("T")
@@ -62,6 +59,7 @@ class Known(NamedTuple):
     kind: str
     object_uuid: uuid.UUID
     content_hash: str
+    values: dict[str, Any]
 
 
 @dataclass
@@ -71,7 +69,15 @@ class Change:
     item: MappedEntry
     record: Known
     entry: Entry | None = None  # None when the person deleted it since
+    # Fields the source changed, which the entry still holds as the source had them.
     fields: list[str] = field(default_factory=list)
+    # Fields the source changed but the person has edited since: theirs stay.
+    kept_edits: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        """Whether anything changes that the person should see."""
+        return self.entry is not None and bool(self.fields or self.kept_edits)
 
 
 @dataclass
@@ -81,50 +87,71 @@ class Plan:
     changed: list[Change] = field(default_factory=list)
     new_documents: list[MappedDocument] = field(default_factory=list)
     present_documents: list[MappedDocument] = field(default_factory=list)
+    # Documents the source sends again with other content: kept as new ones.
+    changed_documents: list[MappedDocument] = field(default_factory=list)
     new_readings: list[Reading] = field(default_factory=list)
     present_readings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # Content hash of every entry and document kept, by key.
     hashes: dict[str, str] = field(default_factory=dict)
-    # Keys of entries already in the profile, and their entries' UUIDs.
+    # What earlier imports recorded under this file's keys.
     known: dict[str, Known] = field(default_factory=dict)
 
+    @property
+    def documents_to_keep(self) -> list[MappedDocument]:
+        return [*self.new_documents, *self.changed_documents]
 
-def make_plan(profile: Profile, mapping: Mapping, patient: str) -> Plan:
-    plan = Plan(skipped=list(mapping.skipped), warnings=list(mapping.warnings))
+
+def make_plan(profile: Profile, mapping: Mapping, patient: str, *, lock: bool = False) -> Plan:
+    """Compare the mapping with the profile; ``lock`` the entries it would change."""
+    plan = Plan(warnings=list(mapping.warnings))
     others = _other_people(mapping.patients, patient)
+    plan.skipped = _skipped_of_this_person(mapping.skipped, patient, others)
     entries = _keep_this_person(mapping.entries, patient, others, plan)
     documents = _keep_this_person(mapping.documents, patient, others, plan)
-    entries = [item for item in entries if _fit(item, plan)]
+    entries = [item for item in entries if fit(item, plan.skipped, plan.warnings)]
     documents = [document for document in documents if _keepable(document, plan)]
-    for item in entries:
-        plan.hashes[item.key] = _content_hash(item.kind, item.values)
-    for document in documents:
-        plan.hashes[document.key] = hashlib.sha256(document.content).hexdigest()
-    entries = _first_of_each_key(entries, plan)
-    documents = _first_of_each_key(documents, plan)
+    entries = _first_of_each_key(entries, plan, _entry_hash)
+    documents = _first_of_each_key(documents, plan, _document_hash)
     plan.known = _records(profile, [*plan.hashes])
     for item in entries:
         record = plan.known.get(item.key)
-        if record is None:
-            plan.new.append(item)
+        if record is None or record.kind != item.kind:
+            plan.new.append(item)  # a new entry, or one now of another kind
         elif record.content_hash == plan.hashes[item.key]:
             plan.present.append(item)
         else:
             plan.changed.append(Change(item, record))
     for document in documents:
-        if document.key in plan.known:
+        record = plan.known.get(document.key)
+        if record is None:
+            plan.new_documents.append(document)
+        elif record.content_hash == plan.hashes[document.key]:
             plan.present_documents.append(document)
         else:
-            plan.new_documents.append(document)
-    _load_changed(profile, plan)
+            plan.changed_documents.append(document)
+    _load_changed(profile, plan, lock)
     _split_readings(profile, mapping.readings, plan)
     return plan
 
 
 def _other_people(patients: list[PatientFound], chosen: str) -> dict[str, str]:
     return {person.key: person.name for person in patients if person.key != chosen}
+
+
+def _skipped_of_this_person(
+    skipped: list[Skipped], patient: str, others: dict[str, str]
+) -> list[Skipped]:
+    """What was skipped, with what belongs to other people in the file said only as such."""
+    if not others:
+        return list(skipped)
+    return [
+        item
+        if not item.patients or patient in item.patients
+        else Skipped(item.origin, _("about another person in the file"), item.where)
+        for item in skipped
+    ]
 
 
 def _keep_this_person(items: list[T], patient: str, others: dict[str, str], plan: Plan) -> list[T]:
@@ -148,12 +175,29 @@ def _keep_this_person(items: list[T], patient: str, others: dict[str, str], plan
     return kept
 
 
-def _first_of_each_key(items: list[T], plan: Plan) -> list[T]:
-    seen: set[str] = set()
+def _entry_hash(item: MappedEntry) -> str:
+    return content_hash(item.kind, item.values)
+
+
+def _document_hash(document: MappedDocument) -> str:
+    return hashlib.sha256(document.content).hexdigest()
+
+
+def _first_of_each_key(items: list[T], plan: Plan, digest_of: Any) -> list[T]:
+    """Items with their final keys and hashes, the first of each key only.
+
+    A key that is only an id local to its export gets the content's hash
+    appended (once: the mapping may be planned again), so another source
+    reusing the id is a new entry, never a change to this one.
+    """
     kept = []
     for item in items:
+        digest = digest_of(item)
+        if item.key_is_local:  # type: ignore[attr-defined]
+            item.key = f"{item.key}#{digest[:32]}"  # type: ignore[attr-defined]
+            item.key_is_local = False  # type: ignore[attr-defined]
         key: str = item.key  # type: ignore[attr-defined]
-        if key in seen:
+        if key in plan.hashes:
             plan.skipped.append(
                 Skipped(
                     item.origin,  # type: ignore[attr-defined]
@@ -162,7 +206,7 @@ def _first_of_each_key(items: list[T], plan: Plan) -> list[T]:
                 )
             )
             continue
-        seen.add(key)
+        plan.hashes[key] = digest
         kept.append(item)
     return kept
 
@@ -172,34 +216,61 @@ def _records(profile: Profile, keys: list[str]) -> dict[str, Known]:
     found: dict[str, Known] = {}
     for batch in _batches(list(by_hash), LOOKUP_BATCH):
         rows = ImportedRecord.objects.filter(profile_id=profile.pk, key_hash__in=batch)
-        for hashed, pk, kind, object_uuid, content_hash in rows.values_list(
-            "key_hash", "pk", "kind", "object_uuid", "content_hash"
+        for hashed, pk, kind, object_uuid, digest, values in rows.values_list(
+            "key_hash", "pk", "kind", "object_uuid", "content_hash", "values"
         ):
-            found[by_hash[hashed]] = Known(pk, kind, object_uuid, content_hash)
+            found[by_hash[hashed]] = Known(pk, kind, object_uuid, digest, values)
     return found
 
 
-def _load_changed(profile: Profile, plan: Plan) -> None:
-    """The entries behind changed keys, and which of their fields the source changed."""
+def _load_changed(profile: Profile, plan: Plan, lock: bool) -> None:
+    """The entries behind changed keys, and which of their fields the source changed.
+
+    A field the source changed is applied only while the entry still holds
+    what the source said before: a person's own correction is never
+    overwritten by a later export.
+    """
     by_kind: dict[str, list[Change]] = defaultdict(list)
     for change in plan.changed:
         by_kind[change.item.kind].append(change)
     for slug, changes in by_kind.items():
-        kind = KINDS[slug]
-        entries = {
-            entry.uuid: entry
-            for entry in kind.queryset(profile).filter(
-                uuid__in=[change.record.object_uuid for change in changes]
-            )
-        }
+        entries = (
+            KINDS[slug]
+            .queryset(profile)
+            .filter(uuid__in=[change.record.object_uuid for change in changes])
+        )
+        if lock:  # so that an edit saved meanwhile is seen, not overwritten
+            entries = entries.select_for_update().order_by("pk")
+        by_uuid = {entry.uuid: entry for entry in entries}
         for change in changes:
-            entry = entries.get(change.record.object_uuid)
+            entry = by_uuid.get(change.record.object_uuid)
             if entry is None or entry.deleted_at is not None:
                 continue  # deleted by the person: the source's news does not bring it back
             change.entry = entry
-            change.fields = [
-                name for name, value in change.item.values.items() if getattr(entry, name) != value
-            ]
+            before = change.record.values
+            for name, value in change.item.values.items():
+                if name in before and plain(value) == before[name]:
+                    continue
+                edited = name in before and plain(getattr(entry, name)) != before[name]
+                (change.kept_edits if edited else change.fields).append(name)
+
+
+def source_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What a source said, as JSON values, to compare with the next export."""
+    return {name: plain(value) for name, value in values.items()}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: numbers as floats, dates as ISO text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return json.loads(json.dumps(value, default=str))
 
 
 def _split_readings(profile: Profile, readings: list[Reading], plan: Plan) -> None:
@@ -218,7 +289,13 @@ def _split_readings(profile: Profile, readings: list[Reading], plan: Plan) -> No
     seen: set[tuple[str, dt.datetime]] = set()
     for reading in readings:
         moment = (reading.metric, reading.at)
-        if moment in stored or moment in seen:
+        if moment in seen:
+            plan.skipped.append(
+                Skipped(
+                    reading.origin, _("appears twice in the file; the first is kept"), reading.where
+                )
+            )
+        elif moment in stored:
             plan.present_readings += 1
         else:
             seen.add(moment)
@@ -226,235 +303,21 @@ def _split_readings(profile: Profile, readings: list[Reading], plan: Plan) -> No
 
 
 def _keepable(document: MappedDocument, plan: Plan) -> bool:
-    """Whether a carried file is of a type documents keep (checked from its bytes)."""
+    """Whether a carried file is one documents keep: its type from its bytes, its size."""
     try:
         sniff(io.BytesIO(document.content))
+        if len(document.content) > settings.MAX_UPLOAD_BYTES:
+            raise ActionRefused(
+                _("larger than %(limit)s, the most a document may be")
+                % {"limit": filesizeformat(settings.MAX_UPLOAD_BYTES)}
+            )
     except ActionRefused as refusal:
         plan.skipped.append(Skipped(document.origin, refusal.message, document.where))
         return False
     return True
 
 
-# Fitting values to the model: mappers say what the file says; the columns
-# decide how much of it fits.
-
-
-@dataclass(frozen=True)
-class _Column:
-    max_length: int | None
-    choices: frozenset[str]
-    default: Any
-    is_text: bool
-
-
-@cache
-def _columns(slug: str) -> dict[str, _Column]:
-    columns = {}
-    for model_field in KINDS[slug].model._meta.concrete_fields:
-        assert isinstance(model_field, models.Field)
-        is_text = isinstance(model_field, models.CharField | models.TextField)
-        columns[model_field.name] = _Column(
-            max_length=model_field.max_length
-            if isinstance(model_field, models.CharField)
-            else None,
-            choices=frozenset(str(value) for value, _label in model_field.choices or ()),
-            default=model_field.get_default(),
-            is_text=is_text,
-        )
-    return columns
-
-
-NOT_FROM_IMPORTS = frozenset(
-    {"id", "uuid", "profile", "source", "created_by", "updated_by", "version", "deleted_at"}
-)
-
-
-def _fit(item: MappedEntry, plan: Plan) -> bool:
-    """Clip texts and check choices in place; False (and skipped) if the item is unusable."""
-    if item.kind not in KINDS:
-        plan.skipped.append(Skipped(item.origin, _("not a kind of entry MyHealthHub keeps")))
-        return False
-    columns = _columns(item.kind)
-    values = item.values
-    for name in list(values):
-        column = columns.get(name)
-        if column is None or name in NOT_FROM_IMPORTS:
-            raise ValueError(f"{item.origin} mapped to unknown field {item.kind}.{name}")
-        value = values[name]
-        if column.is_text:
-            value = "" if value is None else str(value).replace("\x00", "").strip()
-            if column.max_length and len(value) > column.max_length:
-                value = value[: column.max_length - 1] + "…"
-            if column.choices and value and value not in column.choices:
-                plan.warnings.append(
-                    Problem(
-                        _("“%(value)s” is not a known %(field)s; it was left out.")
-                        % {"value": value[:50], "field": _field_label(item.kind, name)},
-                        item.where,
-                    )
-                )
-                value = column.default if isinstance(column.default, str) else ""
-            values[name] = value
-    if not values.get("display"):
-        values["display"] = _("(no name)")
-    if "codings" in values:
-        codings = values["codings"] or []
-        first = codings[0] if codings else {}
-        values["code_system"] = str(first.get("system", ""))[:200]
-        values["code"] = str(first.get("code", ""))[:100]
-    return True
-
-
-def _field_label(slug: str, name: str) -> str:
-    return str(KINDS[slug].model_field(name).verbose_name)
-
-
-def _content_hash(kind: str, values: dict[str, Any]) -> str:
-    text = json.dumps([kind, values], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _batches(items: list[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-# The preview: what the page and the command line show before a commit.
-
-
-def preview(plan: Plan, mapping: Mapping) -> dict[str, Any]:
-    """The plan as plain data, stored on the job and shown to the person."""
-    kinds: dict[str, dict[str, Any]] = {}
-
-    def row(slug: str) -> dict[str, Any]:
-        return kinds.setdefault(
-            slug, {"kind": slug, "new": 0, "present": 0, "changed": 0, "examples": []}
-        )
-
-    for item in plan.new:
-        _count(row(item.kind), "new", _example(item))
-    for item in plan.present:
-        row(item.kind)["present"] += 1
-    for change in plan.changed:
-        labels = ", ".join(capfirst(_field_label(change.item.kind, n)) for n in change.fields)
-        _count(
-            row(change.item.kind),
-            "changed",
-            f"{_example(change.item)} — {labels}" if labels else _example(change.item),
-        )
-    skipped: dict[tuple[str, str], dict[str, Any]] = {}
-    for left_out in plan.skipped:
-        group = skipped.setdefault(
-            (left_out.origin, left_out.reason),
-            {"origin": left_out.origin, "reason": left_out.reason, "count": 0, "examples": []},
-        )
-        group["count"] += 1
-        if len(group["examples"]) < EXAMPLES:
-            group["examples"].append(
-                " — ".join(part for part in (left_out.example, left_out.where) if part)
-            )
-    return {
-        "kinds": [kinds[slug] for slug in KINDS if slug in kinds],
-        "documents": {
-            "new": len(plan.new_documents),
-            "present": len(plan.present_documents),
-            "examples": [document.title or document.filename for document in plan.new_documents][
-                :EXAMPLES
-            ],
-        },
-        "readings": {
-            "new": len(plan.new_readings),
-            "present": plan.present_readings,
-            "metrics": dict(Counter(reading.metric for reading in plan.new_readings)),
-        },
-        "skipped": sorted(skipped.values(), key=lambda group: -group["count"]),
-        "skipped_count": len(plan.skipped),
-        "warnings": [
-            {"message": problem.message, "where": problem.where}
-            for problem in plan.warnings[:MAX_WARNINGS]
-        ],
-        "warning_count": len(plan.warnings),
-        "origins": accounting(plan, mapping),
-        "sender": mapping.sender,
-    }
-
-
-def _count(row: dict[str, Any], column: str, example: str) -> None:
-    row[column] += 1
-    if len(row["examples"]) < EXAMPLES:
-        row["examples"].append({"change": column, "text": example})
-
-
-def _example(item: MappedEntry) -> str:
-    date = item.values.get("date")
-    return (
-        f"{item.values.get('display', '')} ({date:%Y-%m-%d})"
-        if date
-        else str(item.values.get("display", ""))
-    )
-
-
-def accounting(plan: Plan, mapping: Mapping) -> dict[str, dict[str, int]]:
-    """Per origin in the file: how many became entries, documents, were used or skipped."""
-    origins: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"entries": 0, "documents": 0, "used": 0, "skipped": 0}
-    )
-    for item in _all_entries(plan):
-        origins[item.origin]["entries"] += 1
-    for document in [*plan.new_documents, *plan.present_documents]:
-        origins[document.origin]["documents"] += 1
-    for origin, count in mapping.used.items():
-        origins[origin]["used"] += count
-    for skipped in plan.skipped:
-        origins[skipped.origin]["skipped"] += 1
-    return dict(sorted(origins.items()))
-
-
-def _all_entries(plan: Plan) -> Iterable[MappedEntry]:
-    yield from plan.new
-    yield from plan.present
-    yield from (change.item for change in plan.changed)
-
-
-# The person in the file and the person of the profile.
-
-
-def patient_data(person: PatientFound) -> dict[str, Any]:
-    return {
-        "key": person.key,
-        "given_name": person.given_name,
-        "family_name": person.family_name,
-        "birth": person.birth.isoformat() if person.birth else "",
-        "sex": person.sex,
-    }
-
-
-def differs_from(profile: Profile, person: dict[str, Any]) -> bool:
-    """Whether the file's person looks like someone other than the profile's.
-
-    Names are compared folded (accents and case aside), the family name only
-    when both have one; the birth date only when both have one.
-    """
-    given = fold(person["given_name"]).split()
-    own_given = fold(profile.given_name).split()
-    if given and own_given and given[0] != own_given[0]:
-        return True
-    family, own_family = fold(person["family_name"]), fold(profile.family_name)
-    if family and own_family and family != own_family:
-        return True
-    birth, own_birth = person["birth"], profile.birth
-    return bool(birth and own_birth and not own_birth.isoformat().startswith(birth[:10]))
-
-
-def demographics(profile: Profile, person: dict[str, Any]) -> dict[str, Any]:
-    """The profile fields the file would fill or change, with their new values."""
-    offered: dict[str, Any] = {}
-    for name in ("given_name", "family_name", "sex"):
-        value = person.get(name) or ""
-        if value and value != getattr(profile, name) and not (name == "sex" and value == "unknown"):
-            offered[name] = value
-    birth = person.get("birth") or ""
-    if birth and (profile.birth is None or profile.birth.isoformat() != birth):
-        offered["birth"] = birth
-    return offered

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from myhealthhub.interop.fitting import CONTROL
 from myhealthhub.interop.models import ImportJob
 from myhealthhub.profiles.models import Profile, Sex
 from myhealthhub.records.kinds import KINDS
@@ -74,16 +75,25 @@ def describe_preview(job: ImportJob) -> str:
         lines.append(f"{_('From')}: {preview['sender']}")
     person = job.patient_named(job.patient) if job.patient else None
     if person is not None:
-        name = f"{person['given_name']} {person['family_name']}".strip()
-        match = _("does not match the profile") if preview.get("mismatch") else _("matches")
+        name = f"{person['given_name']} {person['family_name']}".strip() or person["key"]
+        match = (
+            _("the file does not say who this is")
+            if preview.get("unnamed")
+            else _("does not match the profile")
+            if preview.get("mismatch")
+            else _("matches")
+        )
         lines.append(f"{_('Person in the file')}: {name} ({person['birth'] or '?'}) — {match}")
     lines.append("")
     lines.append(f"{'':28}{_('new'):>9}{_('present'):>9}{_('changed'):>9}")
     for row in kind_rows(preview):
         lines.append(f"  {row.label[:26]:26}{row.new:>9}{row.present:>9}{row.changed:>9}")
     documents = preview.get("documents", {})
-    if documents.get("new") or documents.get("present"):
-        lines.append(f"  {_('Documents')[:26]:26}{documents['new']:>9}{documents['present']:>9}")
+    if documents.get("new") or documents.get("present") or documents.get("changed"):
+        lines.append(
+            f"  {_('Documents')[:26]:26}{documents['new']:>9}{documents['present']:>9}"
+            f"{documents.get('changed', 0):>9}"
+        )
     readings = preview.get("readings", {})
     if readings.get("new") or readings.get("present"):
         lines.append(f"  {_('Readings')[:26]:26}{readings['new']:>9}{readings['present']:>9}")
@@ -111,4 +121,5 @@ def describe_preview(job: ImportJob) -> str:
     if offered:
         lines += ["", _("The file would update the profile (with --apply-demographics):")]
         lines += [f"  {label}: {before} → {after}" for label, before, after in offered]
-    return "\n".join(lines)
+    # What came from the file must not move the cursor or recolour the terminal.
+    return "\n".join(CONTROL.sub("", line) for line in lines)

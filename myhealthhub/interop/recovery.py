@@ -49,8 +49,10 @@ def fail_abandoned_jobs() -> int:
 
 
 def _alive(pid: int) -> bool:
+    # A worker that is only starting holds no job: one named by its own pid
+    # was held by an earlier process (a restarted container reuses pids).
     if pid == os.getpid():
-        return True
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

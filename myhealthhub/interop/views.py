@@ -7,11 +7,12 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
 from myhealthhub.documents.actions import title_from_filename
@@ -19,7 +20,7 @@ from myhealthhub.documents.views import go_to
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import pipeline
 from myhealthhub.interop.forms import ChooseForm, CommitForm, ImportForm
-from myhealthhub.interop.models import ImportJob, JobState
+from myhealthhub.interop.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.interop.presenting import demographic_rows, kind_rows, metric_label
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
@@ -58,7 +59,15 @@ def import_list(request: HttpRequest, access: Access) -> HttpResponse:
             return go_to(request, reverse("interop:detail", args=[access.profile.uuid, job.uuid]))
     jobs = (
         ImportJob.objects.filter(profile_id=access.profile.pk)
-        .prefetch_related("originals")
+        .defer("preview", "patients")
+        .prefetch_related(
+            Prefetch(
+                "originals",
+                ImportOriginal.objects.filter(profile_id=access.profile.pk).select_related(
+                    "document"
+                ),
+            )
+        )
         .order_by("-created_at", "-id")
     )
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -77,6 +86,7 @@ def import_list(request: HttpRequest, access: Access) -> HttpResponse:
 
 
 @profile_view(read=Role.VIEWER)
+@require_safe
 def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)
     context = {
@@ -91,7 +101,7 @@ def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
             for metric, count in job.preview.get("readings", {}).get("metrics", {}).items()
         ],
         "person": job.patient_named(job.patient) if job.patient else None,
-        "originals": job.originals.select_related("document"),
+        "originals": job.originals.filter(profile_id=access.profile.pk).select_related("document"),
         "commit_form": CommitForm(),
         "JobState": JobState,
     }

@@ -22,7 +22,6 @@ from myhealthhub.interop.models import ImportedRecord, ImportJob, JobState
 from myhealthhub.interop.pipeline import (
     choose_patient,
     discard_job,
-    pending_folder,
     request_commit,
     start_import,
 )
@@ -36,6 +35,7 @@ from myhealthhub.interop.tests.fhir_files import (
     patient,
     resource_counts,
 )
+from myhealthhub.interop.writing import pending_folder
 from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.actions import delete_entry
@@ -124,12 +124,17 @@ def test_every_real_file_adds_up_and_imports_once(world: World, paths: list[Path
         action=Action.IMPORT_COMMITTED, object_uuid=job.uuid, profile=profile
     ).exists()
 
+    documents = Document.objects.filter(profile=profile).alive().count()
+
     again = read(profile, files_of(paths), world)
     assert sum(row["new"] + row["changed"] for row in again.preview["kinds"]) == 0
     assert again.preview["documents"]["new"] == 0
     commit(again, world)
     assert again.counts["added"] == 0 and again.counts["documents"] == 0
     assert entry_count(profile) == new
+    # The same file is not kept twice: the second import points to the first's copy.
+    assert Document.objects.filter(profile=profile).alive().count() == documents
+    assert again.originals.get().document == original.document
 
 
 def test_the_bulk_export_imports_one_chosen_person_of_many(world: World):
