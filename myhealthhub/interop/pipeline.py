@@ -6,7 +6,7 @@ nothing reaches the record until the person commits, and the commit
 (``commit_job``) is one transaction: a worker that dies halfway leaves none
 of it behind. The commit works from the kept files, not from a staged copy
 in the database: it reads them again, unless this very process has just
-read them for the preview (``_LastRead``), and plans again under the
+read them for the preview (``kept_files.LastRead``), and plans again under the
 profile's lock, so what lands is what the original says against the record
 as it is at that moment.
 
@@ -19,11 +19,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import tempfile
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import IO, Any
 
@@ -37,7 +34,7 @@ from django.utils.translation import gettext_noop
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
-from myhealthhub.documents import keys, storage
+from myhealthhub.documents import storage
 from myhealthhub.documents.actions import (
     Details,
     SealedUpload,
@@ -52,8 +49,9 @@ from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import people, writing
 from myhealthhub.interop import plan as plans
 from myhealthhub.interop import preview as previews
-from myhealthhub.interop.importers import detect, formats
+from myhealthhub.interop.importers import detect
 from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Upload
+from myhealthhub.interop.kept_files import last_read, read_files
 from myhealthhub.interop.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.lib.safe_zip import is_zip
@@ -127,14 +125,7 @@ def start_import(
                     size=upload.size,
                     position=position,
                 )
-            log_action(
-                Action.IMPORT_STARTED,
-                request=request,
-                actor=actor,
-                profile=profile,
-                object_type="import",
-                object_uuid=job.uuid,
-            )
+            _log(Action.IMPORT_STARTED, job, actor, request)
             if enqueue:
                 from myhealthhub.interop.tasks import read_import
 
@@ -176,65 +167,6 @@ def read_job(job: ImportJob, *, progress_to: Progress | None = None) -> None:
         except Exception:
             log.exception("import %s could not be read", job.uuid)
             _fail(job, _(FAILED))
-
-
-def read_files(job: ImportJob, progress: Progress | None = None) -> Mapping:
-    """Decrypt the job's kept files and run the format's importer over them."""
-    importer = formats()[job.format]
-    with _decrypted(job) as uploads:
-        mapping = importer.read(uploads, progress or (lambda fraction: None))
-    _last_read.keep(job, mapping)
-    return mapping
-
-
-class _LastRead:
-    """The mapping this process read last, for the commit of the same job.
-
-    The command line, and a worker that reads a job and then commits it,
-    would otherwise parse the same kept file twice. What is kept is what this
-    process itself read from that file; another process reads the file again.
-    Large imports are not kept: their mapping would sit in memory while the
-    person reviews.
-    """
-
-    MAX_BYTES = 16 * 1024 * 1024
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._job: int | None = None
-        self._mapping: Mapping | None = None
-
-    def keep(self, job: ImportJob, mapping: Mapping) -> None:
-        small = sum(original.size for original in job.originals.all()) <= self.MAX_BYTES
-        with self._lock:
-            self._job, self._mapping = (job.pk, mapping) if small else (None, None)
-
-    def take(self, job: ImportJob) -> Mapping | None:
-        with self._lock:
-            mapping = self._mapping if self._job == job.pk else None
-            self._job, self._mapping = None, None
-        return mapping
-
-
-_last_read = _LastRead()
-
-
-@contextmanager
-def _decrypted(job: ImportJob) -> Iterator[list[Upload]]:
-    originals = list(job.originals.select_related("document__file"))
-    with ExitStack() as stack:
-        uploads = []
-        for original in originals:
-            if original.document is None:
-                raise Refused(_("The files of this import are no longer kept."))
-            # A private temporary file beyond 8 MiB: a large export must not
-            # sit in memory as bytes and as parsed objects at once.
-            plaintext = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES))
-            for chunk in keys.read(original.document.file):
-                plaintext.write(chunk)
-            plaintext.seek(0)
-            uploads.append(Upload(original.name, plaintext, original.size))
-        yield uploads
 
 
 def _store_preview(job: ImportJob, mapping: Mapping) -> None:
@@ -320,7 +252,7 @@ def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
     _claim(job)
     with translation.override(job.language):
         try:
-            _commit(job, _last_read.take(job) or read_files(job), request)
+            _commit(job, last_read.take(job) or read_files(job), request)
         except Refused as refusal:
             _refuse(job, refusal)
         except ActionRefused as refusal:  # the plan's quota, a job no longer committing
@@ -383,14 +315,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
                 JobState.COMMITTED,
                 ["counts", "source", "pending_folder", "progress", "finished_at"],
             )
-            log_action(
-                Action.IMPORT_COMMITTED,
-                request=request,
-                actor=actor,
-                profile=profile,
-                object_type="import",
-                object_uuid=job.uuid,
-            )
+            _log(Action.IMPORT_COMMITTED, job, actor, request)
             kept = {document.key for document in plan.documents_to_keep}
             unused = [item.stored.name for key, item in sealed.items() if key not in kept]
             transaction.on_commit(partial(storage.delete_names, unused), robust=True)
@@ -444,14 +369,7 @@ def discard_job(job: ImportJob, *, actor: User | None, request: HttpRequest | No
         _let_go_of_files(current)
         current.finished_at = timezone.now()
         _set_state(current, JobState.DISCARDED, ["finished_at"])
-        log_action(
-            Action.IMPORT_DISCARDED,
-            request=request,
-            actor=actor,
-            profile=current.profile,
-            object_type="import",
-            object_uuid=current.uuid,
-        )
+        _log(Action.IMPORT_DISCARDED, current, actor, request)
     job.refresh_from_db()
 
 
@@ -516,6 +434,17 @@ def _let_go_of_files(job: ImportJob) -> None:
 
 
 # Bookkeeping.
+
+
+def _log(action: Action, job: ImportJob, actor: User | None, request: HttpRequest | None) -> None:
+    log_action(
+        action,
+        request=request,
+        actor=actor,
+        profile=job.profile,
+        object_type="import",
+        object_uuid=job.uuid,
+    )
 
 
 def _this(job: ImportJob) -> QuerySet[ImportJob]:
