@@ -10,11 +10,10 @@ from contextlib import ExitStack, contextmanager
 from django.utils.translation import gettext as _
 
 from myhealthhub.documents import keys
+from myhealthhub.documents.tasks import SPOOL_BYTES
 from myhealthhub.interop.importers import formats
 from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Upload
 from myhealthhub.interop.models import ImportJob
-
-SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def read_files(job: ImportJob, progress: Progress | None = None) -> Mapping:

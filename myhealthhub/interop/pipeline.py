@@ -62,9 +62,7 @@ from myhealthhub.records.samples import add_samples
 
 log = logging.getLogger(__name__)
 
-SPOOL_BYTES = 8 * 1024 * 1024
 PROGRESS_EVERY = 0.5  # seconds between progress writes
-ENTRY_BATCH = 500
 FAILED = gettext_noop(
     "Something went wrong while importing this file, and nothing of it was added. "
     "The error has been logged."

@@ -110,7 +110,7 @@ def create_entries(
         index_entries(slug, entries)
         for item, entry in zip(items, entries, strict=True):
             made[item.key] = (slug, entry.uuid)
-    record_keys(job, plan, {key: made[key] for key in made}, values_of=plan.new)
+    record_keys(job, plan, made, values_of=plan.new)
     return made
 
 

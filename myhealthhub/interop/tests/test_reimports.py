@@ -19,7 +19,7 @@ from typing import Any
 from myhealthhub.conftest import World
 from myhealthhub.documents.models import Document
 from myhealthhub.interop.models import ImportJob, JobState
-from myhealthhub.interop.pipeline import request_commit, start_import
+from myhealthhub.interop.pipeline import choose_patient, request_commit, start_import
 from myhealthhub.interop.recovery import fail_abandoned_jobs
 from myhealthhub.interop.tests.fhir_files import bundle, condition, patient
 from myhealthhub.records.actions import delete_entry, update_entry
@@ -203,8 +203,6 @@ def test_what_is_skipped_of_other_people_in_the_file_says_nothing_about_them(wor
     content = bundle(ana, rosa, condition("Asthma"), claim("p2"))
     job = read(world, "family.json", content)
     assert job.state == JobState.CHOOSING
-    from myhealthhub.interop.pipeline import choose_patient
-
     ana_key = next(p["key"] for p in job.patients if p["given_name"] == "Ana")
     choose_patient(job, ana_key)
     job.refresh_from_db()
