@@ -8,6 +8,7 @@ from itertools import chain, islice
 
 from django.utils.translation import gettext as _
 
+from myhealthhub.documents.sniff import CSV, FileType
 from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Upload
 from myhealthhub.interop.importers.csv_readings.layouts import HEADER_SEARCH, TEMPLATE_COLUMNS, find
 from myhealthhub.interop.importers.csv_readings.map import ReadingsMapper
@@ -33,7 +34,7 @@ class CsvReadings:
 
     def recognizes(self, upload: Upload) -> bool:
         head = upload.head(SNIFF_BYTES)
-        if is_zip(head) or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        if is_zip(head) or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[", b"<"):
             return False
         if upload.name.lower().endswith(SUFFIXES):
             return True
@@ -42,6 +43,9 @@ class CsvReadings:
         except Refused:
             return False
         return find(first) is not None
+
+    def original_type(self, upload: Upload) -> FileType:
+        return CSV
 
     def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
         mapping = Mapping()

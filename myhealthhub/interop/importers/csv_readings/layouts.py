@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from myhealthhub.interop.importers.csv_readings.parse import Record, header_names
+from myhealthhub.interop.importers.units import UNIT_NAMES, unit_key
 from myhealthhub.records.models.samples import Metric
 
 TEMPLATE_COLUMNS = ("date", "time", "metric", "value", "unit", "note")
@@ -57,23 +58,6 @@ _METRIC_SPELLINGS: dict[str, tuple[str, ...]] = {
     ),
     BLOOD_PRESSURE: ("blood pressure", "bp", "presion arterial", "tension arterial"),
 }  # fmt: skip
-_UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "/min": (
-        "bpm", "/min", "1/min", "min-1", "beats/min", "beat/min", "beatsperminute",
-        "{beats}/min", "{beat}/min", "count/min", "ppm", "lpm",
-    ),
-    "mm[Hg]": ("mmhg", "mm[hg]"),
-    "kg": ("kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"),
-    "g": ("g", "gram", "grams", "gramos"),
-    "[lb_av]": ("lb", "lbs", "pound", "pounds", "[lb_av]", "libras"),
-    "mg/dL": ("mg/dl",),
-    "mmol/L": ("mmol/l",),
-    "%": ("%", "percent", "pct", "porcentaje"),
-    "{steps}": ("steps", "step", "{steps}", "count", "{count}", "pasos"),
-    "min": ("min", "mins", "minute", "minutes", "minutos"),
-    "h": ("h", "hr", "hrs", "hour", "hours", "horas"),
-    "s": ("s", "sec", "secs", "second", "seconds", "segundos"),
-}  # fmt: skip
 
 # normalized name -> Metric value (or BLOOD_PRESSURE); Metric values themselves included.
 METRIC_NAMES: dict[str, str] = {
@@ -83,10 +67,6 @@ METRIC_NAMES: dict[str, str] = {
         for spelling in spellings
     },
     **{" ".join(str(metric).split("_")): str(metric) for metric in Metric},
-}
-# unit_key(spelling) -> UCUM code
-UNIT_NAMES: dict[str, str] = {
-    spelling: ucum for ucum, spellings in _UNIT_SPELLINGS.items() for spelling in spellings
 }
 # The unit of a value that names none, where only one makes sense; weight,
 # glucose and sleep must say theirs (kg or lb? mg/dL or mmol/L? hours or minutes?).
@@ -168,11 +148,6 @@ def normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(bare.replace("_", " ").replace("-", " ").split())
-
-
-def unit_key(text: str) -> str:
-    """A unit as compared: "mg/dL", "mg/dl" and "MG / DL" are one."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def split_unit(header: str) -> tuple[str, str]:

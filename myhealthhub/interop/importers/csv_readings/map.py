@@ -28,12 +28,11 @@ from myhealthhub.interop.importers.csv_readings.layouts import (
     BLOOD_PRESSURE,
     DEFAULT_UNITS,
     METRIC_NAMES,
-    UNIT_NAMES,
     Layout,
     normalize,
-    unit_key,
 )
 from myhealthhub.interop.importers.csv_readings.parse import Row
+from myhealthhub.interop.importers.units import ucum_code
 from myhealthhub.lib import units
 from myhealthhub.records.models.samples import METRIC_UNITS, Metric
 
@@ -403,18 +402,6 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> float | None:
     if not _PLAIN_NUMBER.fullmatch(number):
         return None
     return float(number)
-
-
-def ucum_code(unit: str) -> str | None:
-    """The UCUM code of a unit as people write it ("bpm", "lbs", "mg/dl"), or None."""
-    known = UNIT_NAMES.get(unit_key(unit))
-    if known is not None:
-        return known
-    try:
-        units.registry().from_ucum(unit)
-    except Exception:  # ucumvert raises lark and pint errors alike
-        return None
-    return unit
 
 
 def _factor(unit: str, metric: str) -> float | str:

@@ -21,6 +21,7 @@ from myhealthhub.interop.importers.base import (
     Skipped,
     date_values,
 )
+from myhealthhub.interop.importers.carried import DOCUMENT_KINDS, DOCUMENT_TYPES, filename_for
 from myhealthhub.interop.importers.fhir.allergies import (
     NO_KNOWN_ALLERGIES_TEXT,
     no_known_allergies,
@@ -40,31 +41,9 @@ from myhealthhub.interop.importers.fhir.fields import (
 from myhealthhub.interop.importers.fhir.parse import Found, Json
 from myhealthhub.lib.dates import PartialDate
 
-DOCUMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "text/plain": ".txt",
-}
-# LOINC document and report codes to a documents.DocumentKind value.
-DOCUMENT_KINDS = {
-    "11488-4": "letter",
-    "18842-5": "discharge_letter",
-    "34117-2": "visit_summary",
-    "11506-3": "visit_summary",
-    "34111-5": "visit_summary",
-    "28570-0": "visit_summary",
-    "51847-2": "visit_summary",
-    "11502-2": "lab_report",
-    "18748-4": "imaging_report",
-    "57833-6": "prescription",
-    "11369-6": "immunization_card",
-    "82593-5": "immunization_card",
-}
 IMAGING_CATEGORIES = frozenset({"RAD", "CT", "MR", "US", "NMR", "NMS", "XR", "RX", "VUS", "CUS"})
 ALLERGIES_SECTION = "48765-2"
 _TAGS = re.compile(r"<[^>]*>")
-_UNSAFE_FILENAME = re.compile(r"[^\w .()-]+")
 
 
 def document_reference(ctx: Context, found: Found) -> None:
@@ -210,7 +189,7 @@ def _attachment(
         ctx.warn("base64", _("This file could not be decoded; it was left out."), found.where(path))
         return _("its file could not be decoded")
     name = string(attachment.get("title")) or title
-    filename = (_UNSAFE_FILENAME.sub("_", name).strip(" ._")[:100] or "document") + extension
+    filename = filename_for(name, extension)
     return MappedDocument(
         key=ctx.key(found),
         filename=filename,

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 
+from myhealthhub.documents.sniff import FHIR_JSON, FHIR_NDJSON, ZIP, FileType
 from myhealthhub.interop.importers.base import Mapping, Progress, Upload
 from myhealthhub.interop.importers.fhir import map as fhir_map
 from myhealthhub.interop.importers.fhir import parse
+from myhealthhub.lib.safe_zip import is_zip
 
 
 class Fhir:
@@ -22,6 +24,11 @@ class Fhir:
 
     def recognizes(self, upload: Upload) -> bool:
         return parse.recognizes(upload)
+
+    def original_type(self, upload: Upload) -> FileType:
+        if is_zip(upload.head(8)):
+            return ZIP
+        return FHIR_NDJSON if upload.name.lower().endswith(".ndjson") else FHIR_JSON
 
     def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
         with _no_cycle_collection():

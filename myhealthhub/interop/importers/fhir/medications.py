@@ -7,8 +7,6 @@ content (name, codes, strength) then goes into the entry.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import ngettext
 
 from myhealthhub.interop.importers.base import date_values
 from myhealthhub.interop.importers.fhir.context import Context
@@ -23,17 +21,8 @@ from myhealthhub.interop.importers.fhir.fields import (
     string,
 )
 from myhealthhub.interop.importers.fhir.parse import Found, Json
+from myhealthhub.interop.importers.timing import frequency
 
-# A timing's period unit: once per one of them, or every so many.
-PERIOD_UNITS = {
-    "s": (N_("a second"), N_("every %(n)s seconds")),
-    "min": (N_("a minute"), N_("every %(n)s minutes")),
-    "h": (N_("an hour"), N_("every %(n)s hours")),
-    "d": (N_("a day"), N_("every %(n)s days")),
-    "wk": (N_("a week"), N_("every %(n)s weeks")),
-    "mo": (N_("a month"), N_("every %(n)s months")),
-    "a": (N_("a year"), N_("every %(n)s years")),
-}
 # MedicationStatement and MedicationRequest statuses to a medication's status.
 STATUSES = {
     "active": "active",
@@ -148,22 +137,8 @@ def _frequency(value: object) -> str:
     if text := concept_text(timing.get("code")):
         return text
     repeat = obj(timing.get("repeat"))
-    count = number(repeat.get("frequency"))
-    period = number(repeat.get("period"))
-    unit = string(repeat.get("periodUnit"))
-    if unit not in PERIOD_UNITS or period is None or period <= 0:
-        return ""
-    times = int(count) if count is not None and 1 <= count < 1000 else 1
-    once, every = PERIOD_UNITS[unit]
-    if period == 1:
-        per = _(once)
-        if times == 1:
-            return _("once %(per)s") % {"per": per}
-    else:
-        per = _(every) % {"n": f"{period:g}"}
-        if times == 1:
-            return per
-    return ngettext("%(count)d time %(per)s", "%(count)d times %(per)s", times) % {
-        "count": times,
-        "per": per,
-    }
+    return frequency(
+        number(repeat.get("frequency")),
+        number(repeat.get("period")),
+        string(repeat.get("periodUnit")),
+    )

@@ -1,27 +1,21 @@
 """Values a vendor may get wrong, read anyway, with a warning that says where.
 
 An enum in the wrong case is read as FHIR spells it; an unknown enum value or
-an unreadable date is left out. Each kind of warning is shown a few times,
-then summed up in one line: a bulk export repeats the same quirk on every line.
+an unreadable date is left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Collection
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from myhealthhub.interop.importers.base import Problem
 from myhealthhub.interop.importers.fhir.fields import is_number, number, obj, objs, string
 from myhealthhub.interop.importers.fhir.parse import Found
+from myhealthhub.interop.importers.warnings import CappedWarnings
 from myhealthhub.lib.dates import PartialDate
-
-# The same warning this many times, then one line saying how many more.
-WARNINGS_SHOWN = 5
 
 _DATE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
@@ -29,38 +23,8 @@ _DATE = re.compile(
 )
 
 
-class TolerantReader:
+class TolerantReader(CappedWarnings):
     """Reads values tolerantly into ``warnings``, saying what it tolerated."""
-
-    def __init__(self, warnings: list[Problem]) -> None:
-        self.warnings = warnings
-        self.warned: Counter[str] = Counter()
-        self.last_warned: dict[str, tuple[str, str]] = {}
-
-    # The warning cap ----------------------------------------------------------
-
-    def warn(self, kind: str, message: str, where: str) -> None:
-        self.warned[kind] += 1
-        if self.warned[kind] <= WARNINGS_SHOWN:
-            self.warnings.append(Problem(message, where))
-        else:
-            self.last_warned[kind] = (message, where)
-
-    def flush_warnings(self) -> None:
-        """One line for each kind of warning that was given more often than shown."""
-        for kind, (message, where) in self.last_warned.items():
-            more = self.warned[kind] - WARNINGS_SHOWN
-            self.warnings.append(
-                Problem(
-                    ngettext(
-                        "%(count)d more warning like this one: %(message)s",
-                        "%(count)d more warnings like this one: %(message)s",
-                        more,
-                    )
-                    % {"count": more, "message": message},
-                    where,
-                )
-            )
 
     # Values -------------------------------------------------------------------
 
