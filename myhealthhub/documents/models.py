@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from myhealthhub.documents.sniff import CCDA
 from myhealthhub.documents.storage import StoredFile
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models.base import PartialDateAttribute, precision_field
@@ -71,6 +72,7 @@ TYPE_LABELS = {
     "image/png": _("PNG picture"),
     "image/heic": _("HEIC picture"),
     "text/plain": _("Plain text"),
+    CCDA.content_type: _("C-CDA document"),
 }
 
 
@@ -147,6 +149,11 @@ class Document(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def is_ccda(self) -> bool:
+        """A clinical document whose sections the page draws itself (documents/views.py)."""
+        return self.content_type == CCDA.content_type
 
     @property
     def type_label(self) -> str:

@@ -55,11 +55,13 @@ FHIR_JSON = FileType("application/fhir+json", "json")
 FHIR_NDJSON = FileType("application/fhir+ndjson", "ndjson")
 ZIP = FileType("application/zip", "zip")
 CSV = FileType("text/csv", "csv")
+# A C-CDA document (HL7 CDA R2 XML), shown on its page by our own renderer.
+CCDA = FileType("application/hl7-cda+xml", "xml")
 EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
     "image/heic": "heic",
-    **{kind.content_type: kind.extension for kind in (FHIR_JSON, FHIR_NDJSON, ZIP, CSV)},
+    **{kind.content_type: kind.extension for kind in (FHIR_JSON, FHIR_NDJSON, ZIP, CSV, CCDA)},
 }
 
 

@@ -45,8 +45,8 @@ def _profile_length(name: str) -> int:
 
 
 def unnamed(person: dict[str, Any]) -> bool:
-    """Whether the file says nothing of who its person is (only references to them)."""
-    return not (person["given_name"] or person["family_name"] or person["birth"])
+    """Whether the file does not name its person: a birth date alone does not say who."""
+    return not (person["given_name"] or person["family_name"])
 
 
 def demographics(profile: Profile, person: dict[str, Any]) -> dict[str, Any]:

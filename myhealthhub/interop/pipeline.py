@@ -44,7 +44,6 @@ from myhealthhub.documents.actions import (
     size_of,
 )
 from myhealthhub.documents.models import Document, DocumentKind, SealedFile
-from myhealthhub.documents.sniff import CSV, FHIR_JSON, FHIR_NDJSON, ZIP, FileType
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import people, writing
 from myhealthhub.interop import plan as plans
@@ -54,7 +53,6 @@ from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Uploa
 from myhealthhub.interop.kept_files import last_read, read_files
 from myhealthhub.interop.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.lib.dates import PartialDate
-from myhealthhub.lib.safe_zip import is_zip
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Source, SourceKind
@@ -90,7 +88,7 @@ def start_import(
     try:
         for upload in uploads:
             sealed.append(
-                seal_upload(profile, upload.file, file_type=_original_type(importer.name, upload))
+                seal_upload(profile, upload.file, file_type=importer.original_type(upload))
             )
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -133,17 +131,6 @@ def start_import(
             storage.delete(kept.stored)
         raise
     return job
-
-
-def _original_type(format_name: str, upload: Upload) -> FileType:
-    head = upload.head(8)
-    if is_zip(head):
-        return ZIP
-    if format_name == "csv-readings":
-        return CSV
-    if upload.name.lower().endswith(".ndjson"):
-        return FHIR_NDJSON
-    return FHIR_JSON
 
 
 # Reading: parse, map, plan, preview.
@@ -296,6 +283,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             if job.preview.get("apply_demographics"):
                 _apply_demographics(job, actor, request)
             _fold_repeated_originals(current)
+            _describe_original(current, mapping)
             current.counts = {
                 "added": len(entries),
                 "updated": updated,
@@ -338,6 +326,27 @@ def _fold_repeated_originals(job: ImportJob) -> None:
         original.document = earlier
         original.save(update_fields=["document"])
         purge([document], actor_label=f"import {job.uuid}")
+
+
+def _describe_original(job: ImportJob, mapping: Mapping) -> None:
+    """A clinical document's own title, date, facility and kind on its kept original.
+
+    Only where the person has not described the original themselves, and only
+    for a one-file import: the file says what it is.
+    """
+    about = mapping.about
+    originals = list(job.originals.select_related("document"))
+    if about is None or len(originals) != 1 or originals[0].document is None:
+        return
+    document = originals[0].document
+    if document.date is not None or document.facility or document.kind != DocumentKind.OTHER:
+        return
+    if about.title:
+        document.title = about.title
+    document.kind = about.kind
+    document.when = about.when
+    document.facility = about.facility
+    document.save(update_fields=["title", "kind", "date", "date_precision", "facility"])
 
 
 def _readings(plan: plans.Plan) -> Iterator[tuple[str, Any, float]]:

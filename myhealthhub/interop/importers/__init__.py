@@ -11,6 +11,7 @@ from typing import Protocol
 
 from django.utils.translation import gettext as _
 
+from myhealthhub.documents.sniff import FileType
 from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Upload
 
 
@@ -25,16 +26,21 @@ class Importer(Protocol):
         """Whether this format reads ``upload``, from its name and first bytes."""
         ...
 
+    def original_type(self, upload: Upload) -> FileType:
+        """The type ``upload`` is kept as, as the import's original file."""
+        ...
+
     def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
         """Everything the files bring, or Refused naming where the file is broken."""
         ...
 
 
 def formats() -> dict[str, Importer]:
+    from myhealthhub.interop.importers.ccda.importer import Ccda
     from myhealthhub.interop.importers.csv_readings.importer import CsvReadings
     from myhealthhub.interop.importers.fhir.importer import Fhir
 
-    return {importer.name: importer for importer in (Fhir(), CsvReadings())}
+    return {importer.name: importer for importer in (Fhir(), Ccda(), CsvReadings())}
 
 
 def detect(uploads: list[Upload]) -> Importer:
@@ -42,17 +48,19 @@ def detect(uploads: list[Upload]) -> Importer:
     found: set[str] = set()
     registry = formats()
     for upload in uploads:
-        names = [name for name, importer in registry.items() if importer.recognizes(upload)]
-        if not names:
+        # The first format that recognises the file: asking the others too would
+        # read an XML document's head as CSV, at a cost.
+        name = next((name for name, format_ in registry.items() if format_.recognizes(upload)), "")
+        if not name:
             raise Refused(
                 _(
                     "MyHealthHub does not recognise the format of this file. It reads FHIR "
-                    "JSON (bundles, single resources, NDJSON, or a zip of them) and CSV files "
-                    "of readings."
+                    "JSON (bundles, single resources, NDJSON, or a zip of them), C-CDA "
+                    "documents (XML) and CSV files of readings."
                 ),
                 upload.name,
             )
-        found.add(names[0])
+        found.add(name)
     if len(found) > 1:
         raise Refused(_("These files are of different formats; import them one format at a time."))
     return registry[found.pop()]

@@ -130,6 +130,16 @@ class PatientFound:
         return f"{self.given_name} {self.family_name}".strip()
 
 
+@dataclass(frozen=True)
+class AboutFile:
+    """What a one-file document says about itself, for the details of its kept original."""
+
+    title: str = ""
+    when: PartialDate | None = None
+    facility: str = ""
+    kind: str = "other"  # a documents.DocumentKind value
+
+
 @dataclass
 class Mapping:
     """Everything one file brings, before anything is written."""
@@ -146,6 +156,8 @@ class Mapping:
     used: dict[str, int] = field(default_factory=dict)
     # Who the file says it comes from (an organization, an app), if it says.
     sender: str = ""
+    # A clinical document's own title, date and kind (C-CDA), for its original.
+    about: AboutFile | None = None
 
     def use(self, origin: str, count: int = 1) -> None:
         self.used[origin] = self.used.get(origin, 0) + count
