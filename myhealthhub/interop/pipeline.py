@@ -282,8 +282,8 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             readings = add_samples(profile, source, _readings(plan)) if plan.new_readings else 0
             if job.preview.get("apply_demographics"):
                 _apply_demographics(job, actor, request)
-            _fold_repeated_originals(current)
             _describe_original(current, mapping)
+            _fold_repeated_originals(current)
             current.counts = {
                 "added": len(entries),
                 "updated": updated,
@@ -331,22 +331,24 @@ def _fold_repeated_originals(job: ImportJob) -> None:
 def _describe_original(job: ImportJob, mapping: Mapping) -> None:
     """A clinical document's own title, date, facility and kind on its kept original.
 
-    Only where the person has not described the original themselves, and only
-    for a one-file import: the file says what it is.
+    Only for a one-file import, and only the copy this import kept (one the
+    profile already had, about to be folded into it, is left as it is): the
+    person cannot have described it yet. The import's audit event covers it.
     """
     about = mapping.about
     originals = list(job.originals.select_related("document"))
     if about is None or len(originals) != 1 or originals[0].document is None:
         return
     document = originals[0].document
-    if document.date is not None or document.facility or document.kind != DocumentKind.OTHER:
+    if document.duplicate_of_id is not None:
         return
     if about.title:
         document.title = about.title
     document.kind = about.kind
     document.when = about.when
     document.facility = about.facility
-    document.save(update_fields=["title", "kind", "date", "date_precision", "facility"])
+    document.version += 1
+    document.save(update_fields=["title", "kind", "date", "date_precision", "facility", "version"])
 
 
 def _readings(plan: plans.Plan) -> Iterator[tuple[str, Any, float]]:

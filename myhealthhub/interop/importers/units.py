@@ -35,6 +35,19 @@ _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "Cel": ("cel", "°c", "degc", "deg c"),
     "[degF]": ("[degf]", "°f", "degf", "deg f"),
     "kg/m2": ("kg/m2", "kg/m^2", "kg/(m2)"),
+    "mg": ("mg", "mgs", "milligram", "milligrams"),
+    "ug": ("ug", "mcg", "µg", "microgram", "micrograms"),
+    "mL": ("ml", "milliliter", "milliliters", "millilitre", "millilitres"),
+    "L": ("l", "liter", "liters", "litre", "litres"),
+    "mg/mL": ("mg/ml",),
+    "ng/mL": ("ng/ml",),
+    "pg/mL": ("pg/ml",),
+    "ng/dL": ("ng/dl",),
+    "g/L": ("g/l",),
+    "umol/L": ("umol/l", "µmol/l"),
+    "nmol/L": ("nmol/l",),
+    "/uL": ("/ul", "cells/ul", "/mm3", "cells/mm3"),
+    "L/min": ("l/min",),
     "mmol/L": ("mmol/l",),
     "%": ("%", "percent", "pct", "porcentaje"),
     "{steps}": ("steps", "step", "{steps}", "count", "{count}", "pasos"),
@@ -59,6 +72,11 @@ def ucum_code(unit: str) -> str | None:
     known = UNIT_NAMES.get(unit_key(unit))
     if known is not None:
         return known
+    letters = [char for char in unit if char.isalpha()]
+    if letters and all(char.isupper() for char in letters) and unit not in ("L", "U"):
+        # Case matters in UCUM: "MG" parses as megagauss, "N/A" as newton per
+        # ampere, "F" as farad. A vendor's capitals are never meant so.
+        return None
     try:
         units.registry().from_ucum(unit)
     except Exception:  # ucumvert raises lark and pint errors alike

@@ -57,7 +57,7 @@ def statement_counts(path: Path) -> Counter[str]:
             name = etree.QName(statement).localname
             inner = WRAPPED.get(kind.name)
             if inner and name == "organizer":
-                counts[str(kind.label)] += len(xpath(statement, "./*[local-name()='component']/*"))
+                counts[str(kind.label)] += _organized(statement)
             elif inner and name == "act" and inner != "act":
                 wrapped = xpath(
                     statement, f"./*[local-name()='entryRelationship']/*[local-name()='{inner}']"
@@ -66,6 +66,14 @@ def statement_counts(path: Path) -> Counter[str]:
             else:
                 counts[str(kind.label)] += 1
     return counts
+
+
+def _organized(organizer: etree._Element) -> int:
+    """The statements of an organizer's components, those of organizers within counted in."""
+    return sum(
+        _organized(each) if etree.QName(each).localname == "organizer" else 1
+        for each in xpath(organizer, "./*[local-name()='component']/*")
+    )
 
 
 def embedded_file(path: Path) -> bytes | None:

@@ -11,6 +11,7 @@ the line.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -51,14 +52,25 @@ CODE_SUFFIX = re.compile(r"\s*\((?:SCT)?\d{6,18}\)$")
 TELLING = (
     "date",
     "status",
-    "clinical_status",
     "value_number",
     "value_text",
     "unit",
     "dose",
     "frequency",
     "relative",
+    "body",
 )
+# Ids of namespaces, not of records: their root alone names nobody.
+NAMESPACES = frozenset(
+    {
+        "2.16.840.1.113883.4.6",  # US National Provider Identifier
+        "2.16.840.1.113883.4.1",  # US Social Security number
+        "2.16.840.1.113883.4.349",  # US Veterans Affairs
+        "2.16.840.1.113883.19.5",  # HL7's example organization
+    }
+)
+# How many earlier records known by their content a new one is compared with.
+RECENT = 50
 # effectiveTime shapes that say how often, not when.
 REPEATS = frozenset({"PIVL_TS", "EIVL_TS", "SXPR_TS", "PIVL_PPD_TS", "EIVL_PPD_TS"})
 
@@ -70,9 +82,11 @@ class Context(CappedWarnings):
         self.by_id = parsed.by_id
         # The document's one patient, once the header is read.
         self.patients: frozenset[str] = frozenset()
-        # Keys of the entries so far, with what each named: a second statement
-        # with the same id that says the same is the same record said twice.
-        self.seen: dict[str, list[dict[str, Any]]] = {}
+        self.id_owners = parsed.id_owners
+        # What each entry known by its content said, by key: exactly, and the
+        # last few as said (a second copy may leave out what the first said).
+        self.said: set[tuple[str, str]] = set()
+        self.recent: dict[str, list[dict[str, Any]]] = {}
 
     # Recording ------------------------------------------------------------------
 
@@ -90,24 +104,24 @@ class Context(CappedWarnings):
         A record said twice in one document (a medicine in "Medications" and
         again in "Discharge medications") is skipped the second time.
         """
-        identified = identified_by if identified_by is not None else element
-        key = self.id_key(identified)
-        said = _telling(kind, values)
-        earlier = self.seen.get(key, []) if key else []
-        if earlier and not any(_same_record(said, before) for before in earlier):
-            # Vendors reuse one id for different things (every immunization
-            # of a list, every result of an order): read them apart.
-            self.warn(
-                "id",
-                _("Two different records in this document have the same id; both were kept."),
-                self.where(element),
+        if kind != "family-history" and _about_someone_else(element):
+            self.skip(
+                element,
+                origin,
+                _("about another person than the patient (a newborn, a relative)"),
+                str(values.get("display", "")),
             )
-            key = ""
+            return
+        identified = identified_by if identified_by is not None else element
+        said = _telling(kind, values)
+        key = self.id_key(identified)
         local = not key
-        if local:
-            key = f"cda:{kind}:{said['display']}"
-            earlier = self.seen.get(key, [])
-        if any(_same_record(said, before) for before in earlier):
+        # An id names one record, in this document and the next download; one
+        # that names nothing (shared, or absent) leaves the entry known by its
+        # content, and a record said twice (a medicine in "Medications" and in
+        # "Discharge medications") is then found by what it says.
+        alike = f"cda:{kind}:{said['display']}"
+        if self._said_before(alike, said) and local:
             self.skip(
                 element,
                 origin,
@@ -115,7 +129,7 @@ class Context(CappedWarnings):
                 str(values.get("display", "")),
             )
             return
-        self.seen.setdefault(key, []).append(said)
+        key = alike if local else f"{kind}|{key}"
         self.mapping.entries.append(
             MappedEntry(
                 kind=kind,
@@ -128,6 +142,20 @@ class Context(CappedWarnings):
                 key_is_local=local,
             )
         )
+
+    def _said_before(self, key: str, said: dict[str, Any]) -> bool:
+        """Whether a record alike was said before in this document; remembers this one."""
+        exact = (key, json.dumps(said, sort_keys=True, default=str))
+        if exact in self.said:
+            return True
+        recent = self.recent.setdefault(key, [])
+        if any(_same_record(said, before) for before in recent):
+            return True
+        self.said.add(exact)
+        # Bounded: ten thousand results named alike cost a list, not a square.
+        recent.append(said)
+        del recent[:-RECENT]
+        return False
 
     def used(self, origin: str, count: int = 1) -> None:
         if count:
@@ -144,14 +172,24 @@ class Context(CappedWarnings):
 
     # Ids ------------------------------------------------------------------------
 
-    def id_key(self, element: Element | None) -> str:
-        """``root|extension`` of the element's first real id, or "" when it has none."""
+    def id_key(self, element: Element | None, *, alone: bool = True) -> str:
+        """``root|extension`` of the element's first id that names it alone, or "".
+
+        Vendors give one id to a whole list (every immunization, every result
+        of an order), a flavour of null with a namespace's root, or a bare
+        namespace (the NPI's root for every clinician): none of these names
+        one record, so none is a key. ``alone=False`` takes an id others carry
+        too: the patient's, which the document repeats where it names them.
+        """
         for ident in kids(element, "id"):
-            if is_null(ident):
+            if ident.get("nullFlavor") is not None:
                 continue
             root, extension = attr(ident, "root"), attr(ident, "extension")
-            if root:
-                return f"{root}|{extension}" if extension else root
+            if not root or (not extension and root in NAMESPACES):
+                continue
+            key = f"{root}|{extension}" if extension else root
+            if not alone or self.id_owners.get(key, 0) == 1:
+                return key
         return ""
 
     def identifiers(self, element: Element | None) -> list[dict[str, str]]:
@@ -302,3 +340,13 @@ def _telling(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def _same_record(said: dict[str, Any], before: dict[str, Any]) -> bool:
     return all(before[name] == value for name, value in said.items() if name in before)
+
+
+def _about_someone_else(element: Element) -> bool:
+    """Whether a ``subject`` other than the patient is named on the statement or around it."""
+    for each in (element, *element.iterancestors()):
+        if kid(each, "subject") is not None:
+            return True
+        if local(each) == "section":
+            return False
+    return False

@@ -1,15 +1,18 @@
 """C-CDA bytes to an element tree, refusing what a clinical document never holds.
 
-The parser never reads anything but the file: no DTD, no external or
-internal entities, no network, no XInclude. A document type declaration is
-refused outright before parsing: clinical documents never have one, and it is
+The parser never reads anything but the file: entities are not expanded,
+no DTD is loaded, the network is off, and every external reference resolves
+to nothing. A document type declaration is refused outright before parsing,
+wherever it sits in the prolog: clinical documents never have one, and it is
 how XXE and "billion laughs" payloads arrive.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -20,8 +23,6 @@ from myhealthhub.interop.importers.ccda.xml import V3, Element, kid, local
 # Hospital documents run to several MB; anything near this is not a summary.
 MAX_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 4096
-# Where a DTD is looked for; one further in is still refused after parsing.
-PROLOG_BYTES = 1024 * 1024
 SUFFIXES = (".xml", ".cda", ".ccda", ".ccd")
 _BOM = b"\xef\xbb\xbf"
 # A DTD must come before the root element, so the head of the file is enough.
@@ -34,6 +35,9 @@ class Parsed:
     root: Element
     # Elements by their ID attribute: narrative targets of <reference value="#id"/>.
     by_id: dict[str, Element]
+    # How many statements carry each id (``root|extension``): one that several
+    # carry names none of them.
+    id_owners: Counter[str]
 
 
 def recognizes(upload: Upload) -> bool:
@@ -58,10 +62,16 @@ def read(upload: Upload) -> Parsed:
     root = safe_parse(data)
     _check_is_document(root)
     by_id: dict[str, Element] = {}
+    id_owners: Counter[str] = Counter()
     for element in root.iter():
-        if isinstance(element.tag, str) and (ident := element.get("ID")):
+        if not isinstance(element.tag, str):
+            continue
+        if ident := element.get("ID"):
             by_id.setdefault(ident, element)
-    return Parsed(root, by_id)
+        if local(element) == "id" and (id_root := (element.get("root") or "").strip()):
+            extension = (element.get("extension") or "").strip()
+            id_owners[f"{id_root}|{extension}" if extension else id_root] += 1
+    return Parsed(root, by_id, id_owners)
 
 
 def safe_parse(data: bytes) -> Element:
@@ -83,9 +93,17 @@ def safe_parse(data: bytes) -> Element:
         remove_pis=True,
         collect_ids=False,
     )
+    parser.resolvers.add(_NothingOutside())
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
+        if "limit" in str(error.msg or "").lower() or "too long" in str(error.msg or ""):
+            raise Refused(
+                _(
+                    "This document holds a text or an embedded file larger than 10 MB, more "
+                    "than MyHealthHub reads inside a clinical document."
+                )
+            ) from None
         line = error.lineno or 0
         raise Refused(
             _("This file is not well-formed XML (%(reason)s).") % {"reason": _reason(error)},
@@ -99,6 +117,16 @@ def safe_parse(data: bytes) -> Element:
     return root
 
 
+class _NothingOutside(etree.Resolver):
+    """Every external reference reads as empty: the parser opens no file and no URL."""
+
+    # lxml passes a context the stubs leave out.
+    def resolve(  # type: ignore[override]
+        self, system_url: str | None, public_id: str | None, context: object
+    ) -> Any:
+        return self.resolve_string("", context, base_url=None)
+
+
 def _declares_a_dtd() -> Refused:
     return Refused(
         _(
@@ -110,13 +138,13 @@ def _declares_a_dtd() -> Refused:
 
 def _prolog(data: bytes) -> str:
     """What comes before the root element, as text: where a DTD would be."""
-    head = data[:PROLOG_BYTES]
-    if head.startswith(_UTF16):
-        text = head.decode("utf-16", errors="replace")
-    else:
-        # Every other encoding a document may declare writes "<!DOCTYPE" in ASCII.
-        text = head.removeprefix(_BOM).decode("latin-1")
-    return text[: _root_start(text)]
+    if data.startswith(_UTF16):
+        text = data.decode("utf-16", errors="replace")
+        return text[: _root_start(text)]
+    # Every other encoding a document may declare writes "<!DOCTYPE" in ASCII;
+    # the scan has no cap, as a DTD after a long comment is a DTD all the same.
+    data = data.removeprefix(_BOM)
+    return data[: _root_start(data.decode("latin-1"))].decode("latin-1")
 
 
 def _root_start(data: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from myhealthhub.interop.importers.base import PatientFound
+from myhealthhub.interop.importers.base import PatientFound, Refused
 from myhealthhub.interop.importers.ccda.context import Context
 from myhealthhub.interop.importers.ccda.sections import Section
 from myhealthhub.interop.importers.ccda.xml import (
@@ -36,9 +36,16 @@ INFORMATION_SOURCE_CODE = "48766-0"
 
 
 def patient(ctx: Context, root: Element) -> None:
+    if len(kids(root, "recordTarget")) > 1:
+        raise Refused(
+            _(
+                "This document is about several people. MyHealthHub imports a document "
+                "about one person at a time."
+            )
+        )
     role = path(root, "recordTarget", "patientRole")
     person = kid(role, "patient")
-    key = ctx.id_key(role) or UNIDENTIFIED
+    key = ctx.id_key(role, alone=False) or UNIDENTIFIED
     given, family, _shown = name_parts(kid(person, "name"))
     birth = ctx.when(kid(person, "birthTime"))
     ctx.patients = frozenset({key})

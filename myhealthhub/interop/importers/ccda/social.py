@@ -71,8 +71,6 @@ SMOKING = {
     "428071000124103": N_("Current heavy tobacco smoker"),
     "428061000124105": N_("Current light tobacco smoker"),
 }
-# Smoking status values that are themselves a "no" (never, no longer, not now).
-NOT_SMOKING = frozenset({"266919005", "8517006", "160618006", "8392000"})
 # Administrative gender codes of a birth sex value.
 SEXES = {"F": N_("Female"), "M": N_("Male"), "UN": N_("Other"), "UNK": N_("Unknown")}
 
@@ -99,10 +97,11 @@ def social_observation(ctx: Context, section: Section, observation: Element) -> 
     if attr(kid(observation, "statusCode"), "code").lower() in CANCELLED:
         ctx.skip(observation, origin, _("cancelled"), shown)
         return
-    # NextGen marks "Never smoker" and "Current non-smoker" negated, meaning
-    # "does not smoke" as its narrative says; any other denial is left out.
-    not_smoking = attr(kid(observation, "value"), "code") in NOT_SMOKING
-    if observation.get("negationInd") == "true" and not not_smoking:
+    # A denied observation is left out, whatever it denies: NextGen marks
+    # "Never smoker" negated meaning "does not smoke", but another vendor's
+    # negated "Never smoker" says the person has smoked. Neither can be read
+    # safely into the record; the document keeps it.
+    if observation.get("negationInd") == "true":
         said = value_of(ctx, observation)["value_text"]
         ctx.skip(
             observation,

@@ -36,7 +36,10 @@ EVENTS = {
     "CV": N_("with dinner"),
 }
 # Period units as vendors spell them, to UCUM.
-UNITS = {"hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "d", "days": "d", "week": "wk"}
+UNITS = {
+    **{unit: unit for unit in ("s", "min", "h", "d", "wk", "mo", "a")},  # "D", "H" as written
+    **{"hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "d", "days": "d", "week": "wk"},
+}
 
 
 def how_often(repeats: Iterable[Element]) -> str:
@@ -71,9 +74,15 @@ def timing(time: Element) -> str:
     return _every(times, value, UNITS.get(unit.lower(), unit), time.get("institutionSpecified"))
 
 
+# Periods a schedule can mean, in any unit: beyond these it is a typing error.
+MIN_PERIOD, MAX_PERIOD = 1e-3, 1e4
+
+
 def _every(times: float | None, value: float | None, unit: str, institution: str | None) -> str:
     hours = {"h": 1.0, "min": 1 / 60, "s": 1 / 3600, "d": 24.0}.get(unit)
-    if value is None or value <= 0 or hours is None or (unit == "d" and value >= 1):
+    if value is None or not MIN_PERIOD <= value <= MAX_PERIOD:
+        return ""  # a period of 1e-308 hours or of a million years says nothing
+    if hours is None or (unit == "d" and value >= 1):
         return frequency(times, value, unit)
     hours *= value
     if institution == "true" and times is None:

@@ -46,6 +46,10 @@ SYSTEMS = {
 _TS = re.compile(
     r"(\d{4})(\d{2})?(\d{2})?(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d+)?)?\s*(?:[+-]\d{2,4}|Z)?"
 )
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?)?"
+    r"(Z|[+-]\d{2}:\d{2})?"
+)
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -184,13 +188,20 @@ def moment(value: str) -> Moment | None:
     The time zone is not applied: a visit at 9:00 in the clinic's zone is
     shown at 9:00, as the document says.
     """
-    compact = (
-        value.replace("-", "").replace(":", "").replace("T", "") if "-" in value[:8] else value
-    )
-    match = _TS.fullmatch(compact.strip())
+    written = value.strip()
+    iso = _ISO.fullmatch(written)
+    if iso is not None:
+        # "2011-02-03T10:00:00-05:00": some vendors write FHIR's shape.
+        written = "".join(part or "" for part in iso.groups()[:6])
+    match = _TS.fullmatch(written)
     if match is None:
         return None
     year, month, day, hour, minute, second = match.groups()[:6]
+    # "20150000" is how some vendors write "2015": a zero month or day is unknown.
+    if month == "00":
+        month = day = hour = None
+    if day == "00":
+        day = hour = None
     try:
         date = PartialDate(int(year), int(month) if month else None, int(day) if day else None)
         time = None
@@ -209,7 +220,13 @@ def members(statement: Element, name: str) -> list[Element]:
     (``name``) in ``entryRelationship``.
     """
     if local(statement) == "organizer":
-        return [inner for c in kids(statement, "component") for inner in statements(c)]
+        # A panel within a panel: its results are the outer panel's too.
+        return [
+            each
+            for component in kids(statement, "component")
+            for inner in statements(component)
+            for each in (members(inner, name) if local(inner) == "organizer" else [inner])
+        ]
     if local(statement) == "act" and name != "act":
         inner = [e for r in kids(statement, "entryRelationship") if (e := kid(r, name)) is not None]
         if inner:
