@@ -132,9 +132,11 @@ def update_entry(
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_changes_since(current, expected_version))
     before = snapshot(current)
+    starts_before = getattr(current, "starts_at", None)
     for name, value in values.items():
         setattr(current, name, value)
-    _derive(current)
+    if getattr(current, "starts_at", None) != starts_before:
+        _derive(current)
     current.full_clean(exclude=["source", "profile"])
     after = snapshot(current)
     changed = [name for name in after if after[name] != before[name]]
@@ -194,7 +196,8 @@ def _copy_into(entry: Entry, current: Entry) -> None:
 
 
 def _derive(entry: Entry) -> None:
-    # An appointment sits on the timeline on the day it starts.
+    # An appointment sits on the timeline on the day it starts, in the time
+    # zone it was set in: saved unchanged from another zone, it stays put.
     if isinstance(entry, Appointment) and entry.starts_at:
         entry.date = timezone.localtime(entry.starts_at).date()
         entry.date_precision = "day"
