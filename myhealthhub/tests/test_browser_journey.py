@@ -95,6 +95,15 @@ def collect_browser_errors(page: Page) -> list[str]:
     return errors
 
 
+def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
+    """Through the sign-in form, as a person does; back on the home page after."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"{base_url}/")
+
+
 def emailed_code(recipient: str) -> str:
     """The verification code in the last e-mail sent to ``recipient``.
 

@@ -21,6 +21,7 @@ from myhealthhub.tests.test_browser_journey import (
     CHROMIUM_ARGS,
     DESKTOP,
     collect_browser_errors,
+    sign_in,
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "documents"
@@ -53,11 +54,7 @@ def test_adding_documents_and_reading_one(live_server, tmp_path: Path, language:
         try:
             page = browser.new_page(viewport=DESKTOP)
             errors = collect_browser_errors(page)
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("input[name=login]", account.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(f"{live_server.url}/")
+            sign_in(page, live_server.url, account.email, PASSWORD)
 
             page.goto(f"{live_server.url}/p/{profile.uuid}/documents/add/")
             page.set_input_files("input[name=files]", [str(report), str(photo)])

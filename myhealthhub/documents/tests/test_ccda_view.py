@@ -28,6 +28,7 @@ from myhealthhub.tests.test_browser_journey import (
     DESKTOP,
     PHONE,
     collect_browser_errors,
+    sign_in,
 )
 
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "data" / "ccda"
@@ -401,11 +402,7 @@ def test_portal_documents_read_well_in_a_browser(live_server):
         try:
             page = browser.new_page(viewport=DESKTOP)
             errors = collect_browser_errors(page)
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("input[name=login]", account.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(f"{live_server.url}/")
+            sign_in(page, live_server.url, account.email, PASSWORD)
             for name, document in kept.items():
                 page.set_viewport_size(DESKTOP)
                 page.goto(f"{live_server.url}/p/{profile.uuid}/documents/{document.uuid}/")

@@ -27,6 +27,7 @@ from myhealthhub.tests.test_browser_journey import (
     CHROMIUM_ARGS,
     DESKTOP,
     collect_browser_errors,
+    sign_in,
 )
 
 T = TypeVar("T")
@@ -54,11 +55,7 @@ def test_importing_a_portal_c_cda_and_reading_it(live_server, language: str):
         try:
             page = browser.new_page(viewport=DESKTOP)
             errors = collect_browser_errors(page)
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("input[name=login]", account.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(f"{live_server.url}/")
+            sign_in(page, live_server.url, account.email, PASSWORD)
 
             page.goto(f"{live_server.url}/p/{profile.uuid}/imports/")
             page.set_input_files("input[name=files]", str(EPIC))
