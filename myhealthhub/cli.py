@@ -17,7 +17,8 @@ usage: myhealthhub COMMAND [options]
   createuser   make an account (--email EMAIL [--password-stdin])
   profiles     create, list and show profiles
   documents    add files as encrypted documents, list them, get one back
-  import       import FHIR (bundles, NDJSON, IPS) or CSV readings into a profile
+  import       import FHIR, C-CDA or CSV readings into a profile, or restore an archive
+  export       export a profile: summary PDF, IPS, FHIR, CSV, iCalendar or full archive
   keys         rotate the master key that wraps every file's key
   search       rebuild the search index (search reindex)
   check        check the configuration (add --deploy for production)

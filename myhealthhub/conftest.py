@@ -22,7 +22,10 @@ from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
 from myhealthhub.documents.actions import Details, add_document, delete_document
 from myhealthhub.documents.models import Document, DocumentKind
-from myhealthhub.interop.models import ImportJob
+from myhealthhub.interop.exporters import ExportOptions
+from myhealthhub.interop.exporters.csv import CsvExport
+from myhealthhub.interop.exporting import start_export
+from myhealthhub.interop.models import ExportJob, ImportJob
 from myhealthhub.interop.pipeline import start_import
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
@@ -81,6 +84,7 @@ class World:
     document: Document
     deleted_document: Document
     import_job: ImportJob
+    export_job: ExportJob
     accounts: dict[str, User] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
 
@@ -199,8 +203,13 @@ def world(db) -> World:
         request=None,
     )
     import_job.refresh_from_db()
+    # A CSV export the owner made, done and waiting to be downloaded.
+    export_job = start_export(
+        profile, CsvExport(), ExportOptions(), actor=owner, role=Role.OWNER, request=None
+    )
     return World(
         import_job=import_job,
+        export_job=export_job,
         document=document,
         deleted_document=deleted_document,
         profile=profile,

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "myhealthhub.documents",
     "myhealthhub.search",
     "myhealthhub.interop",
+    "myhealthhub.summary",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -341,5 +342,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("p/", include("myhealthhub.documents.urls")),
     path("p/", include("myhealthhub.interop.urls")),
     path("p/", include("myhealthhub.search.urls")),
+    path("p/", include("myhealthhub.summary.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
 ]

@@ -33,6 +33,8 @@ class Action(models.TextChoices):
     IMPORT_STARTED = "import.start", _("Import started")
     IMPORT_COMMITTED = "import.commit", _("Import added to the record")
     IMPORT_DISCARDED = "import.discard", _("Import discarded")
+    EXPORT_STARTED = "export.start", _("Export started")
+    EXPORT_DOWNLOADED = "export.download", _("Export downloaded")
     GRANT_CREATED = "grant.create", _("Access granted")
     GRANT_UPDATED = "grant.update", _("Access changed")
     GRANT_REVOKED = "grant.revoke", _("Access revoked")

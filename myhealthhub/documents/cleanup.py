@@ -17,3 +17,17 @@ def delete_sealed_files(profile: Profile) -> None:
     names = list(SealedFile.objects.filter(profile_id=profile.pk).values_list("name", flat=True))
     # Only once the rows are gone for good: a rolled-back deletion keeps its files.
     transaction.on_commit(partial(storage.delete_names, names))
+
+
+def remove_unnamed_files(folder: str) -> None:
+    """Delete the files in ``folder`` that no sealed-file row names.
+
+    What a dead worker sealed for a commit or an export that never landed.
+    """
+    try:
+        _folders, names = storage.default_storage().listdir(folder)
+    except FileNotFoundError:
+        return
+    paths = [f"{folder}/{name}" for name in names]
+    kept = set(SealedFile.objects.filter(name__in=paths).values_list("name", flat=True))
+    storage.delete_names([path for path in paths if path not in kept])

@@ -10,14 +10,20 @@ from myhealthhub.documents.models import Document, SealedFile
 from myhealthhub.profiles.counts import counts_entries
 from myhealthhub.profiles.models import Grant, Profile, Role
 
+# Where export results are sealed (interop/exporting.py): copies of what is
+# already counted, deleted within a day, so they take no room from the plan.
+EXPORTS_FOLDER = "exports"
+
 
 @counts_usage("storage_bytes")
 def stored_bytes(user: User) -> int:
-    """Every sealed byte (files and thumbnails) in the profiles ``user`` owns."""
+    """Every sealed byte kept (files and thumbnails) in the profiles ``user`` owns."""
     owned = Grant.objects.in_force().filter(account_id=user.pk, role=Role.OWNER)
-    total = SealedFile.objects.filter(profile_id__in=owned.values("profile_id")).aggregate(
-        total=Sum("size")
-    )["total"]
+    total = (
+        SealedFile.objects.filter(profile_id__in=owned.values("profile_id"))
+        .exclude(name__startswith=f"{EXPORTS_FOLDER}/")
+        .aggregate(total=Sum("size"))["total"]
+    )
     return int(total or 0)
 
 

@@ -20,10 +20,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,6 +35,7 @@ from myhealthhub.audit.models import Action
 from myhealthhub.documents import actions, keys
 from myhealthhub.documents.forms import EditForm, FilterForm, UploadForm
 from myhealthhub.documents.models import Document, DocumentLink, SealedFile
+from myhealthhub.documents.serving import as_file, prepend
 from myhealthhub.documents.sniff import EXTENSIONS
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop.importers.base import Refused
@@ -52,12 +53,6 @@ PAGE_SIZE = 30
 # A kept C-CDA larger than this is not drawn on its page (parsed, it would
 # take several times this in memory); it can still be downloaded.
 CCDA_SHOWN_BYTES = 20 * 1024 * 1024
-
-# A file is opened in the browser only under this policy: no scripts, no
-# requests, no forms, framed by our own pages only.
-SANDBOX_POLICY = (
-    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-)
 
 
 def _document(access: Access, document_uuid: uuid.UUID, *, deleted: bool = False) -> Document:
@@ -341,7 +336,9 @@ def document_restore(
 
 @profile_view(read=Role.VIEWER)
 @require_safe
-def document_file(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
+def document_file(
+    request: HttpRequest, access: Access, document_uuid: uuid.UUID
+) -> HttpResponseBase:
     """The original file, always as a download."""
     document = _document(access, document_uuid)
     _log_opened(request, document)
@@ -353,7 +350,9 @@ def document_file(request: HttpRequest, access: Access, document_uuid: uuid.UUID
 @xframe_options_sameorigin
 @profile_view(read=Role.VIEWER)
 @require_safe
-def document_view(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
+def document_view(
+    request: HttpRequest, access: Access, document_uuid: uuid.UUID
+) -> HttpResponseBase:
     """A PDF or picture for the sandboxed viewer on the document page; others download."""
     document = _document(access, document_uuid)
     _log_opened(request, document)
@@ -370,7 +369,7 @@ def document_view(request: HttpRequest, access: Access, document_uuid: uuid.UUID
 @require_safe
 def document_thumbnail(
     request: HttpRequest, access: Access, document_uuid: uuid.UUID
-) -> HttpResponse:
+) -> HttpResponseBase:
     document = _document(access, document_uuid)
     if document.thumbnail is None:  # not drawn yet, or a text file: nothing to show
         return HttpResponse(status=204)
@@ -390,7 +389,7 @@ def _download_name(document: Document) -> str:
 
 def _stream(
     request: HttpRequest, sealed: SealedFile, content_type: str, filename: str, *, inline: bool
-) -> HttpResponse:
+) -> HttpResponseBase:
     chunks: Iterator[bytes] = keys.read(sealed)
     # The first chunk is read (and authenticated) before the headers go out,
     # so a damaged file fails here with an error page rather than mid-download.
@@ -399,17 +398,6 @@ def _stream(
     except crypto.IntegrityError:
         log.error("sealed file %s failed its integrity check", sealed.name)
         return render(request, "documents/damaged.html", status=500)
-    response = StreamingHttpResponse(_prepend(first, chunks), content_type=content_type)
+    response = StreamingHttpResponse(prepend(first, chunks), content_type=content_type)
     response["Content-Length"] = str(sealed.size)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_POLICY
-    response["Cache-Control"] = "no-store, private"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response  # type: ignore[return-value]
-
-
-def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    if first:
-        yield first
-    yield from rest
+    return as_file(response, filename, inline=inline)

@@ -17,8 +17,6 @@ line runs them in its own process.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
@@ -43,7 +41,8 @@ from myhealthhub.documents.actions import (
     seal_upload,
     size_of,
 )
-from myhealthhub.documents.models import Document, DocumentKind, SealedFile
+from myhealthhub.documents.cleanup import remove_unnamed_files
+from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import people, writing
 from myhealthhub.interop import plan as plans
@@ -52,6 +51,7 @@ from myhealthhub.interop.importers import detect
 from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Upload
 from myhealthhub.interop.kept_files import last_read, read_files
 from myhealthhub.interop.models import ImportJob, ImportOriginal, JobState
+from myhealthhub.interop.workers import this_worker
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
@@ -404,7 +404,9 @@ def fail_jobs(jobs: Iterable[ImportJob], message: str) -> int:
     failed = 0
     for job in jobs:
         if job.pending_folder:
-            _remove_strays(job.pending_folder)
+            # The folder is worked out again rather than taken from the row,
+            # so a row that says otherwise can never name another's files.
+            remove_unnamed_files(writing.pending_folder(job))
         failed += (
             _this(job)
             .filter(state__in=[*_UNFINISHED])
@@ -416,17 +418,6 @@ def fail_jobs(jobs: Iterable[ImportJob], message: str) -> int:
             )
         )
     return failed
-
-
-def _remove_strays(folder: str) -> None:
-    """Delete the files in ``folder`` that no sealed-file row names."""
-    try:
-        _folders, names = storage.default_storage().listdir(folder)
-    except FileNotFoundError:
-        return
-    paths = [f"{folder}/{name}" for name in names]
-    kept = set(SealedFile.objects.filter(name__in=paths).values_list("name", flat=True))
-    storage.delete_names([path for path in paths if path not in kept])
 
 
 _UNFINISHED = (JobState.READING, JobState.CHOOSING, JobState.READY, JobState.COMMITTING)
@@ -462,7 +453,7 @@ def _this(job: ImportJob) -> QuerySet[ImportJob]:
 
 
 def _claim(job: ImportJob) -> None:
-    job.worker = f"{socket.gethostname()}:{os.getpid()}"
+    job.worker = this_worker()
     job.heartbeat_at = timezone.now()
     _this(job).update(worker=job.worker, heartbeat_at=job.heartbeat_at)
 

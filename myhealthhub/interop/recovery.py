@@ -11,29 +11,26 @@ reported in for a long time is taken as abandoned.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from myhealthhub.interop.models import ACTIVE_STATES, ImportJob
 from myhealthhub.interop.pipeline import fail_jobs
+from myhealthhub.interop.workers import holder_is_dead
 
 # Longer than any commit's transaction could hold a job without a heartbeat.
 SILENT_FOR = dt.timedelta(hours=6)
 
 
 def fail_abandoned_jobs() -> int:
-    host = socket.gethostname()
     silent_since = timezone.now() - SILENT_FOR
     abandoned = []
     for job in ImportJob.objects.filter(state__in=ACTIVE_STATES).exclude(worker=""):
-        job_host, _sep, pid = job.worker.rpartition(":")
-        if job_host == host:
-            if pid.isdigit() and not _alive(int(pid)):
-                abandoned.append(job)
-        elif job.heartbeat_at is None or job.heartbeat_at < silent_since:
+        dead = holder_is_dead(job.worker)
+        if dead is None:
+            dead = job.heartbeat_at is None or job.heartbeat_at < silent_since
+        if dead:
             abandoned.append(job)
     failed = 0
     for job in abandoned:
@@ -46,17 +43,3 @@ def fail_abandoned_jobs() -> int:
                 ),
             )
     return failed
-
-
-def _alive(pid: int) -> bool:
-    # A worker that is only starting holds no job: one named by its own pid
-    # was held by an earlier process (a restarted container reuses pids).
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True

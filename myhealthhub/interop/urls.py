@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from myhealthhub.interop import views
+from myhealthhub.interop import export_views, views
 
 app_name = "interop"
 
@@ -15,5 +15,16 @@ urlpatterns = [
         "<uuid:profile_uuid>/imports/<uuid:job_uuid>/discard/",
         views.import_discard,
         name="discard",
+    ),
+    path("<uuid:profile_uuid>/exports/", export_views.export_list, name="exports"),
+    path(
+        "<uuid:profile_uuid>/exports/<uuid:job_uuid>/",
+        export_views.export_detail,
+        name="export_detail",
+    ),
+    path(
+        "<uuid:profile_uuid>/exports/<uuid:job_uuid>/download/",
+        export_views.export_download,
+        name="export_download",
     ),
 ]

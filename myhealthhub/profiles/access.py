@@ -16,7 +16,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from myhealthhub.accounts.models import User
 from myhealthhub.profiles.models import Grant, Profile, Role
@@ -86,8 +87,8 @@ def get_access(user: User | Any, profile_uuid: uuid.UUID, needs: Role) -> Access
 def profile_view(
     *, read: Role, write: Role | None = None
 ) -> Callable[
-    [Callable[Concatenate[HttpRequest, Access, P], HttpResponse]],
-    Callable[Concatenate[HttpRequest, P], HttpResponse],
+    [Callable[Concatenate[HttpRequest, Access, P], HttpResponseBase]],
+    Callable[Concatenate[HttpRequest, P], HttpResponseBase],
 ]:
     """Make a view take ``access`` for the URL's ``profile_uuid``.
 
@@ -98,10 +99,10 @@ def profile_view(
     write_role = write or read
 
     def decorate(
-        view: Callable[Concatenate[HttpRequest, Access, P], HttpResponse],
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+        view: Callable[Concatenate[HttpRequest, Access, P], HttpResponseBase],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             needs = read if request.method in SAFE_METHODS else write_role
@@ -110,6 +111,6 @@ def profile_view(
             access = get_access(request.user, profile_uuid, needs)
             return view(request, access, *args, **kwargs)
 
-        return cast(Callable[Concatenate[HttpRequest, P], HttpResponse], wrapper)
+        return cast(Callable[Concatenate[HttpRequest, P], HttpResponseBase], wrapper)
 
     return decorate

@@ -20,7 +20,7 @@ from myhealthhub.records.models import (
 )
 from myhealthhub.records.models.allergies import AllergyStatus
 from myhealthhub.records.models.base import NEWEST_FIRST, EntryQuerySet
-from myhealthhub.records.models.conditions import ClinicalStatus
+from myhealthhub.records.models.conditions import ClinicalStatus, Verification
 from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
 
@@ -48,6 +48,22 @@ def allergy_status(profile: Profile, limit: int | None = None) -> dict[str, Any]
     return {"allergies": listed, "no_known_allergies": statement}
 
 
+def active_conditions(profile: Profile) -> EntryQuerySet:
+    """Conditions the person has now; shared by the overview, the summary and the IPS.
+
+    A ruled-out diagnosis is not one the person has, whatever its clinical status.
+    """
+    return (
+        Condition.objects.alive()
+        .filter(
+            profile_id=profile.pk,
+            clinical_status__in=[ClinicalStatus.ACTIVE, ClinicalStatus.RECURRENCE],
+        )
+        .exclude(verification=Verification.REFUTED)
+        .order_by("display")
+    )
+
+
 def medications_taken_now(profile: Profile) -> EntryQuerySet:
     return (
         Medication.objects.alive()
@@ -71,13 +87,9 @@ def medications(profile: Profile) -> Section:
 
 @overview_section(30)
 def conditions(profile: Profile) -> Section:
-    active = Condition.objects.alive().filter(
-        profile_id=profile.pk,
-        clinical_status__in=[ClinicalStatus.ACTIVE, ClinicalStatus.RECURRENCE],
-    )
     return Section(
         "records/overview/conditions.html",
-        {"conditions": list(active.order_by("display")[: SHOWN * 3])},
+        {"conditions": list(active_conditions(profile)[: SHOWN * 3])},
     )
 
 

@@ -84,6 +84,10 @@ def on_import(world: World) -> dict[str, Any]:
     return {"profile_uuid": world.profile.uuid, "job_uuid": world.import_job.uuid}
 
 
+def on_export(world: World) -> dict[str, Any]:
+    return {"profile_uuid": world.profile.uuid, "job_uuid": world.export_job.uuid}
+
+
 def on_reset_key(world: World) -> dict[str, Any]:
     return {"uidb36": "1", "key": "not-a-real-key"}
 
@@ -127,11 +131,18 @@ MATRIX: dict[str, Rule] = {
     "documents:view": Rule(Role.VIEWER, kwargs=on_document),
     "documents:thumbnail": Rule(Role.VIEWER, kwargs=on_document),
     "search:results": Rule(Role.VIEWER, kwargs=on_profile, query="?q=metformin"),
+    "summary:page": Rule(Role.VIEWER, kwargs=on_profile),
+    "summary:pdf": Rule(Role.VIEWER, kwargs=on_profile),
+    "summary:checklist": Rule(Role.VIEWER, kwargs=on_profile),
     "interop:list": Rule(Role.VIEWER, post=Role.EDITOR, kwargs=on_profile),
     "interop:detail": Rule(Role.VIEWER, kwargs=on_import),
     "interop:choose": Rule(Role.EDITOR, kwargs=on_import),
     "interop:commit": Rule(Role.EDITOR, kwargs=on_import),
     "interop:discard": Rule(Role.EDITOR, kwargs=on_import),
+    # A viewer may export what a viewer may read (the calendar); a job is its maker's only.
+    "interop:exports": Rule(Role.VIEWER, kwargs=on_profile),
+    "interop:export_detail": Rule(Role.OWNER, kwargs=on_export),
+    "interop:export_download": Rule(Role.OWNER, kwargs=on_export),
     "accounts:account": Rule(SIGNED_IN),
     "accounts:set_language": Rule(PUBLIC),
     "accounts:set_units": Rule(SIGNED_IN),

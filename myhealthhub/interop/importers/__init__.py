@@ -45,6 +45,19 @@ def formats() -> dict[str, Importer]:
 
 def detect(uploads: list[Upload]) -> Importer:
     """The format of the files of one import: all of them must be of one format."""
+    from myhealthhub.interop.archive.reading import is_archive
+
+    for upload in uploads:
+        if is_archive(upload.file):
+            # Restoring makes a new profile, which an import into this one cannot.
+            raise Refused(
+                _(
+                    "This is a MyHealthHub archive, which is restored as a new profile rather "
+                    "than imported into this one. Restore it on the command line with: "
+                    "myhealthhub import ARCHIVE.zip --owner EMAIL"
+                ),
+                upload.name,
+            )
     found: set[str] = set()
     registry = formats()
     for upload in uploads:

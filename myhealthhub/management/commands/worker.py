@@ -1,4 +1,5 @@
-"""`myhealthhub worker`: the task worker, which first fails the jobs a dead worker left."""
+"""`myhealthhub worker`: the task worker, which first fails the jobs a dead worker left
+and lets go of expired exports."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ from typing import Any
 
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
+from myhealthhub.interop import exporting
 from myhealthhub.interop.recovery import fail_abandoned_jobs
 
 
 class Command(DatabaseWorker):
-    help = "Run the task worker (imports, document reading)."
+    help = "Run the task worker (imports, exports, document reading)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         failed = fail_abandoned_jobs()
         if failed:
             self.stderr.write(f"Marked {failed} abandoned import(s) as failed.")
+        expired, abandoned = exporting.clean_up()
+        if expired or abandoned:
+            self.stderr.write(
+                f"Removed {expired} expired export(s); marked {abandoned} abandoned one(s) failed."
+            )
         super().handle(*args, **options)

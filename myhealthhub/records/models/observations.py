@@ -50,6 +50,12 @@ class Observation(Entry):
     class Meta(Entry.Meta):
         verbose_name = _("result")
         verbose_name_plural = _("results")
+        # A test's latest values (summary, trends) walk (profile, code, date)
+        # backwards instead of sorting every value of that test.
+        indexes = (
+            models.Index(fields=("profile", "date"), name="records_observation_date"),
+            models.Index(fields=("profile", "code", "date"), name="records_observation_code_date"),
+        )
 
     @property
     def value_display(self) -> str:

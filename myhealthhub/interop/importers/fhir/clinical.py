@@ -26,8 +26,13 @@ from myhealthhub.interop.importers.fhir.fields import (
     unique,
 )
 from myhealthhub.interop.importers.fhir.parse import Found, Json
+from myhealthhub.lib.dates import PartialDate
 
 CVX = "http://hl7.org/fhir/sid/cvx"
+# SNOMED CT "Review of medication": a procedure that is a medication review.
+MEDICATION_REVIEW = "182836005"
+# SNOMED CT roles to whom a medication was reviewed with.
+REVIEWERS = {"46255001": "pharmacist", "309343006": "physician", "106292003": "nurse"}
 
 VISIT_CLASSES = {
     "AMB": N_("Outpatient visit"),
@@ -60,7 +65,7 @@ def condition(ctx: Context, found: Found) -> None:
         ("active", "recurrence", "relapse", "inactive", "remission", "resolved"),
     )
     onset = ctx.date_of(found, "onset")
-    resolved = ctx.date_of(found, "abatement", end=True)
+    resolved = ctx.date_of(found, "abatement", end=True) or _came_back_after(ctx, found)
     notes = []
     if categories := texts_of(resource.get("category")):
         notes.append(_("Category: %(names)s") % {"names": ", ".join(categories)})
@@ -98,7 +103,12 @@ def immunization(ctx: Context, found: Found) -> None:
     cvx = next((c["display"] for c in codings if c["system"] == CVX and c["display"]), "")
     occurrence = ctx.date_of(found, "occurrence")
     notes = notes_of(resource)
-    if (text := string(resource.get("occurrenceString"))) and occurrence is None:
+    # "_occurrenceString" with a data-absent-reason: the text only says it is unknown.
+    if (
+        (text := string(resource.get("occurrenceString")))
+        and occurrence is None
+        and "_occurrenceString" not in resource
+    ):
         notes.append(_("When: %(when)s") % {"when": text})
     if reason := concept_text(resource.get("statusReason")):
         notes.append(_("Not given because: %(reason)s") % {"reason": reason})
@@ -153,6 +163,9 @@ def procedure(ctx: Context, found: Found) -> None:
     if status == "not-done":
         ctx.skip(found, _("marked as not done"), concept_text(code))
         return
+    if MEDICATION_REVIEW in codes_of(code):
+        medication_review(ctx, found, patients)
+        return
     notes = notes_of(resource)
     performed = ctx.date_of(found, "performed")
     if (text := string(resource.get("performedString"))) and performed is None:
@@ -172,6 +185,32 @@ def procedure(ctx: Context, found: Found) -> None:
             "reason": ctx.reasons(found, patients),
             "outcome": concept_text(resource.get("outcome")),
             "notes": "\n".join(notes),
+        },
+        patients,
+    )
+
+
+def medication_review(ctx: Context, found: Found, patients: frozenset[str]) -> None:
+    resource = found.resource
+    performers = objs(resource.get("performer"))
+    function = obj(performers[0].get("function")) if performers else {}
+    with_whom = next((REVIEWERS[c] for c in codes_of(function) if c in REVIEWERS), "")
+    with_whom = with_whom or next(
+        (w for w in REVIEWERS.values() if w == concept_text(function).lower()), "other"
+    )
+    reviewer = ctx.names([obj(p.get("actor")) for p in performers], found, patients)
+    ctx.entry(
+        found,
+        "medication-reviews",
+        {
+            "display": ctx.display(found, concept_text(resource.get("code"))),
+            "codings": codings_of(resource.get("code")),
+            **date_values("date", ctx.date_of(found, "performed")),
+            "with_whom": with_whom,
+            # A performer named only by their role ("Pharmacist") is not a name.
+            "reviewer": "" if reviewer.lower() == concept_text(function).lower() else reviewer,
+            "outcome": concept_text(resource.get("outcome")),
+            "notes": "\n".join(notes_of(resource)),
         },
         patients,
     )
@@ -266,3 +305,17 @@ def _dose_number(protocol: Json) -> int | None:
 def _visit_class(code: str) -> str:
     shown = VISIT_CLASSES.get(code.upper())
     return _(shown) if shown else ""
+
+
+# MyHealthHub's own export keeps the resolved date of a condition that came
+# back (R4 allows abatement only beside an ended status) in this extension.
+RESOLVED_EXTENSION = "urn:myhealthhub:extension:resolved"
+
+
+def _came_back_after(ctx: Context, found: Found) -> PartialDate | None:
+    for index, extension in enumerate(found.resource.get("extension") or []):
+        if isinstance(extension, dict) and extension.get("url") == RESOLVED_EXTENSION:
+            return ctx.when(
+                found, f"/extension/{index}/valueDateTime", extension.get("valueDateTime")
+            )[0]
+    return None

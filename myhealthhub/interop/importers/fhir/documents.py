@@ -1,7 +1,8 @@
 """Files carried inside the export, and what reports and summaries say in words.
 
 DocumentReference and a DiagnosticReport's ``presentedForm`` become documents
-(a PDF, an image, a text); a report's conclusion becomes a note. A
+(a PDF, an image, a text); a report's conclusion becomes a note, and so
+does a patient's note that MyHealthHub itself exported (its text inline). A
 Composition (an IPS summary) is used for who sent it, and for its sections:
 an allergy section that says there are none known becomes that statement.
 """
@@ -43,6 +44,10 @@ from myhealthhub.lib.dates import PartialDate
 
 IMAGING_CATEGORIES = frozenset({"RAD", "CT", "MR", "US", "NMR", "NMS", "XR", "RX", "VUS", "CUS"})
 ALLERGIES_SECTION = "48765-2"
+# LOINC "Patient Note": a note the person wrote, kept as a note rather than a file.
+PATIENT_NOTE = "51855-5"
+# The identifier system of MyHealthHub's own entries (exporters/fhir_resources/common.py).
+OUR_ENTRIES = "urn:myhealthhub:entry"
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -61,6 +66,12 @@ def document_reference(ctx: Context, found: Found) -> None:
     if when is None:
         start = obj(context.get("period")).get("start")
         when = ctx.when(found, "/context/period/start", start)[0]
+    if (
+        PATIENT_NOTE in codes_of(doc_type)
+        and _ours(resource)
+        and _patient_note(ctx, found, title, when, patients)
+    ):
+        return
     kind = next((DOCUMENT_KINDS[c] for c in codes_of(doc_type) if c in DOCUMENT_KINDS), "other")
     encounters = [ctx.index.resolve(ref, found) for ref in objs(context.get("encounter"))]
     entry_keys = [ctx.key(e) for e in encounters if e is not None]
@@ -88,6 +99,52 @@ def document_reference(ctx: Context, found: Found) -> None:
     for document in made:
         document.facility = facility
     ctx.mapping.documents.extend(made)
+
+
+def _ours(resource: Json) -> bool:
+    """Whether MyHealthHub wrote ``resource``: our export names each entry by its UUID.
+
+    Only our own notes are read back as notes; a vendor's patient note stays the
+    document it has always been imported as, so re-importing its file adds nothing.
+    """
+    return any(
+        string(identifier.get("system")) == OUR_ENTRIES
+        for identifier in objs(resource.get("identifier"))
+    )
+
+
+def _patient_note(
+    ctx: Context, found: Found, title: str, when: PartialDate | None, patients: frozenset[str]
+) -> bool:
+    """A patient's note written as plain text inside the resource becomes a note."""
+    contents = objs(found.resource.get("content"))
+    attachment = obj(contents[0].get("attachment")) if len(contents) == 1 else {}
+    content_type = string(attachment.get("contentType")).split(";")[0].strip().lower()
+    data = attachment.get("data")
+    if content_type != "text/plain" or not isinstance(data, str):
+        return False
+    try:
+        body = base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    # PostgreSQL refuses NUL in text; it is never part of what a person wrote.
+    body = body.replace("\x00", "")
+    ctx.entry(
+        found,
+        "notes",
+        {
+            "display": (
+                string(found.resource.get("description"))
+                or string(attachment.get("title"))
+                or title
+            )[:500],
+            "codings": [],
+            **date_values("date", when),
+            "body": body,
+        },
+        patients,
+    )
+    return True
 
 
 def report(ctx: Context, found: Found) -> None:

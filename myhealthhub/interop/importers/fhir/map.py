@@ -26,8 +26,10 @@ from django.utils.translation import gettext_noop as N_
 from myhealthhub.interop.importers.base import Mapping
 from myhealthhub.interop.importers.fhir import (
     allergies,
+    appointments,
     clinical,
     documents,
+    family,
     medications,
     observations,
     people,
@@ -51,6 +53,8 @@ HANDLERS: dict[str, Handler] = {
     "DiagnosticReport": documents.report,
     "Procedure": clinical.procedure,
     "Encounter": clinical.encounter,
+    "Appointment": appointments.appointment,
+    "FamilyMemberHistory": family.family_history,
     "DocumentReference": documents.document_reference,
     "CarePlan": plans.care_plan,
     "Goal": plans.goal,

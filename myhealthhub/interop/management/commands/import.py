@@ -1,5 +1,8 @@
 """`myhealthhub import PATH… --profile UUID`: the web page's import, in a terminal.
 
+`myhealthhub import ARCHIVE.zip --owner EMAIL` restores a MyHealthHub
+archive instead: a new profile, owned by that account (interop/archive/).
+
 The same pipeline: the files are kept as documents, read with a progress
 bar, and the preview is shown; the command then asks, or with ``--yes``
 commits at once. A refused file ends the command with one line saying why
@@ -14,10 +17,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from myhealthhub.accounts.models import User
 from myhealthhub.errors import ActionRefused
+from myhealthhub.interop.archive.restoring import restore_archive
+from myhealthhub.interop.management.progress import ProgressBar
 from myhealthhub.interop.models import ImportJob, JobState
 from myhealthhub.interop.pipeline import (
     commit_job,
@@ -33,11 +39,19 @@ YES = {"y", "yes", "s", "si", "sí"}
 
 
 class Command(BaseCommand):
-    help = "Import FHIR JSON (bundles, NDJSON, IPS, zips of them) or CSV readings into a profile."
+    help = (
+        "Import FHIR JSON (bundles, NDJSON, IPS, zips of them) or CSV readings into a "
+        "profile, or restore a MyHealthHub archive as a new profile (--owner EMAIL)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-        parser.add_argument("--profile", required=True, type=uuid.UUID, help="profile UUID")
+        parser.add_argument("--profile", type=uuid.UUID, help="profile UUID")
+        parser.add_argument(
+            "--owner",
+            default="",
+            help="restore a MyHealthHub archive as a new profile owned by this account (email)",
+        )
         parser.add_argument("--yes", action="store_true", help="commit without asking")
         parser.add_argument(
             "--patient", default="", help="which person to import when the file holds several"
@@ -54,11 +68,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["owner"]:
+            self._restore(options["paths"], options["owner"], options["profile"])
+            return
+        if options["profile"] is None:
+            raise CommandError(
+                "Name the profile to import into with --profile UUID, or restore a "
+                "MyHealthHub archive with --owner EMAIL."
+            )
         profile = Profile.objects.filter(uuid=options["profile"]).first()
         if profile is None:
             raise CommandError(f"No profile {options['profile']}.")
         job = self._start(profile, options["paths"], options["patient"])
-        read_job(job, progress_to=_ProgressBar(self.stderr, job.label))
+        read_job(job, progress_to=ProgressBar(self.stderr, _("Reading"), job.label))
         job.refresh_from_db()
         if job.state == JobState.CHOOSING:
             people = "; ".join(
@@ -109,6 +131,29 @@ class Command(BaseCommand):
             f"readings; {counts.get('present', 0)} already present. Import {job.uuid}"
         )
 
+    def _restore(self, paths: list[Path], email: str, profile: uuid.UUID | None) -> None:
+        if profile is not None:
+            raise CommandError(
+                "An archive becomes a new profile: give --owner EMAIL without --profile."
+            )
+        if len(paths) != 1:
+            raise CommandError("Restore one archive at a time.")
+        owner = User.objects.filter(email=email.strip().lower()).first()
+        if owner is None:
+            raise CommandError(
+                f"No account {email}; make it first with: myhealthhub createuser --email {email}"
+            )
+        try:
+            file = paths[0].open("rb")
+        except OSError as error:
+            raise CommandError(f"{paths[0]}: cannot be read ({error.strerror}).") from None
+        with file:
+            try:
+                restored = restore_archive(file, owner=owner)
+            except ActionRefused as refusal:
+                raise CommandError(refusal.message.replace("\n", " ")) from None
+        self.stdout.write(restored.summary())
+
     def _start(self, profile: Profile, paths: list[Path], patient: str) -> ImportJob:
         with ExitStack() as stack:
             files = []
@@ -128,26 +173,3 @@ class Command(BaseCommand):
 def _one_line(job: ImportJob) -> str:
     where = f" ({job.where})" if job.where else ""
     return f"{job.label}: {job.message}{where}".replace("\n", " ")
-
-
-class _ProgressBar:
-    """``Reading file.json  [#####     ]  50%`` on a terminal; silent otherwise."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: OutputWrapper, label: str) -> None:
-        self.stream = stream
-        self.label = label[:40]
-        self.shown = -1
-        self.on_terminal = stream.isatty()
-
-    def __call__(self, fraction: float) -> None:
-        percent = int(max(0.0, min(fraction, 1.0)) * 100)
-        if not self.on_terminal or percent == self.shown:
-            return
-        self.shown = percent
-        filled = self.WIDTH * percent // 100
-        bar = "#" * filled + " " * (self.WIDTH - filled)
-        end = "\n" if percent == 100 else ""
-        self.stream.write(f"\r{_('Reading')} {self.label}  [{bar}] {percent:3d}%", ending=end)
-        self.stream.flush()

@@ -1,0 +1,96 @@
+"""The summary page, its PDF and the checklist: read-only, for anyone who may view the profile."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from myhealthhub.accounts.models import User
+from myhealthhub.audit.log import log_action
+from myhealthhub.audit.models import Action
+from myhealthhub.documents.serving import as_file
+from myhealthhub.interop.exporters import filename
+from myhealthhub.interop.exporters.pdf import SummaryPdf
+from myhealthhub.interop.exporting import plan_allows_profile
+from myhealthhub.profiles.access import Access, profile_view
+from myhealthhub.profiles.models import Role
+from myhealthhub.summary import checklist as checklist_items
+from myhealthhub.summary.options import Choices, SummaryForm, read_choices
+from myhealthhub.summary.pdf import summary_pdf
+from myhealthhub.summary.render import summary_document
+
+
+def _pdf_allowed(access: Access) -> bool:
+    # The plan of the profile's owner, as for every export (interop/exporting.py).
+    return plan_allows_profile(access.profile, SummaryPdf())
+
+
+def _page(
+    request: HttpRequest, access: Access, choices: Choices, status: int = 200
+) -> HttpResponse:
+    assert isinstance(request.user, User)
+    return render(
+        request,
+        "summary/page.html",
+        {
+            "access": access,
+            "summary_current": True,
+            "form": SummaryForm.showing(choices.options),
+            "problems": choices.problems,
+            "document": summary_document(access.profile, choices.options),
+            "pdf_allowed": _pdf_allowed(access),
+        },
+        status=status,
+    )
+
+
+@profile_view(read=Role.VIEWER)
+@require_safe
+def page(request: HttpRequest, access: Access) -> HttpResponse:
+    return _page(request, access, read_choices(request.GET, access.profile))
+
+
+@profile_view(read=Role.VIEWER)
+@require_safe
+def pdf(request: HttpRequest, access: Access) -> HttpResponse:
+    assert isinstance(request.user, User)
+    choices = read_choices(request.GET, access.profile)
+    if not _pdf_allowed(access):
+        choices.problems.append(_("The plan of this profile does not include the PDF summary."))
+        return _page(request, access, choices, status=403)
+    name = filename(access.profile, SummaryPdf(), timezone.localdate())
+    if request.method == "HEAD":
+        # A link checker or a browser probing: headers only, nothing drawn, no download logged.
+        return _pdf_response(b"", name)
+    body = summary_pdf(access.profile, choices.options)
+    log_action(
+        Action.EXPORT_DOWNLOADED,
+        request=request,
+        profile=access.profile,
+        object_type=f"export.{SummaryPdf.slug}",
+    )
+    return _pdf_response(body, name)
+
+
+def _pdf_response(body: bytes, name: str) -> HttpResponse:
+    return as_file(HttpResponse(body, content_type=SummaryPdf.media_type), name)
+
+
+@profile_view(read=Role.VIEWER)
+@require_safe
+def checklist(request: HttpRequest, access: Access) -> HttpResponse:
+    items = checklist_items.checklist(access.profile)
+    return render(
+        request,
+        "summary/checklist.html",
+        {
+            "access": access,
+            "checklist_current": True,
+            "items": items,
+            "done": sum(item.done for item in items),
+            "total": len(items),
+        },
+    )
