@@ -9,8 +9,11 @@ their own, and ``anonymous``.
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import io
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -225,3 +228,43 @@ def world(db) -> World:
 @pytest.fixture
 def owner_client(world: World) -> Client:
     return world.client("owner")
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    # Answers every request with an entity declaration, the payload an XML
+    # parser that resolves external references would take in.
+    requests: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'<!ENTITY remote "fetched">')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Listening:
+    """A local web server and what was asked of it; it formats as its address."""
+
+    url: str
+    requests: list[str]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture
+def listening() -> Iterator[Listening]:
+    """A local web server that records every request made to it: proof that nothing was fetched."""
+    _Recorder.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Listening(f"http://127.0.0.1:{server.server_address[1]}", _Recorder.requests)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from myhealthhub.conftest import World
+from myhealthhub.conftest import Listening, World
 from myhealthhub.documents import keys
 from myhealthhub.documents.models import Document, SealedFile
 from myhealthhub.interop.models import ImportedRecord, JobState
@@ -165,33 +162,6 @@ def secret_file(tmp_path: Path) -> Path:
     return path
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'<!ENTITY remote "fetched">')
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def listening() -> Iterator[str]:
-    """A local web server that records every request made to it."""
-    _Recorder.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _problem(name: str) -> str:
     return section(
         "11450-4",
@@ -256,15 +226,15 @@ HOSTILE = [
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_xml_is_refused_without_reading_files_or_the_network(
-    world: World, name: str, secret_file: Path, listening: str
+    world: World, name: str, secret_file: Path, listening: Listening
 ):
-    content = hostile_documents(secret_file, listening)[name]
+    content = hostile_documents(secret_file, str(listening))[name]
     before = snapshot(world)
     job = read(world.profile, [("summary.xml", content)], world)
     assert job.state == JobState.REFUSED, (job.state, job.preview)
     assert "DTD" in job.message
     assert SECRET not in job.message and SECRET not in str(job.preview)
-    assert _Recorder.requests == []
+    assert listening.requests == []
     assert nothing_written(world, before)
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import itertools
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +12,7 @@ from django.utils import timezone
 
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.models import Action, AuditEvent
-from myhealthhub.conftest import make_account
+from myhealthhub.conftest import Listening, make_account
 from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import Profile
@@ -215,34 +212,8 @@ def test_the_page_has_one_h1_naming_the_person_and_a_described_period_field():
     assert "Leave empty" in help_text.text_content()
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def listening() -> Iterator[str]:
-    """A local web server that records every request made to it."""
-    _Recorder.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.django_db
-def test_the_summary_pdf_fetches_nothing_a_record_names(listening: str, tmp_path: Any):
+def test_the_summary_pdf_fetches_nothing_a_record_names(listening: Listening, tmp_path: Any):
     secret = tmp_path / "secret.txt"
     secret.write_text("s3cr3t-value-never-printed")
     owner, (adult, _child) = demo("en")
@@ -258,7 +229,7 @@ def test_the_summary_pdf_fetches_nothing_a_record_names(listening: str, tmp_path
     body = summary_pdf(adult, ExportOptions("en"))
     response = signed_in(owner).get(url("summary:pdf", adult))
     assert response.status_code == 200
-    assert _Recorder.requests == []
+    assert listening.requests == []
     for text in (pdf_text(body), pdf_text(response.content)):
         assert "s3cr3t-value-never-printed" not in text
         # Shown as text (a line may break inside it), never followed.
