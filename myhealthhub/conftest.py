@@ -4,21 +4,27 @@ Like healthchecks' owner, team member and outsider: an ``owner``, an
 ``editor`` and a ``viewer`` with live grants, a ``revoked`` and an ``expired``
 caregiver whose grants no longer count, a ``stranger`` with an account of
 their own, and ``anonymous``.
+
+The world is built once per test process and kept in the test database; each
+test that asks for it runs inside a transaction that is rolled back, so every
+test starts from the same rows, and gets its own copy of the Python objects.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import http.server
 import io
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 
 from myhealthhub.accounts.actions import create_account
@@ -33,6 +39,7 @@ from myhealthhub.interop.pipeline import start_import
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.records.actions import create_entry, delete_entry
+from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Appointment, Condition, Medication, Source, SourceKind
 from myhealthhub.records.samples import add_samples
@@ -57,11 +64,14 @@ PASSWORD = "correct horse battery staple"
 CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
 
 
+# Argon2 is the production hasher (see test_passwords); tests that only
+# need a signed-in account should not pay for it hundreds of times.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # Argon2 is the production hasher (see test_passwords); tests that only
-    # need a signed-in account should not pay for it hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -98,10 +108,96 @@ class World:
         return client
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Standing(Generic[T]):
+    """Rows built once per test process and left in the test database, and their files.
+
+    Each test that uses them runs in a transaction rolled back after it, so
+    it finds the rows as they were built; it gets its own copy of the Python
+    objects. A rollback brings back rows but not files, and tests purge,
+    expire and damage files: what changed is written back before the next.
+    """
+
+    value: T
+    profile: Profile
+    build: Callable[[], T]
+    files: dict[str, bytes]
+
+    @classmethod
+    def made(cls, django_db_blocker, build: Callable[[], T], profile: Callable[[T], Profile]):
+        from myhealthhub.documents.models import SealedFile
+        from myhealthhub.documents.storage import default_storage
+
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            value = build()
+            store = default_storage()
+            files = {}
+            # Only standing rows outlive a test: every file named now is theirs.
+            for name in SealedFile.objects.values_list("name", flat=True):
+                with store.open(name, "rb") as stored:
+                    files[name] = stored.read()
+        return cls(value, profile(value), build, files)
+
+    def fresh(self) -> T:
+        if not Profile.objects.filter(pk=self.profile.pk).exists():
+            # A test on a transactional database (a live server) emptied it:
+            # build again, inside this test's transaction.
+            return self.build()
+        self._put_files_back()
+        return copy.deepcopy(self.value)
+
+    def _put_files_back(self) -> None:
+        from myhealthhub.documents.storage import default_storage
+
+        store = default_storage()
+        for name, content in self.files.items():
+            if store.exists(name) and store.size(name) == len(content):
+                with store.open(name, "rb") as stored:
+                    if stored.read() == content:
+                        continue
+            store.delete(name)
+            store.save(name, io.BytesIO(content))
+
+
+@pytest.fixture(scope="session")
+def _standing_world(django_db_setup, django_db_blocker) -> Standing[World]:
+    return Standing.made(django_db_blocker, build_world, lambda world: world.profile)
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(_standing_world: Standing[World], db) -> World:
+    """One profile and everyone who might knock, as described at the top of this file."""
+    return _standing_world.fresh()
+
+
+Demo = tuple[User, list[Profile]]
+
+
+def build_demos() -> dict[str, Demo]:
+    made = {}
+    for language in ("en", "es"):
+        owner = make_account(f"keeper-{language}@example.org")
+        made[language] = (owner, create_demo(owner, language=language))
+    return made
+
+
+@pytest.fixture(scope="session")
+def _standing_demos(django_db_setup, django_db_blocker) -> Standing[dict[str, Demo]]:
+    return Standing.made(django_db_blocker, build_demos, lambda demos: demos["en"][1][0])
+
+
+@pytest.fixture
+def demos(_standing_demos: Standing[dict[str, Demo]], db) -> dict[str, Demo]:
+    """``myhealthhub demo``'s keeper with an adult and a child, in English and in Spanish."""
+    return _standing_demos.fresh()
+
+
+def build_world() -> World:
     accounts = {
-        name: make_account(f"{name}@example.org") for name in CALLERS if name != "anonymous"
+        name: make_account(f"{name}@world.example.org") for name in CALLERS if name != "anonymous"
     }
     owner = accounts["owner"]
     profile = actions.create_profile(
@@ -223,6 +319,22 @@ def world(db) -> World:
         accounts=accounts,
         grants=grants,
     )
+
+
+@pytest.fixture
+def rotating_keys(settings) -> Iterator[None]:
+    """For a test that rotates the master key: the key files are put back after it,
+    so the files of the standing world, wrapped under the first key, still open."""
+    from myhealthhub.documents import keys
+
+    paths = [settings.MASTER_KEY_FILE, keys.next_key_path(), keys.previous_key_path()]
+    kept = {path: path.read_bytes() if path.exists() else None for path in paths if path}
+    yield
+    for path, content in kept.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(content)
 
 
 @pytest.fixture

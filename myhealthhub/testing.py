@@ -1,4 +1,4 @@
-"""pytest plugin loaded before Django: points the suite at a throwaway data folder.
+"""pytest plugin loaded before Django: a throwaway data folder, and the suite's markers.
 
 Loaded with ``-p`` (see pyproject.toml) because pytest-django reads the
 settings before any conftest.py runs.
@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+from hypothesis import settings as hypothesis_settings
+
 data_dir = tempfile.mkdtemp(prefix="myhealthhub-test-")
 os.makedirs(os.path.join(data_dir, "static"))
 os.environ["MYHEALTHHUB_DATA_DIR"] = data_dir
@@ -17,3 +20,34 @@ os.environ["MYHEALTHHUB_STATIC_MANIFEST"] = "false"
 os.environ.setdefault(
     "MYHEALTHHUB_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
 )
+
+# Parsers meet generated input: "dev" explores anew each run, "ci" (set by
+# .ci/run) tries the same examples every time, so a red build is a real one
+# that replays, and "thorough" digs deeper when a parser changes.
+hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
+hypothesis_settings.register_profile(
+    "ci", max_examples=100, deadline=None, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# pytest-django's ways for a test to reach the test database.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # "database": what can behave differently on SQLite and on PostgreSQL. CI
+    # runs the whole suite on SQLite and only these again on PostgreSQL; a
+    # test that starts processes on DATABASE_URL's database says so itself.
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & DATABASE_FIXTURES or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.database)

@@ -13,6 +13,8 @@ import pytest
 
 from myhealthhub.records.kinds import KINDS
 
+pytestmark = pytest.mark.slow  # each command is a new process
+
 
 def myhealthhub(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}

@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each command is a new process
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -23,7 +23,9 @@ def current_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
 
 
-def test_a_totp_secret_is_stored_sealed_and_still_works_after_key_rotation(world: World):
+def test_a_totp_secret_is_stored_sealed_and_still_works_after_key_rotation(
+    rotating_keys, world: World
+):
     user = world.accounts["owner"]
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
@@ -34,17 +36,14 @@ def test_a_totp_secret_is_stored_sealed_and_still_works_after_key_rotation(world
     seed = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
     assert seed.data["seed"].startswith("sealed:v1:")
 
-    try:
-        call_command("keys", "rotate", stdout=io.StringIO())
-        totp = TOTP(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP))
-        assert totp.instance.data["secret"] != stored, "resealed under the new key"
-        assert totp.validate_code(current_code(secret))
-        again = RecoveryCodes(
-            Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
-        )
-        assert again.get_unused_codes() == first_codes
-    finally:
-        call_command("keys", "rotate", stdout=io.StringIO())
+    call_command("keys", "rotate", stdout=io.StringIO())
+    totp = TOTP(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP))
+    assert totp.instance.data["secret"] != stored, "resealed under the new key"
+    assert totp.validate_code(current_code(secret))
+    again = RecoveryCodes(
+        Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    )
+    assert again.get_unused_codes() == first_codes
 
 
 def test_secrets_stored_before_sealing_are_sealed_by_the_migration(world: World):

@@ -16,7 +16,7 @@ def test_owner_sees_who_did_what(world: World):
     assert "Profile created" in page
     assert "Access granted" in page
     assert "Access revoked" in page
-    assert "owner@example.org" in page
+    assert "owner@world.example.org" in page
 
 
 def test_events_carry_address_and_user_agent_but_no_health_values(world: World):

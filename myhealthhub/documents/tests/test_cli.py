@@ -10,6 +10,8 @@ import pytest
 from myhealthhub.documents.tests.files import pdf_with_text
 from myhealthhub.tests.test_cli import myhealthhub
 
+pytestmark = pytest.mark.slow  # each command is a new process
+
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory) -> tuple[Path, str]:

@@ -125,20 +125,22 @@ def test_the_same_file_twice_is_new_ciphertext_flagged_as_already_present(world:
 
 
 def test_one_flipped_byte_in_a_stored_file_fails_with_an_integrity_error(world: World):
-    path = Path(settings.MEDIA_ROOT) / world.document.file.name
+    upload(world, ("alta.txt", b"Informe de alta: metformina 500 mg."))
+    document = Document.objects.get(title="alta.txt")
+    path = Path(settings.MEDIA_ROOT) / document.file.name
     sealed = bytearray(path.read_bytes())
     sealed[len(sealed) // 2] ^= 0x01
     path.write_bytes(bytes(sealed))
     with pytest.raises(crypto.IntegrityError):
-        plaintext(world.document)
+        plaintext(document)
     response = world.client("owner").get(
-        reverse("documents:file", args=[world.profile.uuid, world.document.uuid])
+        reverse("documents:file", args=[world.profile.uuid, document.uuid])
     )
     assert response.status_code == 500
     assert "does not match what was stored" in response.content.decode()
 
 
-def test_keys_rotate_rewraps_every_file_and_each_reads_back_identical(world: World):
+def test_keys_rotate_rewraps_every_file_and_each_reads_back_identical(rotating_keys, world: World):
     upload(world, ("a.pdf", pdf_with_text("uno")), ("b.jpg", picture("JPEG")))
     before = {doc.pk: plaintext(doc) for doc in Document.objects.all()}
     old_key = keys.current()
@@ -147,22 +149,20 @@ def test_keys_rotate_rewraps_every_file_and_each_reads_back_identical(world: Wor
     old_file = key_file.read_text()
     sealed_count = SealedFile.objects.count()
     out = io.StringIO()
-    try:
-        call_command("keys", "rotate", stdout=out)
-        assert f"Rewrapped {sealed_count} file keys" in out.getvalue()
-        assert key_file.read_text() != old_file and keys.current() != old_key
-        assert not (key_file.parent / "master.key.next").exists()
-        assert {doc.pk: plaintext(doc) for doc in Document.objects.all()} == before
-        for sealed in SealedFile.objects.all():
-            assert sealed.key_id == keys.key_id(keys.current())
-            with pytest.raises(crypto.IntegrityError):
-                crypto.unwrap_key(old_key, bytes(sealed.wrapped_key))
-    finally:
-        # Other tests in this process keep using the original key.
-        call_command("keys", "rotate", stdout=io.StringIO())
+    call_command("keys", "rotate", stdout=out)
+    assert f"Rewrapped {sealed_count} file keys" in out.getvalue()
+    assert key_file.read_text() != old_file and keys.current() != old_key
+    assert not (key_file.parent / "master.key.next").exists()
+    assert {doc.pk: plaintext(doc) for doc in Document.objects.all()} == before
+    for sealed in SealedFile.objects.all():
+        assert sealed.key_id == keys.key_id(keys.current())
+        with pytest.raises(crypto.IntegrityError):
+            crypto.unwrap_key(old_key, bytes(sealed.wrapped_key))
 
 
-def test_a_rotation_interrupted_halfway_leaves_every_file_readable_and_resumes(world: World):
+def test_a_rotation_interrupted_halfway_leaves_every_file_readable_and_resumes(
+    rotating_keys, world: World
+):
     upload(world, ("a.pdf", pdf_with_text("uno")), ("b.txt", b"dos"))
     before = {doc.pk: plaintext(doc) for doc in Document.objects.all()}
     pending = keys.next_key_path()
@@ -412,34 +412,33 @@ def test_the_overview_shows_recent_documents(world: World):
     assert world.deleted_document.title not in page.content.decode()
 
 
-def test_a_process_started_before_a_rotation_does_not_lose_files(world: World, settings):
+def test_a_process_started_before_a_rotation_does_not_lose_files(
+    rotating_keys, world: World, settings
+):
     old_key = keys.current()
-    try:
-        call_command("keys", "rotate", stdout=io.StringIO())
-        # A worker that loaded its settings before the rotation still holds the old key.
-        settings.MASTER_KEY = old_key
-        upload(world, ("after.txt", b"sealed after the rotation"))
-        after = Document.objects.get(title="after.txt")
-        assert after.file.key_id == keys.key_id(keys.current()) != keys.key_id(old_key)
-        # One it sealed with the old key in the instant of the switch still opens...
-        stored = storage.put(io.BytesIO(b"in the switch"), master_key=old_key, folder="t")
-        straggler = SealedFile.objects.create(
-            profile=world.profile,
-            name=stored.name,
-            wrapped_key=stored.wrapped_key,
-            key_id=keys.key_id(old_key),
-            sha256=stored.sha256,
-            size=stored.size,
-        )
-        assert b"".join(keys.read(straggler)) == b"in the switch"
-        # ...and the next rotation moves it along with everything else.
-        call_command("keys", "rotate", stdout=io.StringIO())
-        straggler.refresh_from_db()
-        assert straggler.key_id == keys.key_id(keys.current())
-        assert b"".join(keys.read(straggler)) == b"in the switch"
-        assert plaintext(after) == b"sealed after the rotation"
-    finally:
-        call_command("keys", "rotate", stdout=io.StringIO())
+    call_command("keys", "rotate", stdout=io.StringIO())
+    # A worker that loaded its settings before the rotation still holds the old key.
+    settings.MASTER_KEY = old_key
+    upload(world, ("after.txt", b"sealed after the rotation"))
+    after = Document.objects.get(title="after.txt")
+    assert after.file.key_id == keys.key_id(keys.current()) != keys.key_id(old_key)
+    # One it sealed with the old key in the instant of the switch still opens...
+    stored = storage.put(io.BytesIO(b"in the switch"), master_key=old_key, folder="t")
+    straggler = SealedFile.objects.create(
+        profile=world.profile,
+        name=stored.name,
+        wrapped_key=stored.wrapped_key,
+        key_id=keys.key_id(old_key),
+        sha256=stored.sha256,
+        size=stored.size,
+    )
+    assert b"".join(keys.read(straggler)) == b"in the switch"
+    # ...and the next rotation moves it along with everything else.
+    call_command("keys", "rotate", stdout=io.StringIO())
+    straggler.refresh_from_db()
+    assert straggler.key_id == keys.key_id(keys.current())
+    assert b"".join(keys.read(straggler)) == b"in the switch"
+    assert plaintext(after) == b"sealed after the rotation"
 
 
 def test_a_nul_past_the_first_bytes_is_refused_and_never_reaches_the_database(world: World):

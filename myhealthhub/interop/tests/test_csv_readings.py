@@ -495,7 +495,7 @@ def test_a_refusal_among_several_files_names_the_file():
 # Whatever arrives, the answer is readings or Refused.
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_arbitrary_text_never_raises_anything_but_refused(text):
     with contextlib.suppress(Refused):
@@ -519,7 +519,7 @@ CELLS = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(HEADERS),
     st.lists(st.lists(CELLS, max_size=7), max_size=6),

@@ -1247,14 +1247,14 @@ fhir_shaped = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_any_json_is_read_or_refused(value):
     with contextlib.suppress(Refused):
         read_json(value)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(fhir_shaped, max_size=6))
 def test_any_fhir_shaped_resources_are_accounted_for_or_refused(resources):
     document = bundle(PATIENT, *resources)

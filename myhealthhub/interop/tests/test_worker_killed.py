@@ -24,7 +24,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-OBSERVATIONS = 40_000
+pytestmark = [
+    pytest.mark.slow,
+    # Its processes use DATABASE_URL's database, PostgreSQL's in CI.
+    pytest.mark.database,
+]
+
+# Enough for the commit's inserts to last seconds, so the kill lands inside them.
+OBSERVATIONS = 15_000
 
 DRIVER = textwrap.dedent(
     """
@@ -180,8 +187,8 @@ def test_a_worker_killed_mid_commit_leaves_nothing_and_the_next_one_fails_the_jo
         wait_for(lambda: database.query(job)[0][0] == "ready", 120, "the preview")
         committed = database.run("-c", DRIVER, "commit", job_uuid)
         assert committed.returncode == 0, committed.stderr
-        # Reading 40,000 resources again takes the worker a moment; inserting
-        # them, several seconds. Kill it once its commit transaction is open.
+        # Reading the resources again takes the worker a moment; inserting
+        # them, seconds. Kill it once its commit transaction is open.
         wait_for(lambda: in_transaction(database), 120, "the commit's transaction")
         time.sleep(0.5)
         assert database.query(job)[0][0] == "committing"

@@ -71,7 +71,7 @@ def test_demo_in_spanish_and_scaled_up():
 def test_demo_adds_to_an_existing_account():
     run_demo()
     assert "Added to the existing account demo@example.org." in run_demo()
-    assert Profile.objects.count() == 4
+    assert Profile.objects.filter(grants__account__email="demo@example.org").count() == 4
 
 
 @pytest.mark.django_db

@@ -322,9 +322,7 @@ def test_hostile_queries_answer_without_error(world: World, query: str):
     assert isinstance(search(world.profile, query), list)
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text())
 def test_any_text_is_a_valid_query(world: World, query: str):
     # Read-only: the same world serves every example.

@@ -35,11 +35,6 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "summary"
 PAPER_POINTS = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 
 
-def demo(language: str) -> tuple[User, list[Profile]]:
-    owner = make_account(f"keeper-{language}@example.org")
-    return owner, create_demo(owner, language=language)
-
-
 def signed_in(account: User) -> Client:
     client = Client()
     client.force_login(account)
@@ -77,8 +72,8 @@ def pdf_text(body: bytes) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_page_shows_every_current_medication_and_allergy_with_source_and_date(language: str):
-    owner, profiles = demo(language)
+def test_page_shows_every_current_medication_and_allergy_with_source_and_date(language: str, demos):
+    owner, profiles = demos[language]
     client = signed_in(owner)
     for profile in profiles:
         response = client.get(url("summary:page", profile))
@@ -101,8 +96,8 @@ def test_page_shows_every_current_medication_and_allergy_with_source_and_date(la
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_pdf_download_holds_every_current_medication_and_allergy(language: str):
-    owner, profiles = demo(language)
+def test_pdf_download_holds_every_current_medication_and_allergy(language: str, demos):
+    owner, profiles = demos[language]
     client = signed_in(owner)
     for profile in profiles:
         response = client.get(url("summary:pdf", profile))
@@ -121,8 +116,8 @@ def test_pdf_download_holds_every_current_medication_and_allergy(language: str):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_exporter_writes_the_summary_pdf(language: str):
-    _owner, profiles = demo(language)
+def test_exporter_writes_the_summary_pdf(language: str, demos):
+    _owner, profiles = demos[language]
     for profile in profiles:
         out = io.BytesIO()
         progress: list[float] = []
@@ -135,8 +130,8 @@ def test_exporter_writes_the_summary_pdf(language: str):
 
 
 @pytest.mark.django_db
-def test_exporter_falls_back_safely_on_options_it_cannot_use():
-    _owner, (adult, _child) = demo("en")
+def test_exporter_falls_back_safely_on_options_it_cannot_use(demos):
+    _owner, (adult, _child) = demos["en"]
     out = io.BytesIO()
     odd = ExportOptions(language="xx", paper="a3", sections=frozenset({"horoscope"}))
     SummaryPdf().write(adult, out, odd, lambda done: None)
@@ -149,8 +144,8 @@ def test_exporter_falls_back_safely_on_options_it_cannot_use():
 @pytest.mark.django_db
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_the_demo_adults_default_summary_fits_one_page(language: str, paper: str):
-    _owner, (adult, _child) = demo(language)
+def test_the_demo_adults_default_summary_fits_one_page(language: str, paper: str, demos):
+    _owner, (adult, _child) = demos[language]
     reader = PdfReader(io.BytesIO(summary_pdf(adult, ExportOptions(language, paper))))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
@@ -198,8 +193,8 @@ ENGLISH_PHRASES = (
 
 
 @pytest.mark.django_db
-def test_spanish_pdf_is_in_spanish_and_says_so():
-    owner, (adult, _child) = demo("es")
+def test_spanish_pdf_is_in_spanish_and_says_so(demos):
+    owner, (adult, _child) = demos["es"]
     # The profile's language decides, not the reader's (English here).
     response = signed_in(owner).get(url("summary:pdf", adult))
     reader = PdfReader(io.BytesIO(response.content))
@@ -218,8 +213,8 @@ def test_spanish_pdf_is_in_spanish_and_says_so():
 
 
 @pytest.mark.django_db
-def test_sections_chosen_are_the_sections_shown():
-    owner, (adult, _child) = demo("en")
+def test_sections_chosen_are_the_sections_shown(demos):
+    owner, (adult, _child) = demos["en"]
     client = signed_in(owner)
     every = client.get(url("summary:page", adult)).content.decode()
     assert "summary-allergies" in every and "summary-results" in every
@@ -232,8 +227,8 @@ def test_sections_chosen_are_the_sections_shown():
 
 
 @pytest.mark.django_db
-def test_the_period_chosen_leaves_out_older_items():
-    owner, (adult, _child) = demo("en")
+def test_the_period_chosen_leaves_out_older_items(demos):
+    owner, (adult, _child) = demos["en"]
     client = signed_in(owner)
     every = pdf_text(client.get(url("summary:pdf", adult)).content)
     assert "5 doses" in every
@@ -256,8 +251,8 @@ def result_names(client: Client, profile: Profile, **params: str) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_results_are_the_latest_of_the_important_tests_in_the_period():
-    owner, (adult, _child) = demo("en")
+def test_results_are_the_latest_of_the_important_tests_in_the_period(demos):
+    owner, (adult, _child) = demos["en"]
     client = signed_in(owner)
     latest = ["Hemoglobin A1c", "Glucose", "LDL cholesterol", "Creatinine"]
     assert result_names(client, adult) == [*latest, "Blood pressure", "Body weight"]
@@ -294,8 +289,10 @@ def test_results_are_the_latest_of_the_important_tests_in_the_period():
         ({"paper": "a3"}, "Unknown paper size “a3”"),
     ],
 )
-def test_bad_choices_get_a_clear_message_and_a_safe_default(params: dict[str, Any], message: str):
-    owner, (adult, _child) = demo("en")
+def test_bad_choices_get_a_clear_message_and_a_safe_default(
+    params: dict[str, Any], message: str, demos
+):
+    owner, (adult, _child) = demos["en"]
     client = signed_in(owner)
     response = client.get(url("summary:page", adult), params)
     assert response.status_code == 200
@@ -330,8 +327,8 @@ def test_allergies_not_recorded_and_no_known_allergies_read_differently():
 
 
 @pytest.mark.django_db
-def test_hostile_text_in_the_record_is_only_text():
-    owner, (adult, _child) = demo("en")
+def test_hostile_text_in_the_record_is_only_text(demos):
+    owner, (adult, _child) = demos["en"]
     create_entry(
         KINDS["medications"],
         adult,
@@ -381,9 +378,9 @@ def test_page_queries_are_bounded_whatever_the_record_size(django_assert_max_num
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_render_the_demo_summaries_for_a_human_to_look_at(language: str):
+def test_render_the_demo_summaries_for_a_human_to_look_at(language: str, demos):
     """test-artifacts/summary/: every demo profile's PDF, and PNGs when pdftoppm is there."""
-    _owner, profiles = demo(language)
+    _owner, profiles = demos[language]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for profile, who in zip(profiles, ("adult", "child"), strict=True):
         for paper in ("a4", "letter"):

@@ -21,7 +21,7 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
 from myhealthhub.summary.pdf import summary_pdf
 from myhealthhub.summary.tests.markup import find, parse
-from myhealthhub.summary.tests.test_summary import demo, pdf_text, signed_in, url
+from myhealthhub.summary.tests.test_summary import pdf_text, signed_in, url
 
 
 def add(kind: str, profile: Profile, owner: User, **values: object) -> Entry:
@@ -41,8 +41,8 @@ def row_texts(client: Client, profile: Profile, name: str, **params: Any) -> lis
 
 
 @pytest.mark.django_db
-def test_a_ruled_out_diagnosis_is_not_an_active_condition():
-    owner, (adult, _child) = demo("en")
+def test_a_ruled_out_diagnosis_is_not_an_active_condition(demos):
+    owner, (adult, _child) = demos["en"]
     add("conditions", adult, owner, display="Tuberculosis", verification="refuted")
     add("conditions", adult, owner, display="Asthma", verification="provisional")
     client = signed_in(owner)
@@ -56,8 +56,8 @@ def test_a_ruled_out_diagnosis_is_not_an_active_condition():
 
 
 @pytest.mark.django_db
-def test_results_read_in_the_summarys_language_with_a_readable_unit():
-    owner, (adult, _child) = demo("es")
+def test_results_read_in_the_summarys_language_with_a_readable_unit(demos):
+    owner, (adult, _child) = demos["es"]
     add(
         "results",
         adult,
@@ -139,8 +139,8 @@ def test_the_medication_review_reads_well_whoever_did_it(with_whom: str, sentenc
 
 
 @pytest.mark.django_db
-def test_routine_visits_do_not_push_procedures_off_the_summary():
-    owner, (adult, _child) = demo("en")
+def test_routine_visits_do_not_push_procedures_off_the_summary(demos):
+    owner, (adult, _child) = demos["en"]
     today = timezone.localdate()
     for days in range(12):
         add("visits", adult, owner, display=f"Blood draw {days}", date=today - dt.timedelta(days))
@@ -152,8 +152,8 @@ def test_routine_visits_do_not_push_procedures_off_the_summary():
 
 
 @pytest.mark.django_db
-def test_partial_dates_count_when_their_span_reaches_into_the_period():
-    owner, (adult, _child) = demo("en")
+def test_partial_dates_count_when_their_span_reaches_into_the_period(demos):
+    owner, (adult, _child) = demos["en"]
     today = timezone.localdate()
     # A period from the 2nd of a month, not in the future: past both partial dates' start.
     since = (today if today.day > 1 else today - dt.timedelta(days=1)).replace(day=2)
@@ -189,8 +189,8 @@ def test_partial_dates_count_when_their_span_reaches_into_the_period():
 
 
 @pytest.mark.django_db
-def test_a_head_request_draws_no_pdf_and_logs_no_download():
-    owner, (adult, _child) = demo("en")
+def test_a_head_request_draws_no_pdf_and_logs_no_download(demos):
+    owner, (adult, _child) = demos["en"]
     response = signed_in(owner).head(url("summary:pdf", adult))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -199,8 +199,8 @@ def test_a_head_request_draws_no_pdf_and_logs_no_download():
 
 
 @pytest.mark.django_db
-def test_the_page_has_one_h1_naming_the_person_and_a_described_period_field():
-    owner, (adult, _child) = demo("en")
+def test_the_page_has_one_h1_naming_the_person_and_a_described_period_field(demos):
+    owner, (adult, _child) = demos["en"]
     page = parse(signed_in(owner).get(url("summary:page", adult)).content)
     (h1,) = find(page, "//h1")
     assert " ".join(str(h1.text_content()).split()) == f"Personal health summary {adult.name}"
@@ -213,10 +213,10 @@ def test_the_page_has_one_h1_naming_the_person_and_a_described_period_field():
 
 
 @pytest.mark.django_db
-def test_the_summary_pdf_fetches_nothing_a_record_names(listening: Listening, tmp_path: Any):
+def test_the_summary_pdf_fetches_nothing_a_record_names(listening: Listening, tmp_path: Any, demos):
     secret = tmp_path / "secret.txt"
     secret.write_text("s3cr3t-value-never-printed")
-    owner, (adult, _child) = demo("en")
+    owner, (adult, _child) = demos["en"]
     hostile = (
         f'<img src="file://{secret}"><img src="{listening}/img">'
         f'<style>@import "{listening}/css"; body {{ background: url({listening}/x) }}</style>'
