@@ -34,7 +34,7 @@ from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.csv import CsvExport
 from myhealthhub.interop.exporting import start_export
-from myhealthhub.interop.models import ExportJob, ImportJob
+from myhealthhub.interop.models import ExportJob, ImportJob, JobState
 from myhealthhub.interop.pipeline import start_import
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
@@ -60,8 +60,41 @@ IMPORT_BUNDLE = json.dumps(
         ],
     }
 ).encode()
+# Two people, each with a condition: the import asks which one the profile is.
+FAMILY_BUNDLE = json.dumps(
+    {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": resource}
+            for name, condition in (("Ana", "Asthma"), ("Rosa", "Gout"))
+            for resource in (
+                {"resourceType": "Patient", "id": name, "name": [{"given": [name]}]},
+                {
+                    "resourceType": "Condition",
+                    "id": f"{name}-condition",
+                    "subject": {"reference": f"Patient/{name}"},
+                    "code": {"text": condition},
+                },
+            )
+        ],
+    }
+).encode()
 PASSWORD = "correct horse battery staple"
-CALLERS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "anonymous")
+# Everyone who might knock on a profile's door. A share link's recipient is
+# not signed in: until sharing exists, the column answers as "anonymous" does.
+CALLERS = (
+    "owner",
+    "editor",
+    "viewer",
+    "revoked",
+    "expired",
+    "stranger",
+    "anonymous",
+    "share_link",
+)
+# The world's accounts: the callers who have one, and a caregiver of the owner's other profile.
+ACCOUNTS = ("owner", "editor", "viewer", "revoked", "expired", "stranger", "carer")
 
 
 # Argon2 is the production hasher (see test_passwords); tests that only
@@ -88,22 +121,42 @@ def make_account(email: str, password: str = PASSWORD, **extra) -> User:
 
 
 @dataclass
-class World:
+class Rows:
+    """A profile, and one of every kind of thing a URL can name inside it."""
+
     profile: Profile
     contact: EmergencyContact
+    # A caregiver's live grant.
+    grant: Grant
     medication: Medication
     deleted_condition: Condition
     appointment: Appointment
     document: Document
     deleted_document: Document
+    # Read and waiting for review: a FHIR bundle with one condition.
     import_job: ImportJob
+    # Read, and waiting for the person to choose who in the file this profile is.
+    choosing_job: ImportJob
+    # A CSV export the owner made, done and waiting to be downloaded.
     export_job: ExportJob
+
+
+@dataclass
+class World(Rows):
+    """Ana García's profile, with a caregiver in every state, and another profile of her owner's.
+
+    ``other`` is there for URLs that name a profile and a thing of another
+    one: both are the owner's, so only the gate's check that the thing is in
+    the profile named stands between them.
+    """
+
+    other: Rows
     accounts: dict[str, User] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
 
     def client(self, caller: str) -> Client:
         client = Client()
-        if caller != "anonymous":
+        if caller in self.accounts:
             client.force_login(self.accounts[caller])
         return client
 
@@ -196,15 +249,10 @@ def demos(_standing_demos: Standing[dict[str, Demo]], db) -> dict[str, Demo]:
 
 
 def build_world() -> World:
-    accounts = {
-        name: make_account(f"{name}@world.example.org") for name in CALLERS if name != "anonymous"
-    }
+    accounts = {name: make_account(f"{name}@world.example.org") for name in ACCOUNTS}
     owner = accounts["owner"]
     profile = actions.create_profile(
         owner, request=None, given_name="Ana", family_name="García", language="es"
-    )
-    contact = actions.add_contact(
-        profile, actor=owner, request=None, name="Luis García", phone="+34 600 000 000"
     )
     grants = {"owner": Grant.objects.get(profile=profile, account=owner)}
     for name, role in (
@@ -227,13 +275,39 @@ def build_world() -> World:
     )
     for grant in grants.values():
         grant.refresh_from_db()
+    rows = fill(profile, owner, grants["viewer"], MAIN)
+    other = actions.create_profile(owner, request=None, given_name="Luis", family_name="Moreno")
+    carer = actions.grant_access(other, accounts["carer"], Role.VIEWER, actor=owner, request=None)
+    return World(
+        **vars(rows), other=fill(other, owner, carer, OTHER), accounts=accounts, grants=grants
+    )
+
+
+@dataclass(frozen=True)
+class Names:
+    """What tells one world profile's things from the other's on a page."""
+
+    contact: str
+    medication: str
+    document: str
+
+
+MAIN = Names(contact="Luis García", medication="Metformin", document="informe de alta.txt")
+OTHER = Names(contact="Marta Otero", medication="Hidroferol", document="receta.txt")
+
+
+def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
+    """One of everything in ``profile``, made by its ``owner``."""
+    contact = actions.add_contact(
+        profile, actor=owner, request=None, name=names.contact, phone="+34 600 000 000"
+    )
     medication = create_entry(
         KINDS["medications"],
         profile,
         actor=owner,
         request=None,
         values={
-            "display": "Metformin",
+            "display": names.medication,
             "strength": "500 mg",
             "dose": "1 tablet",
             "frequency": "twice a day",
@@ -254,7 +328,6 @@ def build_world() -> World:
         request=None,
         values={"display": "Eye exam", "starts_at": timezone.now() + dt.timedelta(days=20)},
     )
-    assert isinstance(appointment, Appointment)
     add_samples(
         profile,
         Source.objects.create(profile=profile, kind=SourceKind.DEVICE, label="Watch"),
@@ -280,7 +353,7 @@ def build_world() -> World:
     document = add_document(
         profile,
         io.BytesIO("Informe de alta: metformina 500 mg, revisión en 3 meses.".encode()),
-        filename="informe de alta.txt",
+        filename=names.document,
         actor=owner,
         request=None,
         details=Details(
@@ -293,31 +366,32 @@ def build_world() -> World:
         profile, io.BytesIO(b"old note"), filename="old.txt", actor=owner, request=None
     )
     delete_document(deleted_document, actor=owner, request=None)
-    assert isinstance(medication, Medication) and isinstance(condition, Condition)
-    # An import read and waiting for review: a FHIR bundle with one condition.
     import_job = start_import(
-        profile,
-        [("portal.json", io.BytesIO(IMPORT_BUNDLE))],
-        actor=owner,
-        request=None,
+        profile, [("portal.json", io.BytesIO(IMPORT_BUNDLE))], actor=owner, request=None
     )
     import_job.refresh_from_db()
-    # A CSV export the owner made, done and waiting to be downloaded.
+    choosing_job = start_import(
+        profile, [("family.json", io.BytesIO(FAMILY_BUNDLE))], actor=owner, request=None
+    )
+    choosing_job.refresh_from_db()
+    assert choosing_job.state == JobState.CHOOSING, choosing_job.message
     export_job = start_export(
         profile, CsvExport(), ExportOptions(), actor=owner, role=Role.OWNER, request=None
     )
-    return World(
-        import_job=import_job,
-        export_job=export_job,
-        document=document,
-        deleted_document=deleted_document,
+    assert isinstance(medication, Medication) and isinstance(condition, Condition)
+    assert isinstance(appointment, Appointment)
+    return Rows(
         profile=profile,
         contact=contact,
+        grant=grant,
         medication=medication,
         deleted_condition=condition,
         appointment=appointment,
-        accounts=accounts,
-        grants=grants,
+        document=document,
+        deleted_document=deleted_document,
+        import_job=import_job,
+        choosing_job=choosing_job,
+        export_job=export_job,
     )
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts import actions
 from myhealthhub.accounts.current import account_of
@@ -22,6 +22,7 @@ RECENT_SIGN_INS = 10
 
 
 @login_required
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     user = account_of(request)
     events = AuditEvent.objects.filter(

@@ -90,7 +90,7 @@ def document_list(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def document_upload(request: HttpRequest, access: Access) -> HttpResponse:
     form = UploadForm(access.profile, request.POST or None, request.FILES or None)
     # Set by documents/uploads.py while the body above was parsed.
@@ -269,7 +269,7 @@ def _linked_entries(access: Access, document: Document) -> list[LinkedEntry]:
     return linked
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def document_edit(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
     document = _document(access, document_uuid)
     form = EditForm.for_document(document, request.POST or None)
@@ -295,7 +295,7 @@ def document_edit(request: HttpRequest, access: Access, document_uuid: uuid.UUID
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def document_delete(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
     document = _document(access, document_uuid)
@@ -319,7 +319,7 @@ def recently_deleted(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def document_restore(
     request: HttpRequest, access: Access, document_uuid: uuid.UUID

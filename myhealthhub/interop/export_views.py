@@ -23,7 +23,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseNotAllowed,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -72,7 +71,7 @@ class Offer:
     asks_paper: bool
 
 
-@profile_view(read=Role.VIEWER)
+@profile_view(read=Role.VIEWER, write=Role.VIEWER)
 def export_list(request: HttpRequest, access: Access) -> HttpResponseBase:
     account = account_of(request)
     error = ""
@@ -148,8 +147,6 @@ def export_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
     it speaks only when there is news.
     """
     job = _job(request, access, job_uuid)
-    if request.method not in SAFE_METHODS:
-        return HttpResponseNotAllowed(SAFE_METHODS)
     row = _row(job)
     context = {
         "access": access,
@@ -167,8 +164,6 @@ def export_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
 @profile_view(read=Role.VIEWER)
 def export_download(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponseBase:
     job = _job(request, access, job_uuid)
-    if request.method not in SAFE_METHODS:
-        return HttpResponseNotAllowed(SAFE_METHODS)
     if request.method == "HEAD":
         return _head(request, access, job)
     try:

@@ -116,7 +116,7 @@ def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
     return render(request, "interop/detail.html", context)
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def import_choose(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)
@@ -130,7 +130,7 @@ def import_choose(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
     return redirect("interop:detail", access.profile.uuid, job.uuid)
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def import_commit(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)
@@ -148,7 +148,7 @@ def import_commit(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
     return redirect("interop:detail", access.profile.uuid, job.uuid)
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def import_discard(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)

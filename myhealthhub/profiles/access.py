@@ -16,7 +16,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 
 from myhealthhub.accounts.models import User
@@ -84,6 +84,15 @@ def get_access(user: User | Any, profile_uuid: uuid.UUID, needs: Role) -> Access
     return Access(profile=grant.profile, grant=grant)
 
 
+@dataclass(frozen=True)
+class Declared:
+    """The roles a profile view declared: the access matrix's test reads them."""
+
+    read: Role
+    # None: the view changes nothing, and answers any other method than GET with 405.
+    write: Role | None
+
+
 def profile_view(
     *, read: Role, write: Role | None = None
 ) -> Callable[
@@ -92,11 +101,12 @@ def profile_view(
 ]:
     """Make a view take ``access`` for the URL's ``profile_uuid``.
 
-    ``read`` is the role a GET needs and ``write`` (default: the same) the role
-    any other method needs. Anonymous callers are sent to sign in, whatever
-    the UUID, so that answer leaks nothing either.
+    ``read`` is the role a GET needs and ``write`` the role any other method
+    needs; a view without ``write`` only reads, and answers POST with 405 to
+    whoever may read it. Anonymous callers are sent to sign in, whatever the
+    UUID, so that answer leaks nothing either.
     """
-    write_role = write or read
+    declared = Declared(read, write)
 
     def decorate(
         view: Callable[Concatenate[HttpRequest, Access, P], HttpResponseBase],
@@ -105,12 +115,16 @@ def profile_view(
         def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            needs = read if request.method in SAFE_METHODS else write_role
+            safe = request.method in SAFE_METHODS
+            needs = read if safe or write is None else write
             profile_uuid = kwargs.pop("profile_uuid")
             assert isinstance(profile_uuid, uuid.UUID)
             access = get_access(request.user, profile_uuid, needs)
+            if not safe and write is None:
+                return HttpResponseNotAllowed(sorted(SAFE_METHODS - {"OPTIONS"}))
             return view(request, access, *args, **kwargs)
 
+        wrapper.__dict__["declared"] = declared
         return cast(Callable[Concatenate[HttpRequest, P], HttpResponseBase], wrapper)
 
     return decorate

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
 from myhealthhub.errors import ActionRefused
@@ -19,6 +19,7 @@ from myhealthhub.profiles.overview import sections as overview_sections
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     grants = live_grants(account_of(request)).order_by(
         "profile__given_name", "profile__family_name"
@@ -52,7 +53,7 @@ def overview(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def edit(request: HttpRequest, access: Access) -> HttpResponse:
     form = ProfileForm.for_profile(access.profile, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -64,7 +65,7 @@ def edit(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "profiles/form.html", {"form": form, "access": access})
 
 
-@profile_view(read=Role.OWNER)
+@profile_view(read=Role.OWNER, write=Role.OWNER)
 def delete(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() != access.profile.name:
@@ -77,7 +78,7 @@ def delete(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "profiles/delete.html", {"access": access})
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def contact_add(request: HttpRequest, access: Access) -> HttpResponse:
     form = EmergencyContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -89,7 +90,7 @@ def contact_add(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "profiles/contact_form.html", {"form": form, "access": access})
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def contact_edit(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) -> HttpResponse:
     contact = access.get(access.profile.contacts.all(), contact_uuid)
     form = EmergencyContactForm.for_contact(contact, request.POST or None)
@@ -104,7 +105,7 @@ def contact_edit(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) 
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def contact_remove(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) -> HttpResponse:
     contact = access.get(access.profile.contacts.all(), contact_uuid)
@@ -123,7 +124,7 @@ def sharing(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "profiles/sharing.html", {"access": access, "grants": grants})
 
 
-@profile_view(read=Role.OWNER)
+@profile_view(read=Role.OWNER, write=Role.OWNER)
 @require_POST
 def revoke(request: HttpRequest, access: Access, grant_uuid: uuid.UUID) -> HttpResponse:
     grant = access.get(Grant.objects.select_related("account"), grant_uuid)

@@ -91,7 +91,9 @@ def test_granting_twice_is_refused_but_regranting_after_revocation_works(world: 
 
 
 def test_every_grant_change_is_audited(world: World):
-    kinds = AuditEvent.objects.filter(object_type="grant").values_list("action", flat=True)
+    kinds = AuditEvent.objects.filter(
+        object_type="grant", profile_uuid=world.profile.uuid
+    ).values_list("action", flat=True)
     # The world fixture granted four caregivers and revoked one.
     assert sorted(kinds) == sorted([Action.GRANT_CREATED] * 4 + [Action.GRANT_REVOKED])
     actions.change_role(

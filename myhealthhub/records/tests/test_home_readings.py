@@ -13,7 +13,7 @@ def post(world: World, data: dict[str, str], caller: str = "editor"):
 
 
 def test_each_filled_value_becomes_a_coded_result(world: World):
-    before = Observation.objects.count()
+    before = Observation.objects.filter(profile=world.profile).count()
     response = post(
         world,
         {
@@ -41,11 +41,11 @@ def test_each_filled_value_becomes_a_coded_result(world: World):
 
 
 def test_half_a_blood_pressure_or_nothing_is_refused(world: World):
-    before = Observation.objects.count()
+    before = Observation.objects.filter(profile=world.profile).count()
     response = post(world, {"when": "2025-05-04T08:15", "systolic": "132"})
     assert "Enter both blood pressure numbers, or neither." in response.content.decode()
     response = post(world, {"when": "2025-05-04T08:15"})
     assert "Enter at least one reading." in response.content.decode()
     response = post(world, {"when": "2025-05-04T08:15", "oxygen": "140"})
     assert "Ensure this value is less than or equal to 100." in response.content.decode()
-    assert Observation.objects.count() == before
+    assert Observation.objects.filter(profile=world.profile).count() == before

@@ -69,7 +69,7 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def entry_create(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse:
     form = form_class(kind)(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -112,7 +112,7 @@ def entry_detail(
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def entry_edit(
     request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
 ) -> HttpResponse:
@@ -145,7 +145,7 @@ def entry_edit(
     )
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def entry_delete(
     request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
 ) -> HttpResponse:
@@ -159,7 +159,7 @@ def entry_delete(
     return render(request, "records/delete.html", {"access": access, "kind": kind, "entry": entry})
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
 def entry_restore(
     request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID

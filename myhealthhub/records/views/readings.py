@@ -54,7 +54,7 @@ def reading_chart(request: HttpRequest, access: Access, metric: str) -> HttpResp
     return svg_response(f"readings|{access.profile.pk}|{metric}|{get_language()}|{stamp}", draw)
 
 
-@profile_view(read=Role.EDITOR)
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def add_readings(request: HttpRequest, access: Access) -> HttpResponse:
     form = HomeReadingsForm(
         request.POST or None,
