@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+from myhealthhub.tests.real_files import SHARED
 
 data_dir = tempfile.mkdtemp(prefix="myhealthhub-test-")
 os.makedirs(os.path.join(data_dir, "static"))
@@ -43,11 +46,34 @@ DATABASE_FIXTURES = frozenset(
 )
 
 
+WANTING_SHARED = "needs ../shared/data, which is not beside this clone"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("MYHEALTHHUB_REQUIRE_SHARED_DATA") and not SHARED.is_dir():
+        raise pytest.UsageError(
+            f"MYHEALTHHUB_REQUIRE_SHARED_DATA is set, and {SHARED} is missing: "
+            "the tests marked shared_data would be skipped."
+        )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # "database": what can behave differently on SQLite and on PostgreSQL. CI
-    # runs the whole suite on SQLite and only these again on PostgreSQL; a
-    # test that starts processes on DATABASE_URL's database says so itself.
+    shared_data_here = SHARED.is_dir()
     for item in items:
+        # "database": what can behave differently on SQLite and on PostgreSQL.
+        # CI runs the whole suite on SQLite and only these again on PostgreSQL;
+        # a test that starts processes on DATABASE_URL's database says so itself.
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & DATABASE_FIXTURES or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.database)
+        if item.get_closest_marker("shared_data") and not shared_data_here:
+            item.add_marker(pytest.mark.skip(reason=WANTING_SHARED))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if WANTING_SHARED in str(report.longrepr)
+    ]
+    terminalreporter.write_line(f"{len(skipped)} tests skipped for want of ../shared/data")

@@ -22,6 +22,7 @@ from myhealthhub.documents.models import Document
 from myhealthhub.documents.sniff import CCDA
 from myhealthhub.interop.importers.ccda import narrative, plain_text
 from myhealthhub.profiles import actions as profile_actions
+from myhealthhub.tests.real_files import ours
 from myhealthhub.tests.test_browser_journey import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -31,13 +32,10 @@ from myhealthhub.tests.test_browser_journey import (
     sign_in,
 )
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "data" / "ccda"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "ccda"
-CCD = SAMPLES / "hl7spec_CCD1.XML"
-NEXTGEN = SAMPLES / "jdd_NextGen_1.3AllPatients-C0001597.xml"
-UNSTRUCTURED = SAMPLES / "hl7spec_Unstructured_Document_embed_PDF.xml"
-
-needs_samples = pytest.mark.skipif(not CCD.exists(), reason=f"no sample C-CDA files at {SAMPLES}")
+CCD = ours("ccda/hl7spec_CCD1.XML")
+NEXTGEN = ours("ccda/jdd_NextGen_1.3AllPatients-C0001597.xml")
+UNSTRUCTURED = ours("ccda/hl7spec_Unstructured_Document_embed_PDF.xml")
 
 COULD_NOT = "This document could not be shown; download it to read it."
 
@@ -96,7 +94,6 @@ def opened(document: Document) -> int:
 # The page ------------------------------------------------------------------------
 
 
-@needs_samples
 def test_a_portal_document_shows_its_sections_and_their_tables(world: World):
     document = keep(world, CCD.read_bytes(), "CCD1.xml")
     page = page_of(world, document)
@@ -117,7 +114,6 @@ def test_a_portal_document_shows_its_sections_and_their_tables(world: World):
     assert opened(document) == 1
 
 
-@needs_samples
 def test_a_document_written_without_the_hl7_namespace_is_shown_too(world: World):
     document = keep(world, NEXTGEN.read_bytes(), "nextgen.xml")
     shown = drawn(page_of(world, document))
@@ -202,7 +198,6 @@ def test_a_broken_file_gets_a_message_not_an_error(world: World):
     assert COULD_NOT in page
 
 
-@needs_samples
 def test_a_document_whose_body_is_a_file_shows_no_sections_and_no_error(world: World):
     page = page_of(world, keep(world, UNSTRUCTURED.read_bytes(), "discharge.xml"))
     shown = drawn(page)
@@ -375,7 +370,6 @@ def test_text_of_collapses_spaces():
 # In a browser ---------------------------------------------------------------------
 
 
-@needs_samples
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} to drive")

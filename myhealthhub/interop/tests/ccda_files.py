@@ -15,10 +15,10 @@ from pathlib import Path
 from lxml import etree
 
 from myhealthhub.interop.importers.ccda.sections import kind_of
-from myhealthhub.interop.tests.fhir_files import DATA
+from myhealthhub.tests.real_files import ours_in
 
-CCDA = sorted(path for path in (DATA / "ccda").iterdir() if path.is_file())
-BAD_CCDA = sorted((DATA / "ccda" / "bad").iterdir())
+CCDA = ours_in("ccda")
+BAD_CCDA = ours_in("ccda/bad")
 LARGEST_CCDA = max(CCDA, key=lambda path: path.stat().st_size)
 
 # The statement each kind of section is about, inside its wrappers.

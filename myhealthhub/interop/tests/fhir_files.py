@@ -13,10 +13,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-SYNTHEA = sorted((DATA / "fhir" / "synthea").glob("*.json"))
-IPS = sorted((DATA / "ips").glob("*.json"))
-BULK = sorted((DATA / "fhir" / "bulk-ndjson").glob("*.ndjson"))
+from myhealthhub.tests.real_files import ours_in, shared_in
+
+SYNTHEA = ours_in("fhir/synthea", "*.json")
+IPS = ours_in("ips", "*.json")
+# Three patients of a bulk export; WHOLE_BULK is all thirteen (../shared/data).
+BULK = ours_in("fhir/bulk-ndjson", "*.ndjson")
+WHOLE_BULK = shared_in("fhir/bulk-ndjson", "*.ndjson")
 LARGEST_SYNTHEA = max(SYNTHEA, key=lambda path: path.stat().st_size)
 
 
@@ -37,6 +40,18 @@ def resource_counts(paths: list[Path]) -> Counter[str]:
             counts[document["resourceType"]] += 1
     counts.pop("(not FHIR)", None)
     return counts
+
+
+def subjects(path: Path) -> set[str]:
+    """The patients an NDJSON file's resources are about, by reference."""
+    found = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            resource = json.loads(line)
+            reference = (resource.get("subject") or resource.get("patient") or {}).get("reference")
+            if reference:
+                found.add(reference)
+    return found
 
 
 def patient(

@@ -24,15 +24,10 @@ from hypothesis import strategies as st
 from myhealthhub.interop.importers.base import Mapping, Refused, Upload
 from myhealthhub.interop.importers.fhir import fields, parse
 from myhealthhub.interop.importers.fhir.importer import Fhir
+from myhealthhub.interop.tests.fhir_files import BULK, IPS, SYNTHEA, WHOLE_BULK, subjects
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.records.kinds import KINDS
-
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
-SYNTHEA = sorted((DATA / "fhir" / "synthea").glob("*.json"))
-IPS = sorted((DATA / "ips").glob("*.json"))
-BULK = sorted((DATA / "fhir" / "bulk-ndjson").glob("*.ndjson"))
-needs_data = pytest.mark.skipif(not (SYNTHEA and IPS and BULK), reason="sample exports not found")
-
+from myhealthhub.tests.real_files import ours, shared_data
 
 # Helpers ----------------------------------------------------------------------
 
@@ -140,7 +135,6 @@ def entries(mapping: Mapping, kind: str) -> list[dict[str, Any]]:
 # Real exports -------------------------------------------------------------------
 
 
-@needs_data
 @pytest.mark.parametrize("path", SYNTHEA + IPS, ids=lambda path: path.name[:40])
 def test_every_resource_of_a_bundle_is_accounted_for(path):
     mapping = read(*from_paths([path]))
@@ -151,17 +145,22 @@ def test_every_resource_of_a_bundle_is_accounted_for(path):
     assert_fits_the_models(mapping)
 
 
-@needs_data
-def test_every_resource_of_a_bulk_export_is_accounted_for():
-    mapping = read(*from_paths(BULK))
+@pytest.mark.parametrize(
+    "paths",
+    [
+        pytest.param(BULK, id="three-patients"),
+        pytest.param(WHOLE_BULK, id="whole", marks=shared_data),
+    ],
+)
+def test_every_resource_of_a_bulk_export_is_accounted_for(paths: list[Path]):
+    mapping = read(*from_paths(paths))
 
-    assert accounted(mapping) == counted(BULK)
+    assert accounted(mapping) == counted(paths)
     assert all(problem.where for problem in mapping.warnings)
-    assert len(mapping.patients) == 13
+    assert len(mapping.patients) == counted(paths)["Patient"]
     assert_fits_the_models(mapping)
 
 
-@needs_data
 def test_a_zip_of_a_bulk_export_reads_the_same(tmp_path):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle_zip:
@@ -177,19 +176,18 @@ def test_a_zip_of_a_bulk_export_reads_the_same(tmp_path):
     assert any(p.where == "export.zip/output/log.ndjson, line 1" for p in mapping.warnings)
 
 
-@needs_data
-def test_a_bulk_conditions_file_read_alone_keeps_its_thirteen_people_apart():
-    mapping = read(*from_paths([DATA / "fhir" / "bulk-ndjson" / "Condition.000.ndjson"]))
+def test_a_bulk_conditions_file_read_alone_keeps_its_people_apart():
+    path = ours("fhir/bulk-ndjson/Condition.000.ndjson")
+    mapping = read(*from_paths([path]))
     keys = {patient.key for patient in mapping.patients}
 
-    assert len(mapping.entries) == 555
-    assert len(keys) == len(mapping.patients) == 13
+    assert len(mapping.entries) == counted([path])["Condition"]
+    assert len(keys) == len(mapping.patients) == len(subjects(path)) > 1
     assert all(len(entry.patients) == 1 and entry.patients <= keys for entry in mapping.entries)
     assert all(patient.name == "" for patient in mapping.patients)
     assert all(entry.key_is_local for entry in mapping.entries)
 
 
-@needs_data
 def test_bulk_entries_of_identified_patients_have_keys_that_travel():
     mapping = read(*from_paths(BULK))
 
@@ -197,9 +195,8 @@ def test_bulk_entries_of_identified_patients_have_keys_that_travel():
     assert not any(document.key_is_local for document in mapping.documents)
 
 
-@needs_data
 def test_elga_lab_panels_bring_their_laboratory():
-    mapping = read(*from_paths([DATA / "ips" / "validated_AT_ELGA_GmbH_01.json"]))
+    mapping = read(*from_paths([ours("ips/validated_AT_ELGA_GmbH_01.json")]))
 
     assert not [s for s in mapping.skipped if s.origin == "Organization"]
     assert any(
@@ -208,26 +205,25 @@ def test_elga_lab_panels_bring_their_laboratory():
     )
 
 
-@needs_data
 def test_bulk_notes_become_documents_linked_to_their_visits():
     mapping = read(*from_paths(BULK))
     visits = {entry.key for entry in mapping.entries if entry.kind == "visits"}
     note = mapping.documents[0]
 
-    assert len(mapping.documents) == 1215
+    assert len(mapping.documents) == counted(BULK)["DocumentReference"]
     assert note.origin == "DocumentReference"
     assert note.filename == "History and physical note.txt"
     assert note.kind == "visit_summary"
-    assert note.content.startswith(b"\n1987-11-19\n\n# Chief Complaint")
-    assert note.when == PartialDate(1987, 11, 19)
-    assert note.facility == "NEWMAN REGIONAL HEALTH"
+    assert note.content.startswith(b"\n2017-03-08\n\n# Chief Complaint")
+    assert note.when == PartialDate(2017, 3, 8)
+    assert note.facility == "NINNESCAH VALLEY HEALTH SYSTEMS INC"
     assert note.entry_keys and set(note.entry_keys) <= visits
     assert len(note.patients) == 1
 
 
-@needs_data
+@shared_data
 def test_bulk_practitioners_belong_to_the_patients_they_saw():
-    mapping = read(*from_paths(BULK))
+    mapping = read(*from_paths(WHOLE_BULK))
     team = [entry for entry in mapping.entries if entry.origin == "Practitioner"]
     irvin = next(entry for entry in team if entry.values["display"] == "Dr. Irvin970 Emard19")
 
@@ -239,7 +235,6 @@ def test_bulk_practitioners_belong_to_the_patients_they_saw():
     assert irvin.patients <= {patient.key for patient in mapping.patients}
 
 
-@needs_data
 def test_synthea_condition_keeps_its_name_and_onset():
     path = next(path for path in SYNTHEA if "Fletcher_Hyatt" in path.name)
     mapping = read(*from_paths([path]))
@@ -265,7 +260,6 @@ def test_synthea_condition_keeps_its_name_and_onset():
     assert {"system": "urn:fhir:Condition", "value": hypertension.key} in hypertension.identifiers
 
 
-@needs_data
 def test_synthea_blood_pressure_reads_systolic_first():
     path = next(path for path in SYNTHEA if "Fletcher_Hyatt" in path.name)
     mapping = read(*from_paths([path]))
@@ -277,7 +271,6 @@ def test_synthea_blood_pressure_reads_systolic_first():
     assert pressure["effective_time"] == dt.time(19, 20, 6)
 
 
-@needs_data
 def test_synthea_billing_records_are_skipped_with_a_reason():
     path = next(path for path in SYNTHEA if "Fletcher_Hyatt" in path.name)
     mapping = read(*from_paths([path]))
@@ -286,9 +279,8 @@ def test_synthea_billing_records_are_skipped_with_a_reason():
     assert reasons == {"billing record; MyHealthHub does not keep these"}
 
 
-@needs_data
 def test_ips_allergy_keeps_criticality_category_and_year():
-    mapping = read(*from_paths([DATA / "ips" / "hl7ri_IPS-bundle-01.json"]))
+    mapping = read(*from_paths([ours("ips/hl7ri_IPS-bundle-01.json")]))
     (penicillin,) = entries(mapping, "allergies")
 
     assert penicillin["display"].startswith("Substance with penicillin structure")
@@ -300,9 +292,8 @@ def test_ips_allergy_keeps_criticality_category_and_year():
     assert mapping.sender == "Anorg Aniza Tion BV / The best custodian ever"
 
 
-@needs_data
 def test_ips_no_known_allergy_is_a_statement():
-    mapping = read(*from_paths([DATA / "ips" / "cxn_NZ_Peter_Jordan_NNJ9186.json"]))
+    mapping = read(*from_paths([ours("ips/cxn_NZ_Peter_Jordan_NNJ9186.json")]))
     (statement,) = [entry for entry in mapping.entries if entry.kind == "no-known-allergies"]
 
     assert statement.origin == "AllergyIntolerance"
@@ -310,18 +301,16 @@ def test_ips_no_known_allergy_is_a_statement():
     assert not entries(mapping, "allergies")
 
 
-@needs_data
 def test_ips_no_known_food_allergy_says_food():
-    mapping = read(*from_paths([DATA / "ips" / "hl7ri_IPS-bundle-01.json"]))
+    mapping = read(*from_paths([ours("ips/hl7ri_IPS-bundle-01.json")]))
 
     (statement,) = entries(mapping, "no-known-allergies")
 
     assert statement["display"] == "No known food allergies"
 
 
-@needs_data
 def test_ips_no_information_is_not_no_known_allergies():
-    path = DATA / "ips" / "validated_IPS_IG_bundle-no-info-required-sections.json"
+    path = ours("ips/validated_IPS_IG_bundle-no-info-required-sections.json")
     mapping = read(*from_paths([path]))
 
     assert not entries(mapping, "no-known-allergies")
@@ -332,18 +321,16 @@ def test_ips_no_information_is_not_no_known_allergies():
     )
 
 
-@needs_data
 def test_ips_no_allergy_info_code_is_skipped_with_a_reason():
-    mapping = read(*from_paths([DATA / "ips" / "cxn_EU_IPS_wylem_bars.json"]))
+    mapping = read(*from_paths([ours("ips/cxn_EU_IPS_wylem_bars.json")]))
     (skipped,) = [s for s in mapping.skipped if s.origin == "AllergyIntolerance"]
 
     assert skipped.reason == "the file says it has no information about allergies"
     assert not entries(mapping, "no-known-allergies")
 
 
-@needs_data
 def test_epatientdave_medications():
-    path = DATA / "ips" / "validated_US_ePatientDave_medStatements_with_Narrative.json"
+    path = ours("ips/validated_US_ePatientDave_medStatements_with_Narrative.json")
     mapping = read(*from_paths([path]))
     medications = entries(mapping, "medications")
     by_name = {(m["display"], m["date"]): m for m in medications}
@@ -357,9 +344,8 @@ def test_epatientdave_medications():
     assert mapping.sender == "eHealthLab - University of Cyprus"
 
 
-@needs_data
 def test_ips_medication_reference_brings_the_medicine():
-    mapping = read(*from_paths([DATA / "ips" / "validated_IPS_IG_bundle-minimal.json"]))
+    mapping = read(*from_paths([ours("ips/validated_IPS_IG_bundle-minimal.json")]))
     (medicine,) = entries(mapping, "medications")
 
     assert medicine["display"] == "Product containing anastrozole (medicinal product)"
@@ -369,7 +355,6 @@ def test_ips_medication_reference_brings_the_medicine():
     assert mapping.used["Medication"] == 1
 
 
-@needs_data
 def test_reading_reports_progress_up_to_the_end():
     seen: list[float] = []
 

@@ -3,19 +3,14 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from myhealthhub.lib.units import ANALYTES, UnitError, analyte_for_loinc, convert
+from myhealthhub.tests.real_files import shared, shared_data
 
-SHARED = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared"
-    / "data"
-    / "ucum"
-    / "UcumFunctionalTests.xml"
-)
+# UCUM's functional tests are not copied into tests/data: their licence is unclear.
+UCUM_CASES = shared("ucum/UcumFunctionalTests.xml")
 
 
 @pytest.mark.parametrize(
@@ -82,10 +77,10 @@ def rounds_to(result: float, outcome: str) -> bool:
     return abs(Decimal(result) - expected) <= tolerance
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/data next to the repository")
+@shared_data
 def test_ucum_functional_conversion_cases():
     """The conversion cases of UCUM's own functional tests that the converter supports."""
-    root = ET.parse(SHARED).getroot()  # noqa: S314
+    root = ET.parse(UCUM_CASES).getroot()  # noqa: S314
     cases = root.find("conversion")
     assert cases is not None
     supported: list[str | None] = []
