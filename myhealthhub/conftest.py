@@ -31,11 +31,11 @@ from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
 from myhealthhub.documents.actions import Details, add_document, delete_document
 from myhealthhub.documents.models import Document, DocumentKind
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.csv import CsvExport
 from myhealthhub.interop.exporting import start_export
 from myhealthhub.interop.models import ExportJob, ImportJob, JobState
 from myhealthhub.interop.pipeline import start_import
+from myhealthhub.lib import keyring
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.records.actions import create_entry, delete_entry
@@ -43,6 +43,7 @@ from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Appointment, Condition, Medication, Source, SourceKind
 from myhealthhub.records.samples import add_samples
+from myhealthhub.summary.options import ExportOptions
 
 IMPORT_BUNDLE = json.dumps(
     {
@@ -399,9 +400,8 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
 def rotating_keys(settings) -> Iterator[None]:
     """For a test that rotates the master key: the key files are put back after it,
     so the files of the standing world, wrapped under the first key, still open."""
-    from myhealthhub.documents import keys
 
-    paths = [settings.MASTER_KEY_FILE, keys.next_key_path(), keys.previous_key_path()]
+    paths = [settings.MASTER_KEY_FILE, keyring.next_key_path(), keyring.previous_key_path()]
     kept = {path: path.read_bytes() if path.exists() else None for path in paths if path}
     yield
     for path, content in kept.items():

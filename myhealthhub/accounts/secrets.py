@@ -12,31 +12,30 @@ import base64
 
 from allauth.mfa.models import Authenticator
 
-from myhealthhub.documents import keys
-from myhealthhub.lib import crypto
+from myhealthhub.lib import crypto, keyring
 
 PREFIX = "sealed:v1:"
 
 
 def seal(text: str, master: bytes | None = None) -> str:
-    master = master or keys.current()
+    master = master or keyring.current()
     sealed = crypto.seal_secret(master, text.encode())
-    return f"{PREFIX}{keys.key_id(master)}:{base64.b64encode(sealed).decode()}"
+    return f"{PREFIX}{keyring.key_id(master)}:{base64.b64encode(sealed).decode()}"
 
 
 def open_sealed(value: str) -> str:
     if not value.startswith(PREFIX):
         return value
     key_id, _sep, blob = value.removeprefix(PREFIX).partition(":")
-    master = keys.keyring().get(key_id)
+    master = keyring.keyring().get(key_id)
     if master is None:
-        raise keys.MissingKey(f"a second-factor secret was sealed with master key {key_id}")
+        raise keyring.MissingKey(f"a second-factor secret was sealed with master key {key_id}")
     return crypto.open_secret(master, base64.b64decode(blob)).decode()
 
 
 def reseal_all(target: bytes) -> int:
     """Seal every second-factor secret under the master key ``target``; returns how many."""
-    prefix = f"{PREFIX}{keys.key_id(target)}:"
+    prefix = f"{PREFIX}{keyring.key_id(target)}:"
     count = 0
     for authenticator in Authenticator.objects.select_for_update().order_by("pk"):
         data = dict(authenticator.data)

@@ -24,18 +24,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.models import User
-from myhealthhub.accounts.plans import allowance
 from myhealthhub.audit.log import log_action, log_actions
 from myhealthhub.audit.models import Action
-from myhealthhub.documents import keys, storage
+from myhealthhub.documents import changes, storage
 from myhealthhub.documents.models import Document, DocumentKind, DocumentLink, SealedFile
 from myhealthhub.documents.sniff import FileType, RefusedFile, sniff
 from myhealthhub.errors import ActionRefused
+from myhealthhub.lib import keyring
 from myhealthhub.lib.dates import PartialDate
-from myhealthhub.profiles.models import Grant, Profile, Role
+from myhealthhub.profiles.models import Profile
+from myhealthhub.profiles.usage import profile_allowance
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models.base import RESTORE_DAYS
-from myhealthhub.search.index import index_document, index_documents, unindex
 
 TITLE_MAX = 255
 
@@ -80,10 +80,7 @@ def check_size(profile: Profile, size: int) -> None:
 
 def check_quota(profile: Profile, size: int) -> None:
     """Refuse ``size`` more bytes of documents over the plan's storage quota."""
-    payer = billed_account(profile)
-    if payer is None:
-        return
-    room = allowance(payer, "storage_bytes", size)
+    room = profile_allowance(profile, "storage_bytes", size)
     if not room.allowed:
         raise ActionRefused(
             _(
@@ -96,18 +93,6 @@ def check_quota(profile: Profile, size: int) -> None:
                 "remaining": filesizeformat(room.remaining or 0),
             }
         )
-
-
-def billed_account(profile: Profile) -> User | None:
-    """Storage counts against the plan of the profile's first owner, whoever uploads."""
-    grant = (
-        Grant.objects.in_force()
-        .filter(profile_id=profile.pk, role=Role.OWNER)
-        .select_related("account")
-        .order_by("granted_at", "pk")
-        .first()
-    )
-    return grant.account if grant else None
 
 
 @dataclass(frozen=True)
@@ -136,9 +121,9 @@ def seal_upload(
     file_type = file_type or sniff(upload)
     if not size_checked:
         check_size(profile, size_of(upload))
-    master = keys.current()
+    master = keyring.current()
     stored = storage.put(upload, master_key=master, folder=folder or f"documents/{profile.uuid}")
-    return SealedUpload(stored, keys.key_id(master), file_type)
+    return SealedUpload(stored, keyring.key_id(master), file_type)
 
 
 def add_document(
@@ -211,7 +196,7 @@ def keep_sealed(
         for kind, entry_uuid in links
     )
     log_document(Action.DOCUMENT_ADDED, document, actor=actor, request=request)
-    index_document(document)
+    changes.saved([document])
     # Enqueued in the same transaction: the worker sees the job only once
     # the document it reads exists.
     from myhealthhub.documents.tasks import read_document
@@ -288,7 +273,7 @@ def keep_sealed_many(
         object_type="document",
         object_uuids=[document.uuid for document in documents],
     )
-    index_documents(documents)
+    changes.saved(documents)
     from myhealthhub.documents.tasks import read_document
 
     for document in documents:
@@ -400,7 +385,7 @@ def update_details(
         ignore_conflicts=True,
     )
     log_document(Action.DOCUMENT_UPDATED, current, actor=actor, request=request)
-    index_document(current)
+    changes.saved([current])
 
 
 @transaction.atomic
@@ -412,7 +397,7 @@ def delete_document(document: Document, *, actor: User, request: HttpRequest | N
     if not updated:
         return
     log_document(Action.DOCUMENT_DELETED, document, actor=actor, request=request)
-    unindex(document.profile_id, document.uuid)
+    changes.removed(document.profile_id, document.uuid)
 
 
 @transaction.atomic
@@ -428,7 +413,7 @@ def restore_document(document: Document, *, actor: User, request: HttpRequest | 
     current.deleted_at = None
     current.save(update_fields=["deleted_at", "updated_at"])
     log_document(Action.DOCUMENT_RESTORED, current, actor=actor, request=request)
-    index_document(current)
+    changes.saved([current])
 
 
 def purge_deleted() -> int:
@@ -461,7 +446,7 @@ def purge(documents: list[Document], *, actor_label: str) -> None:
         log_document(
             Action.DOCUMENT_PURGED, document, actor=None, request=None, actor_label=actor_label
         )
-        unindex(document.profile_id, document.uuid)
+        changes.removed(document.profile_id, document.uuid)
     Document.objects.filter(pk__in=[document.pk for document in documents]).delete()
     sealed.delete()
     # The ciphertext goes once the rows are gone for good.

@@ -9,9 +9,9 @@ import tempfile
 from django.db import DatabaseError, transaction
 from django_tasks import task
 
-from myhealthhub.documents import keys, reading, storage
+from myhealthhub.documents import changes, keys, reading, storage
 from myhealthhub.documents.models import Document, SealedFile, TextState
-from myhealthhub.search.index import index_document
+from myhealthhub.lib import keyring
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def _save(document: Document, result: reading.Reading) -> None:
                 thumbnail_id=thumbnail,
             )
             current.refresh_from_db()
-            index_document(current)
+            changes.saved([current])
     finally:
         if sealed is not None:  # not kept: never leave a blob without its row
             storage.delete(sealed[0])
@@ -73,8 +73,8 @@ def _seal_thumbnail(document: Document, png: bytes | None) -> tuple[storage.Stor
     """The thumbnail sealed into storage, and the id of the key that sealed it."""
     if png is None or document.thumbnail_id is not None:
         return None
-    master = keys.current()
+    master = keyring.current()
     stored = storage.put(
         io.BytesIO(png), master_key=master, folder=f"thumbnails/{document.profile.uuid}"
     )
-    return stored, keys.key_id(master)
+    return stored, keyring.key_id(master)

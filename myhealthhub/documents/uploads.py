@@ -1,9 +1,14 @@
-"""Stop an oversized upload while it streams in, before it fills a disk."""
+"""Uploads of files, documents and imports alike: stopped when too large, answered for upload.js."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from myhealthhub.documents.actions import title_from_filename
 
 
 class SizeLimitHandler(FileUploadHandler):
@@ -23,3 +28,20 @@ class SizeLimitHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+def too_large(request: HttpRequest) -> str | None:
+    """Why the upload was stopped, for the form, if SizeLimitHandler stopped it."""
+    name: str | None = getattr(request, "upload_too_large", None)
+    if name is None:
+        return None
+    return _("%(name)s is larger than the limit; nothing was stored.") % {
+        "name": title_from_filename(name)
+    }
+
+
+def go_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Where to go after an upload; upload.js, which shows the progress bar, follows it itself."""
+    if request.headers.get("X-Upload-Progress"):
+        return HttpResponse(status=204, headers={"X-Location": url})
+    return redirect(url)

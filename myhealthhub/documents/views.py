@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
 from myhealthhub.audit.models import Action
-from myhealthhub.documents import actions, keys
+from myhealthhub.documents import actions, keys, uploads
 from myhealthhub.documents.forms import EditForm, FilterForm, UploadForm
 from myhealthhub.documents.models import Document, DocumentLink, SealedFile
 from myhealthhub.documents.serving import as_file, prepend
@@ -41,7 +41,7 @@ from myhealthhub.errors import ActionRefused
 from myhealthhub.interop.importers.base import Refused
 from myhealthhub.interop.importers.ccda import narrative
 from myhealthhub.interop.importers.ccda.parse import safe_parse
-from myhealthhub.lib import crypto
+from myhealthhub.lib import crypto, keyring
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.kinds import KINDS
@@ -93,14 +93,8 @@ def document_list(request: HttpRequest, access: Access) -> HttpResponse:
 @profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def document_upload(request: HttpRequest, access: Access) -> HttpResponse:
     form = UploadForm(access.profile, request.POST or None, request.FILES or None)
-    # Set by documents/uploads.py while the body above was parsed.
-    too_large = getattr(request, "upload_too_large", None)
-    if request.method == "POST" and too_large:
-        form.add_error(
-            "files",
-            _("%(name)s is larger than the limit; nothing was stored.")
-            % {"name": actions.title_from_filename(too_large)},
-        )
+    if request.method == "POST" and (stopped := uploads.too_large(request)):
+        form.add_error("files", stopped)
     elif request.method == "POST" and form.is_valid():
         added, refused = _add_all(request, access, form)
         if added and not refused:
@@ -110,10 +104,10 @@ def document_upload(request: HttpRequest, access: Access) -> HttpResponse:
                 % {"count": len(added)},
             )
             if len(added) == 1:
-                return go_to(
+                return uploads.go_to(
                     request, reverse("documents:detail", args=[access.profile.uuid, added[0].uuid])
                 )
-            return go_to(request, reverse("documents:list", args=[access.profile.uuid]))
+            return uploads.go_to(request, reverse("documents:list", args=[access.profile.uuid]))
         for name, reason in refused:
             form.add_error("files", f"{name}: {reason}")
         if added:
@@ -136,13 +130,6 @@ def document_upload(request: HttpRequest, access: Access) -> HttpResponse:
         },
         status=status,
     )
-
-
-def go_to(request: HttpRequest, url: str) -> HttpResponse:
-    # The progress-bar upload (static/myhealthhub/upload.js) follows this itself.
-    if request.headers.get("X-Upload-Progress"):
-        return HttpResponse(status=204, headers={"X-Location": url})
-    return redirect(url)
 
 
 def _add_all(
@@ -221,7 +208,7 @@ def _ccda_page(document: Document) -> CcdaPage:
             data += chunk
             if len(data) > CCDA_SHOWN_BYTES:
                 return too_large
-    except (crypto.IntegrityError, keys.MissingKey, OSError):
+    except (crypto.IntegrityError, keyring.MissingKey, OSError):
         log.error("sealed file %s could not be read for its page", document.file.name)
         return unreadable
     try:

@@ -35,11 +35,12 @@ from myhealthhub.accounts.current import account_of
 from myhealthhub.documents.serving import as_file, prepend
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import exporting
-from myhealthhub.interop.exporters import Exporter, ExportOptions, filename
+from myhealthhub.interop.exporters import Exporter, filename
 from myhealthhub.interop.models import ExportJob
 from myhealthhub.lib import crypto
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
+from myhealthhub.summary.options import ExportOptions
 
 RECENT = 10
 # How often the page asks how far a job has got, in seconds.

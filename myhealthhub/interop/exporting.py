@@ -31,26 +31,20 @@ from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from myhealthhub.accounts.models import User
-from myhealthhub.accounts.plans import allowance
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import keys, storage
-from myhealthhub.documents.actions import billed_account
 from myhealthhub.documents.cleanup import remove_unnamed_files
 from myhealthhub.documents.models import SealedFile
 from myhealthhub.documents.usage import EXPORTS_FOLDER
 from myhealthhub.errors import ActionRefused
-from myhealthhub.interop.exporters import (
-    PAPER_SIZES,
-    Exporter,
-    ExportOptions,
-    Progress,
-    exporters,
-    filename,
-)
+from myhealthhub.interop.exporters import Exporter, Progress, exporters, filename
 from myhealthhub.interop.models import ExportJob, ExportState
 from myhealthhub.interop.workers import holder_is_dead, this_worker
+from myhealthhub.lib import keyring
 from myhealthhub.profiles.models import Profile, Role
+from myhealthhub.profiles.usage import profile_allowance
+from myhealthhub.summary.options import PAPER_SIZES, ExportOptions
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +93,7 @@ def plan_allows_profile(profile: Profile, exporter: Exporter) -> bool:
     clicks: storage bills the owner, and so do exports, on the web and the
     command line alike. A profile nobody owns has no plan to ask.
     """
-    account = billed_account(profile)
-    return account is None or allowance(account, f"export.{exporter.slug}").allowed
+    return profile_allowance(profile, f"export.{exporter.slug}").allowed
 
 
 def check_allowed(exporter: Exporter, *, role: Role | None, profile: Profile) -> None:
@@ -300,7 +293,7 @@ def run_job(job: ExportJob) -> None:
 
 
 def _seal(job: ExportJob, exporter: Exporter, plaintext: BinaryIO) -> None:
-    master = keys.current()
+    master = keyring.current()
     stored = storage.put(plaintext, master_key=master, folder=_folder(job))
     try:
         with transaction.atomic():
@@ -308,7 +301,7 @@ def _seal(job: ExportJob, exporter: Exporter, plaintext: BinaryIO) -> None:
                 profile_id=job.profile_id,
                 name=stored.name,
                 wrapped_key=stored.wrapped_key,
-                key_id=keys.key_id(master),
+                key_id=keyring.key_id(master),
                 sha256=stored.sha256,
                 size=stored.size,
             )

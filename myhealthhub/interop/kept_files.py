@@ -1,9 +1,12 @@
-"""An import's kept files, decrypted and read by their format's importer."""
+"""An import's kept files, decrypted and read by their format's importer.
+
+Read again for the commit, in whatever process commits: nothing of what
+was read for the preview stays in memory between the two (DESIGN.md, Scale).
+"""
 
 from __future__ import annotations
 
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -20,41 +23,7 @@ def read_files(job: ImportJob, progress: Progress | None = None) -> Mapping:
     """Decrypt the job's kept files and run the format's importer over them."""
     importer = formats()[job.format]
     with _decrypted(job) as uploads:
-        mapping = importer.read(uploads, progress or (lambda fraction: None))
-    last_read.keep(job, mapping)
-    return mapping
-
-
-class LastRead:
-    """The mapping this process read last, for the commit of the same job.
-
-    The command line, and a worker that reads a job and then commits it,
-    would otherwise parse the same kept file twice. What is kept is what this
-    process itself read from that file; another process reads the file again.
-    Large imports are not kept: their mapping would sit in memory while the
-    person reviews.
-    """
-
-    MAX_BYTES = 16 * 1024 * 1024
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._job: int | None = None
-        self._mapping: Mapping | None = None
-
-    def keep(self, job: ImportJob, mapping: Mapping) -> None:
-        small = sum(original.size for original in job.originals.all()) <= self.MAX_BYTES
-        with self._lock:
-            self._job, self._mapping = (job.pk, mapping) if small else (None, None)
-
-    def take(self, job: ImportJob) -> Mapping | None:
-        with self._lock:
-            mapping = self._mapping if self._job == job.pk else None
-            self._job, self._mapping = None, None
-        return mapping
-
-
-last_read = LastRead()
+        return importer.read(uploads, progress or (lambda fraction: None))
 
 
 @contextmanager

@@ -5,10 +5,9 @@ encrypted document. A worker reads it (``read_job``) and stores a preview;
 nothing reaches the record until the person commits, and the commit
 (``commit_job``) is one transaction: a worker that dies halfway leaves none
 of it behind. The commit works from the kept files, not from a staged copy
-in the database: it reads them again, unless this very process has just
-read them for the preview (``kept_files.LastRead``), and plans again under the
-profile's lock, so what lands is what the original says against the record
-as it is at that moment.
+in the database or in memory: it reads them again and plans again under
+the profile's lock, so what lands is what the original says against the
+record as it is at that moment.
 
 The web pages enqueue ``read_job`` and ``commit_job`` as tasks; the command
 line runs them in its own process.
@@ -49,7 +48,7 @@ from myhealthhub.interop import plan as plans
 from myhealthhub.interop import preview as previews
 from myhealthhub.interop.importers import detect
 from myhealthhub.interop.importers.base import Mapping, Progress, Refused, Upload
-from myhealthhub.interop.kept_files import last_read, read_files
+from myhealthhub.interop.kept_files import read_files
 from myhealthhub.interop.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.interop.workers import this_worker
 from myhealthhub.lib.dates import PartialDate
@@ -237,7 +236,7 @@ def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
     _claim(job)
     with translation.override(job.language):
         try:
-            _commit(job, last_read.take(job) or read_files(job), request)
+            _commit(job, read_files(job), request)
         except Refused as refusal:
             _refuse(job, refusal)
         except ActionRefused as refusal:  # the plan's quota, a job no longer committing

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
-from myhealthhub.documents.actions import title_from_filename
-from myhealthhub.documents.views import go_to
+from myhealthhub.documents import uploads
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import pipeline
 from myhealthhub.interop.forms import ChooseForm, CommitForm, ImportForm
@@ -37,26 +36,23 @@ def _job(access: Access, job_uuid: uuid.UUID) -> ImportJob:
 @profile_view(read=Role.VIEWER, write=Role.EDITOR)
 def import_list(request: HttpRequest, access: Access) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    too_large = getattr(request, "upload_too_large", None)
-    if request.method == "POST" and too_large:
-        form.add_error(
-            "files",
-            _("%(name)s is larger than the limit; nothing was stored.")
-            % {"name": title_from_filename(too_large)},
-        )
+    if request.method == "POST" and (stopped := uploads.too_large(request)):
+        form.add_error("files", stopped)
     elif request.method == "POST" and form.is_valid():
-        uploads = form.cleaned_data["files"]
+        files = form.cleaned_data["files"]
         try:
             job = pipeline.start_import(
                 access.profile,
-                [(upload.name, upload) for upload in uploads],
+                [(upload.name, upload) for upload in files],
                 actor=account_of(request),
                 request=request,
             )
         except ActionRefused as refusal:
             form.add_error("files", refusal.message)
         else:
-            return go_to(request, reverse("interop:detail", args=[access.profile.uuid, job.uuid]))
+            return uploads.go_to(
+                request, reverse("interop:detail", args=[access.profile.uuid, job.uuid])
+            )
     jobs = (
         ImportJob.objects.filter(profile_id=access.profile.pk)
         .defer("preview", "patients")

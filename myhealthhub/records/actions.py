@@ -21,10 +21,10 @@ from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.models import Profile
+from myhealthhub.records import changes
 from myhealthhub.records.kinds import KIND_OF_MODEL, Kind
 from myhealthhub.records.models import Appointment, Entry, EntryVersion, Source, SourceKind
 from myhealthhub.records.models.base import RESTORE_DAYS
-from myhealthhub.search.index import index_entry, unindex
 
 # Fields the history keeps and compares; bookkeeping columns are left out.
 NOT_HISTORY = {
@@ -113,7 +113,7 @@ def create_entry(
     _derive(entry)
     entry.full_clean(exclude=["source", "profile"])
     entry.save()
-    index_entry(kind.slug, entry)
+    changes.saved(kind.slug, [entry])
     _log(Action.ENTRY_CREATED, entry, actor, request)
     return entry
 
@@ -146,7 +146,7 @@ def update_entry(
     current.version += 1
     current.updated_by = actor
     current.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
-    index_entry(KIND_OF_MODEL[type(current)].slug, current)
+    changes.saved(KIND_OF_MODEL[type(current)].slug, [current])
     _log(Action.ENTRY_UPDATED, current, actor, request)
     _copy_into(entry, current)
     return changed
@@ -163,7 +163,7 @@ def delete_entry(entry: Entry, *, actor: User, request: HttpRequest | None) -> N
     current.version += 1
     current.updated_by = actor
     current.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
-    unindex(current.profile_id, current.uuid)
+    changes.removed(current.profile_id, current.uuid)
     _log(Action.ENTRY_DELETED, current, actor, request)
     _copy_into(entry, current)
 
@@ -183,7 +183,7 @@ def restore_entry(entry: Entry, *, actor: User, request: HttpRequest | None) -> 
     current.version += 1
     current.updated_by = actor
     current.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
-    index_entry(KIND_OF_MODEL[type(current)].slug, current)
+    changes.saved(KIND_OF_MODEL[type(current)].slug, [current])
     _log(Action.ENTRY_RESTORED, current, actor, request)
     _copy_into(entry, current)
 

@@ -19,10 +19,10 @@ from django.utils import timezone
 from myhealthhub.accounts.models import User
 from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
+from myhealthhub.records import changes
 from myhealthhub.records.kinds import CVX, KIND_OF_MODEL, KINDS, LOINC
 from myhealthhub.records.models import Entry, Note, Observation, Source, SourceKind
 from myhealthhub.records.samples import add_samples
-from myhealthhub.search.index import index_entries
 
 BATCH = 5000
 
@@ -507,7 +507,7 @@ def _save(batch: list[Entry]) -> None:
     # Bulk inserts bypass the actions, so they index what they insert themselves.
     model = type(batch[0])
     model.objects.bulk_create(batch)
-    index_entries(KIND_OF_MODEL[model].slug, batch)
+    changes.saved(KIND_OF_MODEL[model].slug, batch)
 
 
 def add_heart_rate(profile: Profile, text: dict[str, Any], rng: random.Random, count: int) -> None:

@@ -1,10 +1,11 @@
 """Keeping the search index in step with entries and documents.
 
-Called by the actions that write them (records/actions.py, documents'
-actions), by bulk writers such as the demo and importers, and by
-``myhealthhub search reindex``. An item is written whole, inserted or
-updated in place, and the database's own index follows through its triggers
-or generated columns (see migrations/0001_initial.py).
+Fed by the hooks records and documents call when they write (their
+``changes.py``, joined in apps.py), called by the importers and the
+archive's restore for what they write in bulk, and by ``myhealthhub search
+reindex``. An item is written whole, inserted or updated in place, and the
+database's own index follows through its triggers or generated columns (see
+migrations/0001_initial.py).
 """
 
 from __future__ import annotations
@@ -35,10 +36,6 @@ REPLACED = ["target_kind", "date", "date_precision", "title", "body", "title_wor
 T = TypeVar("T")
 
 
-def index_entry(kind_slug: str, entry: Entry) -> None:
-    index_entries(kind_slug, [entry])
-
-
 def index_entries(kind_slug: str, entries: Iterable[Entry]) -> None:
     """Index (or re-index) saved entries of one kind; deleted ones leave the index."""
     for batch in _batches(entries):
@@ -48,10 +45,6 @@ def index_entries(kind_slug: str, entries: Iterable[Entry]) -> None:
             if entry.deleted_at is None
         )
         _remove((entry.profile_id, entry.uuid) for entry in batch if entry.deleted_at is not None)
-
-
-def index_document(document: Document) -> None:
-    index_documents([document])
 
 
 def index_documents(documents: Iterable[Document]) -> None:

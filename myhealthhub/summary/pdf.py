@@ -16,8 +16,8 @@ import logging
 from functools import cache
 from pathlib import Path
 
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.profiles.models import Profile
+from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.render import standalone_html
 from myhealthhub.summary.sparkline import PREFIX
 

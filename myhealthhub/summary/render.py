@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.profiles.models import Profile
+from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.sections import Summary, gather
 
 

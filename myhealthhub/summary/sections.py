@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.lib.dates import Precision
 from myhealthhub.profiles.models import EmergencyContact, Profile
 from myhealthhub.records.models import (
@@ -45,6 +44,7 @@ from myhealthhub.records.overview import (
     allergy_status,
     medications_taken_now,
 )
+from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.sparkline import Series, sparkline_uris
 
 # Without a chosen period, results look back this far; other sections show everything.

@@ -18,7 +18,7 @@ from myhealthhub.interop.exporting import plan_allows_profile
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.summary import checklist as checklist_items
-from myhealthhub.summary.options import Choices, SummaryForm, read_choices
+from myhealthhub.summary.choices import Choices, SummaryForm, read_choices
 from myhealthhub.summary.pdf import summary_pdf
 from myhealthhub.summary.render import summary_document
 

@@ -16,7 +16,7 @@ from myhealthhub.documents import keys, storage
 from myhealthhub.documents.actions import Details, add_document
 from myhealthhub.documents.models import Document, DocumentKind, SealedFile, TextState
 from myhealthhub.documents.tests.files import pdf_with_text, picture, scanned_pdf
-from myhealthhub.lib import crypto, keyfiles
+from myhealthhub.lib import crypto, keyfiles, keyring
 
 
 def upload(world: World, *files: tuple[str, bytes], caller: str = "owner", **fields):
@@ -143,7 +143,7 @@ def test_one_flipped_byte_in_a_stored_file_fails_with_an_integrity_error(world: 
 def test_keys_rotate_rewraps_every_file_and_each_reads_back_identical(rotating_keys, world: World):
     upload(world, ("a.pdf", pdf_with_text("uno")), ("b.jpg", picture("JPEG")))
     before = {doc.pk: plaintext(doc) for doc in Document.objects.all()}
-    old_key = keys.current()
+    old_key = keyring.current()
     key_file = settings.MASTER_KEY_FILE
     assert key_file is not None
     old_file = key_file.read_text()
@@ -151,11 +151,11 @@ def test_keys_rotate_rewraps_every_file_and_each_reads_back_identical(rotating_k
     out = io.StringIO()
     call_command("keys", "rotate", stdout=out)
     assert f"Rewrapped {sealed_count} file keys" in out.getvalue()
-    assert key_file.read_text() != old_file and keys.current() != old_key
+    assert key_file.read_text() != old_file and keyring.current() != old_key
     assert not (key_file.parent / "master.key.next").exists()
     assert {doc.pk: plaintext(doc) for doc in Document.objects.all()} == before
     for sealed in SealedFile.objects.all():
-        assert sealed.key_id == keys.key_id(keys.current())
+        assert sealed.key_id == keyring.key_id(keyring.current())
         with pytest.raises(crypto.IntegrityError):
             crypto.unwrap_key(old_key, bytes(sealed.wrapped_key))
 
@@ -165,7 +165,7 @@ def test_a_rotation_interrupted_halfway_leaves_every_file_readable_and_resumes(
 ):
     upload(world, ("a.pdf", pdf_with_text("uno")), ("b.txt", b"dos"))
     before = {doc.pk: plaintext(doc) for doc in Document.objects.all()}
-    pending = keys.next_key_path()
+    pending = keyring.next_key_path()
     assert pending is not None
     new_key = keyfiles.decode_master_key(
         keyfiles.read_or_create(pending, keyfiles.new_master_key())
@@ -173,14 +173,14 @@ def test_a_rotation_interrupted_halfway_leaves_every_file_readable_and_resumes(
     half = SealedFile.objects.order_by("pk")[: SealedFile.objects.count() // 2]
     for sealed in half:
         wrapped = crypto.wrap_key(
-            new_key, crypto.unwrap_key(keys.current(), bytes(sealed.wrapped_key))
+            new_key, crypto.unwrap_key(keyring.current(), bytes(sealed.wrapped_key))
         )
         SealedFile.objects.filter(pk=sealed.pk).update(
-            wrapped_key=wrapped, key_id=keys.key_id(new_key)
+            wrapped_key=wrapped, key_id=keyring.key_id(new_key)
         )
     assert {doc.pk: plaintext(doc) for doc in Document.objects.all()} == before
     call_command("keys", "rotate", stdout=io.StringIO())
-    assert keys.current() == new_key
+    assert keyring.current() == new_key
     assert {doc.pk: plaintext(doc) for doc in Document.objects.all()} == before
 
 
@@ -415,20 +415,20 @@ def test_the_overview_shows_recent_documents(world: World):
 def test_a_process_started_before_a_rotation_does_not_lose_files(
     rotating_keys, world: World, settings
 ):
-    old_key = keys.current()
+    old_key = keyring.current()
     call_command("keys", "rotate", stdout=io.StringIO())
     # A worker that loaded its settings before the rotation still holds the old key.
     settings.MASTER_KEY = old_key
     upload(world, ("after.txt", b"sealed after the rotation"))
     after = Document.objects.get(title="after.txt")
-    assert after.file.key_id == keys.key_id(keys.current()) != keys.key_id(old_key)
+    assert after.file.key_id == keyring.key_id(keyring.current()) != keyring.key_id(old_key)
     # One it sealed with the old key in the instant of the switch still opens...
     stored = storage.put(io.BytesIO(b"in the switch"), master_key=old_key, folder="t")
     straggler = SealedFile.objects.create(
         profile=world.profile,
         name=stored.name,
         wrapped_key=stored.wrapped_key,
-        key_id=keys.key_id(old_key),
+        key_id=keyring.key_id(old_key),
         sha256=stored.sha256,
         size=stored.size,
     )
@@ -436,7 +436,7 @@ def test_a_process_started_before_a_rotation_does_not_lose_files(
     # ...and the next rotation moves it along with everything else.
     call_command("keys", "rotate", stdout=io.StringIO())
     straggler.refresh_from_db()
-    assert straggler.key_id == keys.key_id(keys.current())
+    assert straggler.key_id == keyring.key_id(keyring.current())
     assert b"".join(keys.read(straggler)) == b"in the switch"
     assert plaintext(after) == b"sealed after the rotation"
 

@@ -43,9 +43,10 @@ from myhealthhub.interop.archive import layout
 from myhealthhub.interop.archive.checking import References
 from myhealthhub.interop.archive.reading import BadArchive
 from myhealthhub.interop.archive.shapes import fits, shape_of
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.interop.exporters.paths import document_path
 from myhealthhub.profiles.models import Grant, Profile, Role
+from myhealthhub.summary.options import ExportOptions
 
 ROW_CHUNK = 2000
 # Kept documents go in as they are: most are compressed already (PDF, JPEG,

@@ -12,29 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 from myhealthhub.profiles.models import Profile, Role
+from myhealthhub.summary.options import ExportOptions
 
 # Called with the fraction done, 0.0 to 1.0, as an export goes.
 Progress = Callable[[float], None]
-
-PAPER_SIZES = ("a4", "letter")
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What the person chose; each format reads the parts that concern it."""
-
-    # The language of every word the export writes ("en" or "es").
-    language: str = "en"
-    # The summary's paper (PDF only).
-    paper: str = "a4"
-    # The summary's sections, by name (summary/sections.py); empty means the default ones.
-    sections: frozenset[str] = field(default_factory=frozenset)
-    # The summary's period: items dated before this are left out; None means the default.
-    since: dt.date | None = None
 
 
 class Exporter(Protocol):

@@ -11,8 +11,9 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from myhealthhub.interop.archive.writing import write_archive
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.profiles.models import Profile, Role
+from myhealthhub.summary.options import ExportOptions
 
 
 class ArchiveExport:

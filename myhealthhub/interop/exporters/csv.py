@@ -26,11 +26,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from myhealthhub.documents.models import Document
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models.base import OLDEST_FIRST
+from myhealthhub.summary.options import ExportOptions
 
 # Columns every entry has, written at the end of each row rather than as fields.
 _ENTRY_COLUMNS = frozenset(

@@ -26,13 +26,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from myhealthhub.documents.models import Document, DocumentLink
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.interop.exporters.fhir_resources import RESOURCES, bundle_entry, people
 from myhealthhub.interop.exporters.fhir_resources.common import Json, instant, urn
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Source
 from myhealthhub.records.models.base import EntryQuerySet
+from myhealthhub.summary.options import ExportOptions
 
 CHUNK = 2000
 

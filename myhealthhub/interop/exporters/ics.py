@@ -12,10 +12,11 @@ from typing import BinaryIO
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.records.calendar import appointments_ics
 from myhealthhub.records.models import Appointment
+from myhealthhub.summary.options import ExportOptions
 
 
 class CalendarExport:

@@ -27,7 +27,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.interop.exporters.fhir_resources import RESOURCES, bundle_entry, people
 from myhealthhub.interop.exporters.fhir_resources.common import (
     LOINC,
@@ -51,6 +51,7 @@ from myhealthhub.records.models import (
 )
 from myhealthhub.records.models.base import NEWEST_FIRST
 from myhealthhub.records.overview import active_conditions, allergy_status, medications_taken_now
+from myhealthhub.summary.options import ExportOptions
 
 PATIENT_SUMMARY = "60591-5"
 EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"

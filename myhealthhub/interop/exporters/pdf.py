@@ -6,8 +6,9 @@ from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
-from myhealthhub.interop.exporters import ExportOptions, Progress
+from myhealthhub.interop.exporters import Progress
 from myhealthhub.profiles.models import Profile, Role
+from myhealthhub.summary.options import ExportOptions
 
 
 class SummaryPdf:

@@ -33,7 +33,6 @@ from myhealthhub.documents.demo import add_demo_documents
 from myhealthhub.documents.models import Document, DocumentLink, SealedFile
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop.archive import reading
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.archive import ArchiveExport
 from myhealthhub.interop.models import ImportedRecord, ImportJob, ImportOriginal, JobState
 from myhealthhub.interop.pipeline import request_commit, start_import
@@ -45,6 +44,7 @@ from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import DailySummary, EntryVersion, Sample, Source
 from myhealthhub.search.models import SearchItem
+from myhealthhub.summary.options import ExportOptions
 
 EMAIL = "keeper@example.org"
 

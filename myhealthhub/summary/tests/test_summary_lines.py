@@ -13,12 +13,12 @@ from django.utils import timezone
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import Listening, make_account
-from myhealthhub.interop.exporters import ExportOptions
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
+from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.pdf import summary_pdf
 from myhealthhub.summary.tests.markup import find, parse
 from myhealthhub.summary.tests.test_summary import pdf_text, signed_in, url

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import keys
+from myhealthhub.lib import keyring
 
 
 class Command(BaseCommand):
@@ -36,9 +37,9 @@ class Command(BaseCommand):
                         "MYHEALTHHUB_MASTER_KEY to the new key and "
                         "MYHEALTHHUB_MASTER_KEY_PREVIOUS to the old one, then run this again."
                     )
-                count = keys.rewrap_all(keys.current())
+                count = keys.rewrap_all(keyring.current())
                 where = "MYHEALTHHUB_MASTER_KEY_PREVIOUS can now be removed"
-        except keys.MissingKey as error:
+        except keyring.MissingKey as error:
             raise CommandError(str(error)) from None
         log_action(Action.KEYS_ROTATED, request=None, actor_label="myhealthhub keys rotate")
         self.stdout.write(f"Rewrapped {count} file keys; {where}.")

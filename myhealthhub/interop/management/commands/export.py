@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.errors import ActionRefused
 from myhealthhub.interop import exporting
-from myhealthhub.interop.exporters import PAPER_SIZES, exporters
+from myhealthhub.interop.exporters import exporters
 from myhealthhub.interop.management.progress import ProgressBar
 from myhealthhub.profiles.models import Profile
+from myhealthhub.summary.options import PAPER_SIZES
 
 log = logging.getLogger(__name__)
 
