@@ -37,7 +37,7 @@ import harness
 from imports import DATA, DATABASE_QUEUE, MB, DataSet, Imports, Row, seconds, table, timed, verdict
 
 if TYPE_CHECKING:
-    from myhealthhub.interop.importers.base import Mapping
+    from myhealthhub.imports.base import Mapping
 
 GOAL = 1.0  # seconds, the whole import of the 1 MB document
 TARGET_BYTES = 1_000_000
@@ -204,8 +204,8 @@ def lxml_parse(content: bytes) -> None:
 
 
 def parse_and_map(name: str, content: bytes) -> Mapping:
-    from myhealthhub.interop.importers.base import Upload
-    from myhealthhub.interop.importers.ccda.importer import Ccda
+    from myhealthhub.imports.base import Upload
+    from myhealthhub.imports.ccda.importer import Ccda
 
     return Ccda().read([Upload(name, io.BytesIO(content), len(content))], lambda fraction: None)
 

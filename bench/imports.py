@@ -4,7 +4,7 @@ Builds a fresh instance in a temporary data folder (SQLite unless DATABASE_URL
 is set), with the database task queue as deployed (the documents an import
 carries are queued for reading, and read later by the worker, not timed
 here) unless MYHEALTHHUB_TASKS_BACKEND says otherwise, and drives the import
-pipeline (`interop/pipeline.py`) the way the command line does, in this one
+pipeline (`imports/pipeline.py`) the way the command line does, in this one
 process: `start_import`
 (seal and keep the originals, create the job: the upload request), `read_job`
 (decrypt, parse, map, plan against the profile, store the preview: a task),
@@ -66,7 +66,7 @@ import harness
 
 if TYPE_CHECKING:
     from myhealthhub.accounts.models import User
-    from myhealthhub.interop.importers.base import Mapping
+    from myhealthhub.imports.base import Mapping
     from myhealthhub.profiles.models import Profile
 
 DATABASE_QUEUE = "django_tasks_db.DatabaseBackend"
@@ -164,8 +164,8 @@ def loads_lines(files: list[File]) -> None:
 
 
 def parse_and_map(files: list[File]) -> Mapping:
-    from myhealthhub.interop.importers.base import Upload
-    from myhealthhub.interop.importers.fhir.importer import Fhir
+    from myhealthhub.imports.base import Upload
+    from myhealthhub.imports.fhir.importer import Fhir
 
     uploads = [Upload(name, io.BytesIO(content), len(content)) for name, content in files]
     return Fhir().read(uploads, lambda fraction: None)
@@ -206,8 +206,8 @@ def most_entries(mapping: Mapping) -> tuple[str, str, int]:
 
 def import_files(profile: Profile, owner: User, files: list[File], patient: str) -> Imported:
     """Start, read, choose ``patient`` if asked to, commit; seconds per phase."""
-    from myhealthhub.interop.models import JobState
-    from myhealthhub.interop.pipeline import (
+    from myhealthhub.imports.models import JobState
+    from myhealthhub.imports.pipeline import (
         choose_patient,
         commit_job,
         read_job,

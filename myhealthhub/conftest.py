@@ -31,10 +31,11 @@ from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
 from myhealthhub.documents.actions import Details, add_document, delete_document
 from myhealthhub.documents.models import Document, DocumentKind
-from myhealthhub.interop.exporters.csv import CsvExport
-from myhealthhub.interop.exporting import start_export
-from myhealthhub.interop.models import ExportJob, ImportJob, JobState
-from myhealthhub.interop.pipeline import start_import
+from myhealthhub.exports.csv import CsvExport
+from myhealthhub.exports.jobs import start_export
+from myhealthhub.exports.models import ExportJob
+from myhealthhub.imports.models import ImportJob, JobState
+from myhealthhub.imports.pipeline import start_import
 from myhealthhub.lib import keyring
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role

@@ -1,4 +1,4 @@
-"""The error an action raises when it refuses a change."""
+"""The errors an action raises when it refuses a change, or a file it cannot read."""
 
 from __future__ import annotations
 
@@ -9,3 +9,16 @@ class ActionRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Refused(ActionRefused):
+    """A file that cannot be read at all (an import, an archive); nothing was written.
+
+    ``reason`` says why in the person's language; ``where`` says where in the
+    file (empty when it is about the whole file).
+    """
+
+    def __init__(self, reason: str, where: str = "") -> None:
+        super().__init__(f"{reason} ({where})" if where else reason)
+        self.reason = reason
+        self.where = where

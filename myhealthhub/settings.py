@@ -60,8 +60,12 @@ INSTALLED_APPS = [
     "myhealthhub.records",
     "myhealthhub.documents",
     "myhealthhub.search",
-    "myhealthhub.interop",
     "myhealthhub.summary",
+    # Only the migrations that hand its tables to imports and exports.
+    "myhealthhub.interop",
+    "myhealthhub.imports",
+    "myhealthhub.exports",
+    "myhealthhub.archive",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

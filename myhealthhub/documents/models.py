@@ -151,11 +151,6 @@ class Document(models.Model):
         return self.content_type.startswith("image/")
 
     @property
-    def is_ccda(self) -> bool:
-        """A clinical document whose sections the page draws itself (documents/views.py)."""
-        return self.content_type == CCDA.content_type
-
-    @property
     def type_label(self) -> str:
         return str(TYPE_LABELS.get(self.content_type, self.content_type))
 

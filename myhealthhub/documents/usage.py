@@ -10,7 +10,7 @@ from myhealthhub.documents.models import Document, SealedFile
 from myhealthhub.profiles.counts import counts_entries
 from myhealthhub.profiles.models import Grant, Profile, Role
 
-# Where export results are sealed (interop/exporting.py): copies of what is
+# Where export results are sealed (exports/jobs.py): copies of what is
 # already counted, deleted within a day, so they take no room from the plan.
 EXPORTS_FOLDER = "exports"
 

@@ -6,13 +6,10 @@ they stream (DESIGN.md principles 1, 7 and 8).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import itertools
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.conf import settings
@@ -24,7 +21,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -32,16 +28,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
 from myhealthhub.audit.models import Action
-from myhealthhub.documents import actions, keys, uploads
+from myhealthhub.documents import actions, keys, showing, uploads
 from myhealthhub.documents.forms import EditForm, FilterForm, UploadForm
 from myhealthhub.documents.models import Document, DocumentLink, SealedFile
 from myhealthhub.documents.serving import as_file, prepend
 from myhealthhub.documents.sniff import EXTENSIONS
 from myhealthhub.errors import ActionRefused
-from myhealthhub.interop.importers.base import Refused
-from myhealthhub.interop.importers.ccda import narrative
-from myhealthhub.interop.importers.ccda.parse import safe_parse
-from myhealthhub.lib import crypto, keyring
+from myhealthhub.lib import crypto
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.records.kinds import KINDS
@@ -50,9 +43,6 @@ from myhealthhub.records.models.base import RESTORE_DAYS
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 30
-# A kept C-CDA larger than this is not drawn on its page (parsed, it would
-# take several times this in memory); it can still be downloaded.
-CCDA_SHOWN_BYTES = 20 * 1024 * 1024
 
 
 def _document(access: Access, document_uuid: uuid.UUID, *, deleted: bool = False) -> Document:
@@ -159,8 +149,8 @@ def _add_all(
 @profile_view(read=Role.VIEWER)
 def document_detail(request: HttpRequest, access: Access, document_uuid: uuid.UUID) -> HttpResponse:
     document = _document(access, document_uuid)
-    ccda = _ccda_page(document) if document.is_ccda else None
-    if ccda is not None and not ccda.problem:
+    drawn = showing.drawn(document)
+    if drawn is not None and not drawn.problem:
         _log_opened(request, document)  # its contents are on the page
     return render(
         request,
@@ -169,73 +159,10 @@ def document_detail(request: HttpRequest, access: Access, document_uuid: uuid.UU
             "access": access,
             "document": document,
             "linked": _linked_entries(access, document),
-            "ccda": ccda,
+            "drawn": drawn,
             "documents_current": True,
         },
     )
-
-
-@dataclass(frozen=True)
-class ShownSection:
-    """A C-CDA section on the page, with an anchor of ours (never an ID from the file)."""
-
-    anchor: str
-    title: str
-    html: SafeString
-    level: int  # 1 for a section of the body, 2 for one inside it...
-    # Every section beneath this one, in document order, at its own level.
-    subsections: list[ShownSection]
-
-
-@dataclass(frozen=True)
-class CcdaPage:
-    title: str = ""
-    sections: list[ShownSection] = field(default_factory=list)
-    problem: str = ""  # why the sections are not shown, for the person
-
-
-def _ccda_page(document: Document) -> CcdaPage:
-    """The sections of a kept C-CDA, drawn by our own renderer; a message if it cannot be."""
-    too_large = CcdaPage(
-        problem=_("This document is too large to show here; download it to read it.")
-    )
-    unreadable = CcdaPage(problem=_("This document could not be shown; download it to read it."))
-    if document.size > CCDA_SHOWN_BYTES:
-        return too_large
-    data = bytearray()
-    try:
-        for chunk in keys.read(document.file):
-            data += chunk
-            if len(data) > CCDA_SHOWN_BYTES:
-                return too_large
-    except (crypto.IntegrityError, keyring.MissingKey, OSError):
-        log.error("sealed file %s could not be read for its page", document.file.name)
-        return unreadable
-    try:
-        # Read as the importer reads it: nothing but the file, and no DTD at all.
-        root = safe_parse(bytes(data))
-        return CcdaPage(narrative.document_title(root), _shown(narrative.sections(root)))
-    except Refused:  # empty, not well-formed, or declaring a DTD: nothing to draw
-        return unreadable
-    except Exception:  # a hostile file must not break its page
-        log.exception("C-CDA document %s could not be drawn", document.uuid)
-        return unreadable
-
-
-def _shown(sections: list[narrative.RenderedSection]) -> list[ShownSection]:
-    numbers = itertools.count(1)
-
-    def flat(section: narrative.RenderedSection, level: int) -> Iterator[ShownSection]:
-        anchor = f"section-{next(numbers)}"
-        yield ShownSection(anchor, section.title, section.html, level, [])
-        for inside in section.subsections:
-            yield from flat(inside, level + 1)
-
-    shown = []
-    for section in sections:
-        top, *below = flat(section, 1)
-        shown.append(dataclasses.replace(top, subsections=below))
-    return shown
 
 
 class LinkedEntry(NamedTuple):

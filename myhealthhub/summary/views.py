@@ -12,9 +12,9 @@ from myhealthhub.accounts.models import User
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents.serving import as_file
-from myhealthhub.interop.exporters import filename
-from myhealthhub.interop.exporters.pdf import SummaryPdf
-from myhealthhub.interop.exporting import plan_allows_profile
+from myhealthhub.exports.formats import filename
+from myhealthhub.exports.jobs import plan_allows_profile
+from myhealthhub.exports.pdf import SummaryPdf
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.summary import checklist as checklist_items
@@ -24,7 +24,7 @@ from myhealthhub.summary.render import summary_document
 
 
 def _pdf_allowed(access: Access) -> bool:
-    # The plan of the profile's owner, as for every export (interop/exporting.py).
+    # The plan of the profile's owner, as for every export (exports/jobs.py).
     return plan_allows_profile(access.profile, SummaryPdf())
 
 

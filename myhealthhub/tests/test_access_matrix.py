@@ -36,7 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import CALLERS, IMPORT_BUNDLE, OTHER, Rows, World
 from myhealthhub.documents.models import Document
-from myhealthhub.interop.models import ImportJob, JobState
+from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.profiles.access import Declared
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
 from myhealthhub.records.models import Condition, Medication, Observation
@@ -363,7 +363,7 @@ MATRIX: dict[str, Rule] = {
     "summary:page": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("Metformin")),
     "summary:pdf": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("%PDF")),
     "summary:checklist": Rule(Role.VIEWER, kwargs=on_profile),
-    "interop:list": Rule(
+    "imports:list": Rule(
         Role.VIEWER,
         Role.EDITOR,
         kwargs=on_profile,
@@ -375,8 +375,8 @@ MATRIX: dict[str, Rule] = {
             ).exists(),
         ),
     ),
-    "interop:detail": Rule(Role.VIEWER, kwargs=on_import, shows=showing("Asthma")),
-    "interop:choose": Rule(
+    "imports:detail": Rule(Role.VIEWER, kwargs=on_import, shows=showing("Asthma")),
+    "imports:choose": Rule(
         Role.EDITOR,
         Role.EDITOR,
         kwargs=on_choosing_import,
@@ -386,7 +386,7 @@ MATRIX: dict[str, Rule] = {
             made=lambda world, caller: refreshed(world.choosing_job).state == JobState.READY,
         ),
     ),
-    "interop:commit": Rule(
+    "imports:commit": Rule(
         Role.EDITOR,
         Role.EDITOR,
         kwargs=on_import,
@@ -397,7 +397,7 @@ MATRIX: dict[str, Rule] = {
             ).exists()
         ),
     ),
-    "interop:discard": Rule(
+    "imports:discard": Rule(
         Role.EDITOR,
         Role.EDITOR,
         kwargs=on_import,
@@ -407,7 +407,7 @@ MATRIX: dict[str, Rule] = {
         ),
     ),
     # A viewer may export what a viewer may read (the calendar): answered at once.
-    "interop:exports": Rule(
+    "exports:list": Rule(
         Role.VIEWER,
         Role.VIEWER,
         kwargs=on_profile,
@@ -422,10 +422,8 @@ MATRIX: dict[str, Rule] = {
         ),
     ),
     # A job is its maker's only.
-    "interop:export_detail": Rule(Role.VIEWER, kwargs=on_export, makers_only=True),
-    "interop:export_download": Rule(
-        Role.VIEWER, kwargs=on_export, makers_only=True, shows=showing("PK")
-    ),
+    "exports:detail": Rule(Role.VIEWER, kwargs=on_export, makers_only=True),
+    "exports:download": Rule(Role.VIEWER, kwargs=on_export, makers_only=True, shows=showing("PK")),
     "accounts:account": Rule(SIGNED_IN, shows=lambda world, rows: "@world.example.org"),
     "accounts:set_language": Rule(
         PUBLIC,

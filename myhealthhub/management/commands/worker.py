@@ -7,8 +7,8 @@ from typing import Any
 
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
-from myhealthhub.interop import exporting
-from myhealthhub.interop.recovery import fail_abandoned_jobs
+from myhealthhub.exports import jobs
+from myhealthhub.imports.recovery import fail_abandoned_jobs
 
 
 class Command(DatabaseWorker):
@@ -18,7 +18,7 @@ class Command(DatabaseWorker):
         failed = fail_abandoned_jobs()
         if failed:
             self.stderr.write(f"Marked {failed} abandoned import(s) as failed.")
-        expired, abandoned = exporting.clean_up()
+        expired, abandoned = jobs.clean_up()
         if expired or abandoned:
             self.stderr.write(
                 f"Removed {expired} expired export(s); marked {abandoned} abandoned one(s) failed."

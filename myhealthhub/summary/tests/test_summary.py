@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import make_account
-from myhealthhub.interop.exporters.pdf import SummaryPdf
+from myhealthhub.exports.pdf import SummaryPdf
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.demo import create_demo

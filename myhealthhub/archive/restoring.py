@@ -1,0 +1,419 @@
+"""Restoring an archive: a new profile, owned by one account, with nothing lost.
+
+Everything is checked before anything is written: the archive whole
+(``reading.opened``), then every row, every reference between rows, and that
+none of the archive's UUIDs is already in this instance. The documents are
+then sealed again (new keys, the same bytes) ahead of the one transaction
+that writes every row; if anything fails, the transaction rolls back and the
+sealed blobs are removed, so a failed restore leaves nothing behind.
+
+A restore killed between sealing and its commit leaves sealed blobs in
+``documents/<profile uuid>/`` that no row names. No committed row can record
+that folder (an import records its own on its job; a restore has no row
+before its transaction), so the next restore of that profile removes such
+leftovers before sealing, once they are old enough not to be another
+restore's of the same archive running at the same time.
+
+Accounts: the archive's keeper (the account that owned the profile when it
+was exported) becomes the restoring owner; every other attribution is left
+empty and counted (see ``layout``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from myhealthhub.accounts.models import User
+from myhealthhub.accounts.plans import allowance
+from myhealthhub.archive import layout
+from myhealthhub.archive.checking import Checked, check
+from myhealthhub.archive.reading import Archive, BadArchive, opened
+from myhealthhub.audit.log import log_action
+from myhealthhub.audit.models import Action
+from myhealthhub.documents import storage
+from myhealthhub.documents.actions import SealedUpload, check_quota, seal_upload
+from myhealthhub.documents.models import Document, SealedFile
+from myhealthhub.documents.sniff import (
+    CCDA,
+    CSV,
+    EXTENSIONS,
+    FHIR_JSON,
+    FHIR_NDJSON,
+    ZIP,
+    FileType,
+    RefusedFile,
+    sniff,
+)
+from myhealthhub.documents.tasks import SPOOL_BYTES
+from myhealthhub.imports.models import FINAL_STATES, ImportJob
+from myhealthhub.profiles.models import Grant, Profile, Role
+from myhealthhub.records.kinds import KINDS
+from myhealthhub.search.index import index_documents, index_entries
+
+BATCH = 1000
+# Blobs of a killed restore are removed by a later one once this old.
+STRAYS_AFTER = dt.timedelta(hours=24)
+CHUNK = 1024 * 1024
+DATA_TYPES = frozenset(kind.content_type for kind in (FHIR_JSON, FHIR_NDJSON, ZIP, CSV, CCDA))
+
+
+@dataclass
+class Restored:
+    profile: Profile
+    counts: Counter[str] = field(default_factory=Counter)
+    unlinked: int = 0
+
+    def summary(self) -> str:
+        counts = self.counts
+        said = _(
+            "Restored %(name)s (%(uuid)s): %(entries)d entries, %(versions)d earlier versions, "
+            "%(documents)d documents, %(sources)d sources, %(contacts)d emergency contacts, "
+            "%(samples)d device readings."
+        ) % {
+            "name": self.profile.name,
+            "uuid": self.profile.uuid,
+            "entries": counts["entries"],
+            "versions": counts["entry-versions"],
+            "documents": counts["documents"],
+            "sources": counts["sources"],
+            "contacts": counts["emergency-contacts"],
+            "samples": counts["samples"],
+        }
+        if self.unlinked:
+            said += " " + ngettext(
+                "%(count)d change or upload made by another account was not linked to "
+                "any account here.",
+                "%(count)d changes or uploads made by other accounts were not linked to "
+                "any account here.",
+                self.unlinked,
+            ) % {"count": self.unlinked}
+        return said
+
+
+def restore_archive(file: IO[bytes], *, owner: User) -> Restored:
+    """Restore the archive in ``file`` as a new profile owned by ``owner``; BadArchive if not."""
+    with opened(file) as archive:
+        checked = check(archive)
+        _remove_strays(checked.profile["uuid"])
+        sealed = _seal_documents(archive, checked)
+        try:
+            with transaction.atomic():
+                return _write(archive, checked, sealed, owner)
+        except BaseException:
+            for kept in sealed.values():
+                storage.delete(kept.stored)
+            raise
+
+
+# Sealing the documents, ahead of the transaction.
+
+
+def _remove_strays(profile_uuid: uuid.UUID) -> None:
+    """Blobs a killed restore of this profile sealed and no row names (the module's docstring).
+
+    The profile's UUID was checked to be new here: no row of this instance
+    can name anything in its folder, so what is old enough there is left over.
+    """
+    folder = f"documents/{profile_uuid}"
+    store = storage.default_storage()
+    try:
+        _folders, names = store.listdir(folder)
+    except FileNotFoundError:
+        return
+    paths = [f"{folder}/{name}" for name in names if name.endswith(".sealed")]
+    named = set(SealedFile.objects.filter(name__in=paths).values_list("name", flat=True))
+    cutoff = timezone.now() - STRAYS_AFTER
+    old = []
+    for path in paths:
+        try:
+            if path not in named and store.get_modified_time(path) < cutoff:
+                old.append(path)
+        except (NotImplementedError, OSError):  # a backend that cannot say: left alone
+            continue
+    storage.delete_names(old)
+
+
+def _seal_documents(archive: Archive, checked: Checked) -> dict[str, SealedUpload]:
+    sealed: dict[str, SealedUpload] = {}
+    # Where the sealed blobs go is all seal_upload needs of the profile, not yet saved.
+    profile = Profile(uuid=checked.profile["uuid"])
+    try:
+        for path, content_type in checked.documents.items():
+            # Spooled to a private temporary file beyond 8 MiB: sniffing needs to seek.
+            with (
+                archive.open(path) as member,
+                tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as plaintext,
+            ):
+                shutil.copyfileobj(member, plaintext, CHUNK)
+                plaintext.seek(0)
+                file_type = _file_type(plaintext, content_type, path)
+                sealed[path] = seal_upload(
+                    profile,
+                    plaintext,
+                    file_type=file_type,
+                    size_checked=True,
+                )
+    except BaseException:
+        for kept in sealed.values():
+            storage.delete(kept.stored)
+        raise
+    return sealed
+
+
+def _file_type(plaintext: IO[bytes], content_type: str, path: str) -> FileType:
+    """The type the archive gives, if the bytes agree: the archive is as hostile as an upload.
+
+    Types an upload is sniffed for must be what sniffing says; the data files
+    kept as the originals of imports, never shown inline, keep their type.
+    """
+    if content_type in DATA_TYPES:
+        return FileType(content_type, EXTENSIONS[content_type])
+    try:
+        sniffed = sniff(plaintext)
+    except RefusedFile:
+        sniffed = None
+    if sniffed is None or sniffed.content_type != content_type:
+        raise BadArchive(
+            _(
+                "This archive cannot be restored: “%(path)s” is not the kind of file "
+                "the archive says it is."
+            )
+            % {"path": path[:200]}
+        )
+    return sniffed
+
+
+# Writing, in the caller's transaction.
+
+
+class _Writer:
+    def __init__(self, archive: Archive, owner: User, sealed: dict[str, SealedUpload]) -> None:
+        self.archive = archive
+        self.owner = owner
+        self.sealed = sealed
+        self.profile: Profile | None = None
+        self.pks: dict[type[models.Model], dict[uuid.UUID, int]] = {}
+        self.keeper = archive.manifest.keeper
+        self.sealed_pks: dict[str, int] = {}
+
+
+def _write(
+    archive: Archive, checked: Checked, sealed: dict[str, SealedUpload], owner: User
+) -> Restored:
+    quota = allowance(owner, "profiles")
+    if not quota.allowed:
+        raise BadArchive(
+            ngettext(
+                "Your plan allows %(limit)d profile.",
+                "Your plan allows %(limit)d profiles.",
+                quota.limit or 0,
+            )
+            % {"limit": quota.limit}
+        )
+    writer = _Writer(archive, owner, sealed)
+    everything = layout.families()
+    profile = _write_profile(writer, everything[0], checked.profile)
+    writer.profile = profile
+    Grant.objects.create(profile=profile, account=owner, role=Role.OWNER, granted_by=owner)
+    check_quota(profile, sum(kept.stored.size for kept in sealed.values()))
+    _write_sealed_files(writer, profile)
+    try:
+        for family in everything[1:]:
+            _write_family(writer, family)
+    except DatabaseError as error:
+        raise BadArchive(
+            _("This archive cannot be restored: the database refused its rows (%(error)s).")
+            % {"error": str(error)[:300]}
+        ) from error
+    _index(profile)
+    for action in (Action.PROFILE_CREATED, Action.IMPORT_COMMITTED):
+        log_action(
+            action,
+            request=None,
+            actor=owner,
+            profile=profile,
+            object_type="archive" if action is Action.IMPORT_COMMITTED else "profile",
+            object_uuid=profile.uuid,
+        )
+    _read_documents_again(profile)
+    return Restored(profile, checked.counts, checked.unlinked)
+
+
+def _write_profile(writer: _Writer, family: layout.Family, row: dict[str, Any]) -> Profile:
+    profile = Profile(**_plain(family, row))
+    profile.save()
+    _keep_auto_dates(Profile, [profile], [row])
+    return profile
+
+
+def _write_sealed_files(writer: _Writer, profile: Profile) -> None:
+    paths = list(writer.sealed)
+    rows = SealedFile.objects.bulk_create(
+        (
+            SealedFile(
+                profile=profile,
+                name=kept.stored.name,
+                wrapped_key=kept.stored.wrapped_key,
+                key_id=kept.key_id,
+                sha256=kept.stored.sha256,
+                size=kept.stored.size,
+            )
+            for kept in (writer.sealed[path] for path in paths)
+        ),
+        batch_size=BATCH,
+    )
+    writer.sealed_pks = {path: row.pk for path, row in zip(paths, rows, strict=True)}
+
+
+def _write_family(writer: _Writer, family: layout.Family) -> None:
+    model = family.model
+    pointing_home = [
+        column
+        for column in family.columns
+        if column.ref is layout.Ref.ROW and column.target is model
+    ]
+    for batch in writer.archive.batches(family):
+        rows = [row for _number, row in batch]
+        objects = [model(**_resolved(writer, family, row)) for row in rows]
+        model._default_manager.bulk_create(objects)
+        _keep_auto_dates(model, objects, rows)
+        if family.keyed:
+            known = writer.pks.setdefault(model, {})
+            known.update((obj.uuid, obj.pk) for obj in objects)  # type: ignore[attr-defined]
+    if pointing_home:
+        _point_home(writer, family, pointing_home)
+
+
+def _point_home(writer: _Writer, family: layout.Family, columns: list[layout.Column]) -> None:
+    """Rows that point to rows of their own family (a duplicate's original), once all exist."""
+    known = writer.pks.get(family.model, {})
+    if not known:
+        return
+    for batch in writer.archive.batches(family):
+        updated = []
+        for _number, row in batch:
+            values = {
+                column.field.attname: known[uuid.UUID(row[column.name])]
+                for column in columns
+                if row.get(column.name)
+            }
+            if values:
+                updated.append(family.model(pk=known[row["uuid"]], **values))
+        if updated:
+            family.model._default_manager.bulk_update(
+                updated, [column.field.attname for column in columns]
+            )
+
+
+def _plain(family: layout.Family, row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        column.field.attname: row[column.name] for column in family.columns if column.name in row
+    }
+
+
+def _resolved(writer: _Writer, family: layout.Family, row: dict[str, Any]) -> dict[str, Any]:
+    assert writer.profile is not None
+    values: dict[str, Any] = {}
+    if any(field.related_model is Profile for field in family.model._meta.concrete_fields):
+        values["profile_id"] = writer.profile.pk
+    for column in family.columns:
+        if column.name not in row:
+            continue  # written by an older version: the field's default
+        value = row[column.name]
+        attname = column.field.attname
+        if column.ref is layout.Ref.VALUE:
+            values[attname] = value
+        elif column.ref is layout.Ref.ACCOUNT:
+            linked = writer.keeper and value and value.strip().lower() == writer.keeper
+            values[attname] = writer.owner.pk if linked else None
+        elif column.ref is layout.Ref.FILE:
+            values[attname] = writer.sealed_pks[value]
+        elif value is None or column.target is family.model:
+            values[attname] = None  # set by _point_home once the whole family exists
+        else:
+            assert column.target is not None
+            values[attname] = writer.pks[column.target][uuid.UUID(str(value))]
+    if family.model is ImportJob:
+        _settle_job(values)
+    return values
+
+
+def _settle_job(values: dict[str, Any]) -> None:
+    """An import as this instance may hold it: finished, and naming no account of another."""
+    if values.get("state") not in FINAL_STATES:
+        values["state"] = layout.UNFINISHED_JOB
+        values["message"] = _(
+            "This import was not finished when the archive was made; nothing of it was added. "
+            "Import the file again."
+        )
+        values["finished_at"] = values.get("finished_at") or timezone.now()
+    preview = values.get("preview")
+    if isinstance(preview, dict):
+        preview.pop("committed_by", None)
+
+
+def _keep_auto_dates(
+    model: type[models.Model], objects: list[Any], rows: list[dict[str, Any]]
+) -> None:
+    """Saving stamps ``auto_now`` columns with the present; put the archive's dates back.
+
+    One plain UPDATE per row, sent together: ``bulk_update`` would build a
+    CASE expression per row and column, which cost more than the inserts.
+    """
+    stamped = [
+        column
+        for column in model._meta.concrete_fields
+        if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False)
+    ]
+    stamped = [column for column in stamped if all(column.name in row for row in rows)]
+    if not stamped or not objects:
+        return
+    quote = connection.ops.quote_name
+    key = model._meta.pk
+    assert key is not None
+    # Table and column names come from the models, never from the archive.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(str(column.column))} = %s" for column in stamped),
+        quote(str(key.column)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [column.get_db_prep_save(row[column.name], connection) for column in stamped]
+                + [obj.pk]
+                for obj, row in zip(objects, rows, strict=True)
+            ],
+        )
+    for obj, row in zip(objects, rows, strict=True):
+        for column in stamped:
+            setattr(obj, column.attname, row[column.name])
+
+
+def _index(profile: Profile) -> None:
+    # Bulk inserts bypass the actions, so the restore indexes what it inserted itself.
+    for slug, kind in KINDS.items():
+        index_entries(slug, kind.queryset(profile).alive().iterator(chunk_size=BATCH))
+    index_documents(
+        Document.objects.filter(profile_id=profile.pk).alive().iterator(chunk_size=BATCH)
+    )
+
+
+def _read_documents_again(profile: Profile) -> None:
+    # Thumbnails are not carried: each document is read again to draw its own.
+    from myhealthhub.documents.tasks import read_document
+
+    for pk in Document.objects.filter(profile_id=profile.pk).values_list("pk", flat=True):
+        read_document.enqueue(pk)

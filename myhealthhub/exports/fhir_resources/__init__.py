@@ -1,0 +1,61 @@
+"""Our entries as FHIR R4 resources: one maker per kind, shared by the FHIR and IPS exports.
+
+``RESOURCES`` maps a kind's slug (records/kinds.py) to the function that
+turns one of its entries into a resource dict, given the reference to the
+Patient. Every resource's id is the entry's UUID and its fullUrl
+``urn:uuid:<uuid>``, so references between resources need no lookup; its
+``identifier`` lists what its sources called it, then ``urn:myhealthhub:entry``.
+
+Where FHIR R4 has no resource of the same shape, the choice made:
+
+- a care team member: a Practitioner (a clinician) or an Organization (a
+  pharmacy, lab, hospital, insurer), each named by the Patient's
+  ``generalPractitioner`` so that a reader knows they are this person's;
+- a medication review: a Procedure coded SNOMED CT 182836005 "Review of
+  medication", with whom as the performer's function;
+- a note: a DocumentReference typed LOINC 51855-5 "Patient Note", its text inside;
+- "no known allergies": an AllergyIntolerance coded SNOMED CT 716186003.
+
+Fields FHIR has no element for (a prescriber on a statement, questions for an
+appointment) are extensions under ``urn:myhealthhub:extension:``; the FHIR
+importer (imports/fhir/) reads everything else back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from myhealthhub.exports.fhir_resources import (
+    clinical,
+    medications,
+    observations,
+    people,
+)
+from myhealthhub.exports.fhir_resources.common import Json, urn
+
+Maker = Callable[[Any, Json], Json]
+
+RESOURCES: dict[str, Maker] = {
+    "medications": medications.medication,
+    "conditions": clinical.condition,
+    "allergies": clinical.allergy,
+    "no-known-allergies": clinical.no_known_allergies,
+    "immunizations": clinical.immunization,
+    "results": observations.observation,
+    "procedures": clinical.procedure,
+    "visits": clinical.encounter,
+    "appointments": clinical.appointment,
+    "care-team": people.care_team_member,
+    "family-history": clinical.family_history,
+    "medication-reviews": medications.medication_review,
+    "notes": medications.note,
+}
+
+
+def bundle_entry(resource: Json) -> Json:
+    """A resource as a bundle entry, its fullUrl the ``urn:uuid:`` of its id."""
+    return {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
+
+
+__all__ = ["RESOURCES", "Json", "Maker", "bundle_entry", "people", "urn"]

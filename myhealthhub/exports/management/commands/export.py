@@ -1,0 +1,75 @@
+"""`myhealthhub export --profile UUID --format FORMAT --output PATH`: an export, in a terminal.
+
+The same writing as the web's jobs, straight to PATH: beside it first and
+renamed once whole, so a failed export leaves no half file. Errors end the
+command with one line and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from myhealthhub.errors import ActionRefused
+from myhealthhub.exports import jobs
+from myhealthhub.exports.formats import exporters
+from myhealthhub.lib.progress import ProgressBar
+from myhealthhub.profiles.models import Profile
+from myhealthhub.summary.options import PAPER_SIZES
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("pdf", "ips", "fhir", "csv", "ics", "archive")
+
+
+class Command(BaseCommand):
+    help = "Export a profile: summary PDF, IPS, FHIR, CSV, iCalendar or the full archive."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--profile", required=True, type=uuid.UUID, help="profile UUID")
+        parser.add_argument("--format", required=True, help="|".join(FORMATS))
+        parser.add_argument("--output", required=True, type=Path, metavar="PATH")
+        parser.add_argument(
+            "--language", default="", help="en or es (default: the profile's language)"
+        )
+        parser.add_argument("--paper", default="a4", help="|".join(PAPER_SIZES) + " (PDF only)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        profile = Profile.objects.filter(uuid=options["profile"]).first()
+        if profile is None:
+            raise CommandError(f"No profile {options['profile']}.")
+        exporter = exporters().get(options["format"])
+        if exporter is None:
+            raise CommandError(
+                f"No export format {options['format']!r}; choose one of {', '.join(exporters())}."
+            )
+        output: Path = options["output"]
+        if output.is_dir():
+            raise CommandError(f"{output} is a folder; give the path of the file to write.")
+        try:
+            export_options = jobs.options_for(
+                profile, language=options["language"], paper=options["paper"].lower()
+            )
+            jobs.export_to_path(
+                profile,
+                exporter,
+                export_options,
+                output,
+                progress=ProgressBar(self.stderr, _("Writing"), exporter.label),
+            )
+        except ActionRefused as refusal:
+            raise CommandError(refusal.message.replace("\n", " ")) from None
+        except OSError as error:
+            raise CommandError(f"{output}: cannot be written ({error.strerror}).") from None
+        except Exception as error:
+            log.exception("export of %s as %s failed", profile.uuid, exporter.slug)
+            raise CommandError(
+                f"The export failed ({type(error).__name__}); nothing was written. "
+                "The error has been logged."
+            ) from None
+        self.stdout.write(f"Wrote {output} ({output.stat().st_size} bytes).")

@@ -1,0 +1,182 @@
+"""What every importer hands the pipeline: plain data, no database.
+
+A format's ``parse.py`` turns bytes into plain data; its ``map.py`` turns
+that into a ``Mapping``: unsaved entries (as field values of a records kind),
+documents to keep, device readings, what was skipped and why, and warnings.
+The pipeline (``imports/pipeline.py``) does the rest: deduplicate against
+what earlier imports brought, preview, commit in one transaction.
+
+Every message is already translated (importers run with the uploader's
+language active) and every ``where`` points into the file: a JSON pointer
+("/entry/12/resource"), "line 41", or "file.ndjson, line 3".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from myhealthhub.lib.dates import PartialDate
+
+# Reports how far reading has got, from 0.0 to 1.0.
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A warning: something was tolerated or left out, and where."""
+
+    message: str
+    where: str = ""
+
+
+@dataclass
+class MappedEntry:
+    """One unsaved clinical entry.
+
+    ``kind`` is a records kind slug ("conditions", "results", ...); ``values``
+    are field values of that kind's model (``display``, ``codings``, ``date``
+    and ``date_precision``, ...), never ``profile`` or ``source``. ``key`` names
+    the entry the same way in every export from the same source (for FHIR: an
+    identifier, or the resource's full URL), so a re-import finds it again.
+    ``origin`` is what in the file it came from (a FHIR resource type, a CSV
+    layout), for the per-origin counts.
+    """
+
+    kind: str
+    key: str
+    values: dict[str, Any]
+    origin: str
+    where: str = ""
+    identifiers: list[dict[str, str]] = field(default_factory=list)
+    # The people in the file this entry belongs to (patient keys); empty when
+    # it belongs to whoever is imported (a practitioner seen by everyone).
+    patients: frozenset[str] = frozenset()
+    # True when the key is only an id local to this export (no identifier,
+    # no global URL, no identified patient): another source may reuse it for
+    # something else, so such a key never marks an entry as changed.
+    key_is_local: bool = False
+
+
+@dataclass
+class MappedDocument:
+    """A file carried inside the imported one (a PDF report, a clinical note)."""
+
+    key: str
+    filename: str
+    content: bytes
+    origin: str
+    where: str = ""
+    title: str = ""
+    kind: str = "other"  # a documents.DocumentKind value
+    when: PartialDate | None = None
+    facility: str = ""
+    description: str = ""
+    # Keys of entries of the same file that this document belongs to.
+    entry_keys: list[str] = field(default_factory=list)
+    patients: frozenset[str] = frozenset()
+    key_is_local: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A device reading for the sample table: metric, moment, value in the metric's unit."""
+
+    metric: str
+    at: dt.datetime
+    value: float
+    origin: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    origin: str
+    reason: str
+    where: str = ""
+    example: str = ""  # a short display of what was skipped, if it has one
+    patients: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PatientFound:
+    """A person the file is about, as the file says."""
+
+    key: str
+    given_name: str = ""
+    family_name: str = ""
+    birth: PartialDate | None = None
+    sex: str = ""  # a profiles.Sex value, or ""
+    where: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True)
+class AboutFile:
+    """What a one-file document says about itself, for the details of its kept original."""
+
+    title: str = ""
+    when: PartialDate | None = None
+    facility: str = ""
+    kind: str = "other"  # a documents.DocumentKind value
+
+
+@dataclass
+class Mapping:
+    """Everything one file brings, before anything is written."""
+
+    entries: list[MappedEntry] = field(default_factory=list)
+    documents: list[MappedDocument] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    patients: list[PatientFound] = field(default_factory=list)
+    # Origins whose content went into other entries (a Medication into its
+    # MedicationStatement, a Location into a visit's facility) rather than
+    # becoming entries themselves: origin -> count.
+    used: dict[str, int] = field(default_factory=dict)
+    # Who the file says it comes from (an organization, an app), if it says.
+    sender: str = ""
+    # A clinical document's own title, date and kind (C-CDA), for its original.
+    about: AboutFile | None = None
+
+    def use(self, origin: str, count: int = 1) -> None:
+        self.used[origin] = self.used.get(origin, 0) + count
+
+    def skip(self, origin: str, reason: str, where: str = "", example: str = "") -> None:
+        self.skipped.append(Skipped(origin, reason, where, example))
+
+    def warn(self, message: str, where: str = "") -> None:
+        self.warnings.append(Problem(message, where))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of an import: the name it came with, and its decrypted bytes.
+
+    ``file`` is seekable (a private temporary file for large ones); read it
+    in pieces where the format allows, never ``read()`` a whole large file
+    without a bound.
+    """
+
+    name: str
+    file: IO[bytes]
+    size: int
+
+    def head(self, length: int = 4096) -> bytes:
+        self.file.seek(0)
+        head = self.file.read(length)
+        self.file.seek(0)
+        return head
+
+
+def date_values(column: str, when: PartialDate | None) -> dict[str, Any]:
+    """``{"date": ..., "date_precision": ...}`` for a partial date column of a model."""
+    if when is None:
+        return {column: None}
+    return {column: when.earliest, f"{column}_precision": when.precision.value}

@@ -1,0 +1,364 @@
+"""Files carried inside the export, and what reports and summaries say in words.
+
+DocumentReference and a DiagnosticReport's ``presentedForm`` become documents
+(a PDF, an image, a text); a report's conclusion becomes a note, and so
+does a patient's note that MyHealthHub itself exported (its text inline). A
+Composition (an IPS summary) is used for who sent it, and for its sections:
+an allergy section that says there are none known becomes that statement.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from django.utils.translation import gettext as _
+
+from myhealthhub.imports.base import (
+    MappedDocument,
+    MappedEntry,
+    Mapping,
+    Skipped,
+    date_values,
+)
+from myhealthhub.imports.carried import DOCUMENT_KINDS, DOCUMENT_TYPES, filename_for
+from myhealthhub.imports.fhir.allergies import (
+    NO_KNOWN_ALLERGIES_TEXT,
+    no_known_allergies,
+)
+from myhealthhub.imports.fhir.context import Context
+from myhealthhub.imports.fhir.fields import (
+    all_codes,
+    codes_of,
+    codings_of,
+    concept_text,
+    obj,
+    objs,
+    string,
+    texts_of,
+    unique,
+)
+from myhealthhub.imports.fhir.parse import Found, Json
+from myhealthhub.lib.dates import PartialDate
+
+IMAGING_CATEGORIES = frozenset({"RAD", "CT", "MR", "US", "NMR", "NMS", "XR", "RX", "VUS", "CUS"})
+ALLERGIES_SECTION = "48765-2"
+# LOINC "Patient Note": a note the person wrote, kept as a note rather than a file.
+PATIENT_NOTE = "51855-5"
+# The identifier system of MyHealthHub's own entries (exporters/fhir_resources/common.py).
+OUR_ENTRIES = "urn:myhealthhub:entry"
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def document_reference(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    doc_type = resource.get("type")
+    title = (
+        concept_text(doc_type)
+        or next(iter(texts_of(resource.get("category"))), "")
+        or string(resource.get("description"))
+        or _("Document")
+    )
+    context = obj(resource.get("context"))
+    when = ctx.when(found, "/date", resource.get("date"))[0]
+    if when is None:
+        start = obj(context.get("period")).get("start")
+        when = ctx.when(found, "/context/period/start", start)[0]
+    if (
+        PATIENT_NOTE in codes_of(doc_type)
+        and _ours(resource)
+        and _patient_note(ctx, found, title, when, patients)
+    ):
+        return
+    kind = next((DOCUMENT_KINDS[c] for c in codes_of(doc_type) if c in DOCUMENT_KINDS), "other")
+    encounters = [ctx.index.resolve(ref, found) for ref in objs(context.get("encounter"))]
+    entry_keys = [ctx.key(e) for e in encounters if e is not None]
+    made: list[MappedDocument] = []
+    refused: list[tuple[str, str]] = []  # (where in the resource, why)
+    for index, content in enumerate(objs(resource.get("content"))):
+        path = f"/content/{index}/attachment"
+        document = _attachment(ctx, found, path, obj(content.get("attachment")), title, patients)
+        if isinstance(document, str):
+            refused.append((path, document))
+            continue
+        document.origin = "DocumentReference" if not made else "DocumentReference.content"
+        document.key = ctx.key(found) if not made else f"{ctx.key(found)}#content/{index}"
+        document.kind, document.when = kind, when
+        document.description = string(resource.get("description"))
+        document.entry_keys = entry_keys
+        made.append(document)
+    if not made:
+        ctx.skip(found, refused.pop(0)[1] if refused else _("it holds no file"), title)
+    _skip_attachments(ctx, found, "DocumentReference.content", refused, title, patients)
+    if not made:
+        return
+    facility = ctx.name_of(resource.get("custodian"), found, patients)
+    ctx.names(resource.get("author"), found, patients)  # authors join the care team
+    for document in made:
+        document.facility = facility
+    ctx.mapping.documents.extend(made)
+
+
+def _ours(resource: Json) -> bool:
+    """Whether MyHealthHub wrote ``resource``: our export names each entry by its UUID.
+
+    Only our own notes are read back as notes; a vendor's patient note stays the
+    document it has always been imported as, so re-importing its file adds nothing.
+    """
+    return any(
+        string(identifier.get("system")) == OUR_ENTRIES
+        for identifier in objs(resource.get("identifier"))
+    )
+
+
+def _patient_note(
+    ctx: Context, found: Found, title: str, when: PartialDate | None, patients: frozenset[str]
+) -> bool:
+    """A patient's note written as plain text inside the resource becomes a note."""
+    contents = objs(found.resource.get("content"))
+    attachment = obj(contents[0].get("attachment")) if len(contents) == 1 else {}
+    content_type = string(attachment.get("contentType")).split(";")[0].strip().lower()
+    data = attachment.get("data")
+    if content_type != "text/plain" or not isinstance(data, str):
+        return False
+    try:
+        body = base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    # PostgreSQL refuses NUL in text; it is never part of what a person wrote.
+    body = body.replace("\x00", "")
+    ctx.entry(
+        found,
+        "notes",
+        {
+            "display": (
+                string(found.resource.get("description"))
+                or string(attachment.get("title"))
+                or title
+            )[:500],
+            "codings": [],
+            **date_values("date", when),
+            "body": body,
+        },
+        patients,
+    )
+    return True
+
+
+def report(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    results = [ctx.index.resolve(ref, found) for ref in objs(resource.get("result"))]
+    observations = [r for r in results if r is not None and r.type == "Observation"]
+    code = resource.get("code")
+    title = concept_text(code) or _("Report")
+    categories = all_codes(resource.get("category"))
+    kind = (
+        "lab_report"
+        if "LAB" in categories
+        else "imaging_report"
+        if categories & IMAGING_CATEGORIES or "18748-4" in codes_of(code)
+        else "other"
+    )
+    when = ctx.date_of(found, "effective") or ctx.when(found, "/issued", resource.get("issued"))[0]
+    made: list[MappedDocument] = []
+    refused: list[tuple[str, str]] = []  # (where in the resource, why)
+    for index, attachment in enumerate(objs(resource.get("presentedForm"))):
+        path = f"/presentedForm/{index}"
+        document = _attachment(ctx, found, path, attachment, title, patients)
+        if isinstance(document, str):
+            refused.append((path, document))
+        else:
+            document.origin = "DiagnosticReport.presentedForm"
+            document.key = f"{ctx.key(found)}#presentedForm/{index}"
+            document.kind, document.when = kind, when
+            document.entry_keys = [ctx.key(o) for o in observations]
+            made.append(document)
+    if made:
+        facility = ctx.names(resource.get("performer"), found, patients)
+        for document in made:
+            document.facility = facility
+        ctx.mapping.documents.extend(made)
+    conclusion = "\n".join(
+        unique([string(resource.get("conclusion")), *texts_of(resource.get("conclusionCode"))])
+    )
+    if not made and not observations:
+        if conclusion:
+            ctx.entry(
+                found,
+                "notes",
+                {
+                    "display": title,
+                    **date_values("date", when),
+                    "body": conclusion,
+                    "codings": codings_of(code),
+                },
+                patients,
+            )
+        elif refused and not results:
+            # The report is its file, and that file was refused: say why once.
+            ctx.skip(found, refused.pop(0)[1], title)
+        else:
+            reason = (
+                _("its results are not in the file")
+                if results
+                else _("an empty report: no results, no text, no file")
+            )
+            ctx.skip(found, reason, title)
+        _skip_attachments(ctx, found, "DiagnosticReport.presentedForm", refused, title, patients)
+        return
+    _skip_attachments(ctx, found, "DiagnosticReport.presentedForm", refused, title, patients)
+    ctx.used(found)
+    if conclusion:
+        ctx.mapping.entries.append(
+            MappedEntry(
+                kind="notes",
+                key=f"{ctx.key(found)}#conclusion",
+                values={"display": title, **date_values("date", when), "body": conclusion},
+                origin="DiagnosticReport.conclusion",
+                where=found.where("/conclusion"),
+                patients=patients,
+                key_is_local=ctx.key_is_local(found),
+            )
+        )
+
+
+def _attachment(
+    ctx: Context, found: Found, path: str, attachment: Json, title: str, patients: frozenset[str]
+) -> MappedDocument | str:
+    """The file of an attachment, or why there is none."""
+    data = attachment.get("data")
+    if not isinstance(data, str) or not data:
+        if string(attachment.get("url")):
+            return _("the file is not inside the export, only a link to it")
+        return _("it holds no file")
+    content_type = string(attachment.get("contentType")).split(";")[0].strip().lower()
+    extension = DOCUMENT_TYPES.get(content_type)
+    if extension is None:
+        return _("a file of type “%(type)s”, which MyHealthHub does not keep") % {
+            "type": content_type or _("unknown")
+        }
+    try:
+        content = base64.b64decode(data)
+    except (binascii.Error, ValueError):
+        ctx.warn("base64", _("This file could not be decoded; it was left out."), found.where(path))
+        return _("its file could not be decoded")
+    name = string(attachment.get("title")) or title
+    filename = filename_for(name, extension)
+    return MappedDocument(
+        key=ctx.key(found),
+        filename=filename,
+        content=content,
+        origin=found.type,
+        where=found.where(path),
+        title=name,
+        patients=patients,
+        key_is_local=ctx.key_is_local(found),
+    )
+
+
+def _skip_attachments(
+    ctx: Context,
+    found: Found,
+    origin: str,
+    refused: list[tuple[str, str]],
+    title: str,
+    patients: frozenset[str],
+) -> None:
+    """Files of a resource that were not kept, each with why, for the preview."""
+    for path, reason in refused:
+        ctx.mapping.skipped.append(Skipped(origin, reason, found.where(path), title, patients))
+
+
+def link_documents(mapping: Mapping) -> None:
+    """Keep only the links from documents to entries that were made."""
+    made = {entry.key for entry in mapping.entries}
+    for document in mapping.documents:
+        document.entry_keys = [key for key in document.entry_keys if key in made]
+
+
+# Summaries --------------------------------------------------------------------
+
+
+def composition(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    ctx.used(found)
+    custodian = ctx.name_of(resource.get("custodian"), found, patients)
+    authors = [ctx.index.resolve(ref, found) for ref in objs(resource.get("author"))]
+    for author in authors:
+        if author is not None and author.type != "Organization":
+            ctx.name_from(author, patients)
+    organizations = [a for a in authors if a is not None and a.type == "Organization"]
+    sender = custodian
+    for organization in organizations:
+        name = string(organization.resource.get("name"))
+        if name and name == (sender or name):
+            sender = ctx.name_from(organization, patients)
+    ctx.mapping.sender = ctx.mapping.sender or sender
+    for attester in objs(resource.get("attester")):
+        party = ctx.index.resolve(obj(attester.get("party")), found)
+        if party is not None and party.type in ("Practitioner", "PractitionerRole"):
+            ctx.name_from(party, patients)
+    stated = ctx.when(found, "/date", resource.get("date"))[0]
+    _sections(ctx, found, resource, "", stated, patients, depth=0)
+
+
+def _sections(
+    ctx: Context,
+    found: Found,
+    parent: Json,
+    path: str,
+    stated: PartialDate | None,
+    patients: frozenset[str],
+    depth: int,
+) -> None:
+    for index, section in enumerate(objs(parent.get("section"))):
+        here = f"{path}/section/{index}"
+        if section.get("section") and depth < 5:
+            _sections(ctx, found, section, here, stated, patients, depth + 1)
+        if objs(section.get("entry")):
+            continue
+        title = string(section.get("title")) or concept_text(section.get("code")) or _("untitled")
+        reason = section.get("emptyReason")
+        text = _section_text(section)
+        if ALLERGIES_SECTION in codes_of(section.get("code")) and (
+            "nilknown" in codes_of(reason) or (not reason and NO_KNOWN_ALLERGIES_TEXT.search(text))
+        ):
+            ctx.mapping.entries.append(
+                MappedEntry(
+                    kind="no-known-allergies",
+                    key=f"{ctx.key(found)}#section/{ALLERGIES_SECTION}",
+                    values={
+                        "display": no_known_allergies("all"),
+                        "codings": [],
+                        **date_values("date", stated),
+                        "notes": text,
+                    },
+                    origin="Composition.section",
+                    where=found.where(here),
+                    patients=patients,
+                    key_is_local=ctx.key_is_local(found),
+                )
+            )
+        elif reason:
+            ctx.warn(
+                "section",
+                _("The section “%(title)s” is empty: %(reason)s.")
+                % {"title": title, "reason": concept_text(reason, code_too=True)},
+                found.where(here),
+            )
+        elif text and not section.get("section"):
+            ctx.warn(
+                "section",
+                _("The section “%(title)s” holds only text, which was not imported.")
+                % {"title": title},
+                found.where(here),
+            )
+
+
+def _section_text(section: Json) -> str:
+    div = string(obj(section.get("text")).get("div"))
+    return " ".join(_TAGS.sub(" ", div).split())

@@ -1,0 +1,73 @@
+"""FamilyMemberHistory to family history: one entry per condition of the relative."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from myhealthhub.imports.base import MappedEntry
+from myhealthhub.imports.fhir.context import Context, example_of
+from myhealthhub.imports.fhir.fields import (
+    codings_of,
+    concept_text,
+    notes_of,
+    number,
+    obj,
+    objs,
+    string,
+)
+from myhealthhub.imports.fhir.parse import Found, Json
+from myhealthhub.imports.fhir.references import identifiers_of
+
+YEARS = frozenset({"a", "year", "years", "yr", "yrs"})
+
+
+def family_history(ctx: Context, found: Found) -> None:
+    resource = found.resource
+    patients = ctx.owner(found)
+    conditions = [c for c in objs(resource.get("condition")) if concept_text(c.get("code"))]
+    if not conditions:
+        ctx.skip(found, _("a relative's history that names no condition"), example_of(found))
+        return
+    relationship = obj(resource.get("relationship"))
+    relative = (concept_text(relationship) or string(resource.get("name")) or _("relative"))[:100]
+    notes = "\n".join(notes_of(resource))
+    for index, condition in enumerate(conditions):
+        values = {
+            "display": concept_text(condition.get("code"))[:500],
+            "codings": codings_of(condition.get("code")),
+            "relative": relative,
+            "onset_age": _age(obj(condition.get("onsetAge"))),
+            "deceased": condition.get("contributedToDeath") is True,
+            "notes": "\n".join(n for n in (notes, *notes_of(condition)) if n),
+        }
+        if index == 0:
+            ctx.entry(found, "family-history", values, patients)
+            continue
+        # The resource's identifiers, each naming this condition, so that the
+        # entry is found again by them: in a later export of the same source, and
+        # in our own export (one resource per condition, these identifiers on it),
+        # whose key (references.key_of) is then this one's.
+        suffix = f"#condition/{index}"
+        ctx.mapping.entries.append(
+            MappedEntry(
+                kind="family-history",
+                key=ctx.key(found) + suffix,
+                values=values,
+                origin="FamilyMemberHistory.condition",
+                where=found.where(f"/condition/{index}"),
+                identifiers=[
+                    {**identifier, "value": identifier["value"] + suffix}
+                    for identifier in identifiers_of(found)
+                ],
+                patients=patients,
+                key_is_local=ctx.key_is_local(found),
+            )
+        )
+
+
+def _age(quantity: Json) -> int | None:
+    value = number(quantity.get("value"))
+    unit = (string(quantity.get("code")) or string(quantity.get("unit"))).lower()
+    if value is None or unit not in YEARS or not 0 <= value < 200:
+        return None
+    return int(value)

@@ -1,0 +1,559 @@
+"""FHIR JSON to plain resources: bundles, single resources, NDJSON bulk files, zips of them.
+
+Nothing here trusts the file (DESIGN.md principle 8). A JSON document is read
+whole but bounded (128 MiB); NDJSON is read a line at a time, each line
+bounded (16 MiB); zips go through ``lib.safe_zip`` before anything inside is
+read. Every refusal names where the file is broken: "line 3, column 7", a
+JSON pointer ("/entry/12/resource"), or "Patient.ndjson, line 3".
+
+A file in another FHIR version (DSTU2, STU3, R5) is refused rather than
+half-read: the same names mean different things there.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeGuard
+
+from django.utils.translation import gettext as _
+
+from myhealthhub.errors import Refused
+from myhealthhub.imports.base import Problem, Progress, Upload
+from myhealthhub.lib.safe_zip import UnsafeZip, checked_zip, is_zip
+
+# JSON objects are untyped until each field is checked where it is used.
+Json = dict[str, Any]
+
+MAX_DOCUMENT = 128 * 1024**2
+MAX_LINE = 16 * 1024**2
+# Only used to point at the line once json has given up on a deep file.
+DEPTH_SHOWN = 500
+# Bundles inside bundles (a searchset of documents) are opened this deep.
+MAX_BUNDLE_NESTING = 3
+PROGRESS_EVERY = 500
+
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+JSON_SUFFIXES = (".json", *NDJSON_SUFFIXES)
+BOM = b"\xef\xbb\xbf"
+_RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+_FHIR_COMMENTS = re.compile(r'"fhir_comments"\s*:')
+# Escapes that decode to text a database refuses: NUL and lone surrogates.
+_BAD_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+@dataclass(slots=True)
+class Found:
+    """One resource as read, and where it is in the files."""
+
+    resource: Json
+    type: str
+    name: str  # the upload (or zip member) it came from
+    label: str  # how ``where`` names the file: "", "bundle.json", "x.ndjson, line 3"
+    pointer: str = ""  # "/entry/12/resource"; "" for a resource that is the whole file or line
+    full_url: str = ""
+    # References resolve inside the same document first: one per JSON file, one for all NDJSON.
+    scope: str = ""
+    # A resource inside another's "contained": read for its content, never counted itself.
+    contained: bool = False
+
+    def where(self, path: str = "") -> str:
+        parts = [part for part in (self.label, self.pointer + path) if part]
+        return ", ".join(parts) or self.name
+
+
+@dataclass
+class Parsed:
+    resources: list[Found] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def recognizes(upload: Upload) -> bool:
+    head = upload.head()
+    if is_zip(head):
+        return _zip_holds_fhir(upload)
+    text = head.removeprefix(BOM).lstrip()
+    if not text.startswith(b"{"):
+        return False
+    return b'"resourceType"' in head or upload.name.lower().endswith(NDJSON_SUFFIXES)
+
+
+def read(uploads: list[Upload], progress: Progress) -> Parsed:
+    reader = _Reader(progress, total=sum(max(upload.size, 1) for upload in uploads))
+    many = len(uploads) > 1
+    for upload in uploads:
+        if is_zip(upload.head(8)):
+            reader.read_zip(upload)
+        else:
+            upload.file.seek(0)
+            reader.read_file(upload.name, upload.file, upload.name if many else "")
+            reader.advance_to_file_end(upload.size)
+    if not reader.parsed.resources and reader.not_fhir:
+        raise Refused(_("These files hold no FHIR resources."), reader.not_fhir[0])
+    return reader.parsed
+
+
+def _zip_holds_fhir(upload: Upload) -> bool:
+    try:
+        with checked_zip(upload.file) as archive:
+            names = [member.name.lower() for member in archive.members]
+    except UnsafeZip:
+        # Let read() refuse it with the reason, rather than "format not recognised".
+        return True
+    finally:
+        upload.file.seek(0)
+    if any(name.rsplit("/", 1)[-1] == "export.xml" for name in names):
+        return False  # an Apple Health export: its own importer reads it
+    return any(name.endswith(JSON_SUFFIXES) for name in names)
+
+
+class _Reader:
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.parsed = Parsed()
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.file_start = 0
+        self.not_fhir: list[str] = []
+
+    # Progress --------------------------------------------------------------
+
+    def advance(self, count: int) -> None:
+        self.done += count
+
+    def report(self) -> None:
+        self.progress(min(self.done / self.total, 1.0))
+
+    def advance_to_file_end(self, size: int) -> None:
+        self.file_start += max(size, 1)
+        self.done = self.file_start
+        self.report()
+
+    # Files -----------------------------------------------------------------
+
+    def read_zip(self, upload: Upload) -> None:
+        upload.file.seek(0)
+        try:
+            with checked_zip(upload.file) as archive:
+                members = [m for m in archive.members if m.name.lower().endswith(JSON_SUFFIXES)]
+                if not members:
+                    raise Refused(
+                        _("This zip archive holds no FHIR files (.json or .ndjson)."), upload.name
+                    )
+                wanted = {member.name for member in members}
+                for member in archive.members:
+                    if member.name not in wanted:
+                        self.parsed.warnings.append(
+                            Problem(
+                                _("This file in the archive is not FHIR JSON; it was left out."),
+                                f"{upload.name}/{member.name}",
+                            )
+                        )
+                # Progress counts the archive's own bytes, shared out by what members declare.
+                declared = sum(max(member.size, 1) for member in members)
+                for member in members:
+                    with archive.open(member) as stream:
+                        name = f"{upload.name}/{member.name}"
+                        before = self.done
+                        self.read_file(name, stream, name)
+                        self.done = before + max(upload.size, 1) * max(member.size, 1) // declared
+                        self.report()
+        except UnsafeZip as error:
+            raise Refused(str(error), upload.name) from None
+        self.advance_to_file_end(upload.size)
+
+    def read_file(self, name: str, stream: IO[bytes], label: str) -> None:
+        if name.lower().endswith(NDJSON_SUFFIXES):
+            self.read_ndjson(name, stream)
+            return
+        data = stream.read(MAX_DOCUMENT + 1)
+        if len(data) > MAX_DOCUMENT:
+            raise Refused(
+                _(
+                    "This JSON file is larger than %(size)d MiB. Export large records as "
+                    "NDJSON (one resource per line), which MyHealthHub reads in pieces."
+                )
+                % {"size": MAX_DOCUMENT // 1024**2},
+                label or name,
+            )
+        self.advance(len(data))
+        if not data.removeprefix(BOM).strip():
+            raise Refused(_("This file is empty."), label or name)
+        text = _decode(data, label)
+        value = _loads(text, label, line_offset=None, allow_more=True)
+        if value is _MORE:
+            # One JSON value per line in a file named .json: it is NDJSON.
+            self.read_ndjson(name, io.BytesIO(data))
+            return
+        if not isinstance(value, dict) or not _is_resource_type(value.get("resourceType")):
+            raise Refused(
+                _(
+                    "This JSON file is not FHIR: it should hold a FHIR resource such as a "
+                    "Bundle, with a “resourceType”."
+                ),
+                label or name,
+            )
+        _check_comments(text, label or name)
+        self.take(value, name, label, pointer="", scope=label or name, nesting=0)
+
+    def read_ndjson(self, name: str, stream: IO[bytes]) -> None:
+        found_before = len(self.parsed.resources)
+        odd: list[Problem] = []
+        line = _("line %(number)s")  # translated once: bulk files have many lines
+        for number, raw in _lines(stream, name):
+            self.advance(len(raw))
+            if number % PROGRESS_EVERY == 0:
+                self.report()
+            if number == 1:
+                raw = raw.removeprefix(BOM)
+            if not raw.strip():
+                continue
+            where = f"{name}, {line % {'number': number}}"
+            text = _decode(raw.rstrip(b"\r\n"), name, number)
+            value = _loads(text, name, line_offset=number - 1)
+            if isinstance(value, dict) and _is_resource_type(value.get("resourceType")):
+                if "fhir_comments" in text:
+                    _check_comments(text, where)
+                self.take(value, name, where, pointer="", scope="", nesting=0)
+            else:
+                odd.append(Problem(_("This line is not a FHIR resource; it was left out."), where))
+        if not odd:
+            return
+        if len(self.parsed.resources) == found_before:
+            # An export's log.ndjson: a whole file of something else.
+            self.not_fhir.append(name)
+            self.parsed.warnings.append(
+                Problem(
+                    _("This file holds no FHIR resources (an export log?); it was left out."),
+                    _joined(name, _place(1)),
+                )
+            )
+        else:
+            self.parsed.warnings.extend(odd)
+
+    # Resources -------------------------------------------------------------
+
+    def take(
+        self, value: Json, name: str, label: str, pointer: str, scope: str, nesting: int
+    ) -> None:
+        """A top-level resource (the whole file or line): a bundle is opened."""
+        kind = value["resourceType"]
+        refuse_other_version(value, kind, Found(value, kind, name, label, pointer).where())
+        if kind == "Bundle":
+            self.take_bundle(value, name, label, pointer, scope, nesting)
+        else:
+            self.parsed.resources.append(Found(value, kind, name, label, pointer, "", scope))
+
+    def take_bundle(
+        self, bundle: Json, name: str, label: str, pointer: str, scope: str, nesting: int
+    ) -> None:
+        entries = bundle.get("entry")
+        if entries is None:
+            return
+        if not isinstance(entries, list):
+            where = Found(bundle, "Bundle", name, label, pointer).where("/entry")
+            raise Refused(_("This bundle's “entry” is not a list of entries."), where)
+        for index, entry in enumerate(entries):
+            at = f"{pointer}/entry/{index}"
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(entry, dict) or not isinstance(resource, dict):
+                where = Found(bundle, "Bundle", name, label, at).where()
+                message = _("This bundle entry holds no resource; it was left out.")
+                self.parsed.warnings.append(Problem(message, where))
+                continue
+            kind = resource.get("resourceType")
+            if not _is_resource_type(kind):
+                where = Found(bundle, "Bundle", name, label, f"{at}/resource").where()
+                message = _("This resource has no “resourceType”; it was left out.")
+                self.parsed.warnings.append(Problem(message, where))
+                continue
+            full_url = entry.get("fullUrl")
+            found = Found(
+                resource,
+                kind,
+                name,
+                label,
+                f"{at}/resource",
+                full_url if isinstance(full_url, str) else "",
+                scope,
+            )
+            refuse_other_version(resource, kind, found.where())
+            self.parsed.resources.append(found)
+            if kind == "Bundle" and nesting < MAX_BUNDLE_NESTING:
+                # A bundle inside a bundle (a search of documents): its entries are read
+                # too, and references resolve inside it.
+                self.take_bundle(resource, name, label, found.pointer, found.where(), nesting + 1)
+
+
+# JSON ----------------------------------------------------------------------
+
+_MORE = object()
+
+
+def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[int, bytes]]:
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not (len(raw) == MAX_LINE + 1 and raw.endswith(b"\n")):
+            raise Refused(
+                _("This line is longer than %(size)d MiB; MyHealthHub reads no longer lines.")
+                % {"size": MAX_LINE // 1024**2},
+                _joined(name, _place(number)),
+            )
+        yield number, raw
+
+
+def _decode(data: bytes, label: str, line: int = 0) -> str:
+    """``data`` as text; ``line`` is the line it is, when it is one line of a file."""
+    data = data.removeprefix(BOM)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        where = _joined(label, _place(line or data.count(b"\n", 0, error.start) + 1))
+        raise Refused(
+            _("This file is not UTF-8 text, as FHIR JSON must be; re-export it as UTF-8."),
+            where,
+        ) from None
+
+
+def _loads(text: str, label: str, line_offset: int | None, allow_more: bool = False) -> Any:
+    """The JSON value of ``text``; ``_MORE`` when ``allow_more`` and it is NDJSON.
+
+    ``line_offset`` is the line of the file ``text`` starts after: None for a whole file.
+    """
+    offset = line_offset or 0
+    try:
+        value = _DECODER.decode(text)
+    except RecursionError:
+        line, column = _deep_place(text)
+        raise Refused(
+            _("This file nests values more than %(depth)d levels deep; no FHIR file does that.")
+            % {"depth": DEPTH_SHOWN},
+            _joined(label, _place(line + offset, column)) if line else label,
+        ) from None
+    except json.JSONDecodeError as error:
+        if allow_more and error.msg == "Extra data" and "\n" not in text[: error.pos].strip():
+            return _MORE
+        raise Refused(
+            _("This file is not valid JSON: %(problem)s.") % {"problem": _problem(error, text)},
+            _joined(label, _place(error.lineno + offset, error.colno)),
+        ) from None
+    except ValueError:
+        # A number longer than Python reads (over 4,300 digits), or NaN/Infinity.
+        raise Refused(
+            _("This file holds a number that is not valid JSON or is far too long."),
+            label if line_offset is None else _joined(label, _place(offset + 1)),
+        ) from None
+    if _BAD_ESCAPE.search(text):
+        value = _scrub(value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+# NaN and Infinity are not JSON, and no database column takes them.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def _problem(error: json.JSONDecodeError, text: str) -> str:
+    if not text[error.pos :].strip() or (
+        len(text.rstrip()) - error.pos < 64 and _depth_at_end(text) > 0
+    ):
+        return _("the file ends too early, as if it had been cut off")
+    message = error.msg
+    if message.startswith("Expecting value"):
+        return _("a value was expected")
+    if message.startswith("Expecting ',' delimiter"):
+        return _("a comma was expected")
+    if message.startswith("Expecting ':' delimiter"):
+        return _("a colon was expected")
+    if message.startswith("Expecting property name"):
+        return _("a name in double quotes was expected")
+    if message.startswith("Unterminated string"):
+        return _("a text has no closing double quote")
+    if message.startswith("Invalid control character"):
+        return _("a text holds a control character")
+    if message.startswith("Invalid"):
+        return _("a text holds an invalid escape")
+    if message.startswith("Extra data"):
+        return _("more follows after the end of the JSON")
+    return message
+
+
+def _deep_place(text: str) -> tuple[int, int]:
+    """Where bracket depth first passes DEPTH_SHOWN, outside strings: (line, column)."""
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > DEPTH_SHOWN:
+                start = match.start()
+                line = text.count("\n", 0, start) + 1
+                return line, start - text.rfind("\n", 0, start)
+        elif bracket in "]}":
+            depth -= 1
+    return 0, 0
+
+
+def _depth_at_end(text: str) -> int:
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        bracket = match.group()
+        depth += 1 if bracket in "[{" else -1 if bracket in "]}" else 0
+    return depth
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with NUL characters and lone surrogates replaced; iterative, as files nest deep."""
+
+    def clean(text: str) -> str:
+        return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        item = container[key]
+        if isinstance(item, str):
+            container[key] = clean(item)
+        elif isinstance(item, list):
+            stack.extend((item, index) for index in range(len(item)))
+        elif isinstance(item, dict):
+            cleaned = {clean(k): v for k, v in item.items()}
+            container[key] = cleaned
+            stack.extend((cleaned, k) for k in cleaned)
+    return root[0]
+
+
+def _place(line: int, column: int = 0) -> str:
+    """A place in the file, for the person: "line 41" or "line 41, column 7"."""
+    if column:
+        return _("line %(number)s, column %(column)s") % {"number": line, "column": column}
+    return _("line %(number)s") % {"number": line}
+
+
+def _joined(label: str, place: str) -> str:
+    return f"{label}, {place}" if label else place
+
+
+def _is_resource_type(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and _RESOURCE_TYPE.fullmatch(value) is not None
+
+
+def _check_comments(text: str, where: str) -> None:
+    if _FHIR_COMMENTS.search(text):
+        raise Refused(_other_version_message("DSTU2"), where)
+
+
+# FHIR versions ---------------------------------------------------------------
+
+_OLD_TYPES = {
+    "MedicationOrder": "DSTU2",
+    "DiagnosticOrder": "DSTU2",
+    "DeviceUseRequest": "DSTU2",
+    "Order": "DSTU2",
+    "OrderResponse": "DSTU2",
+    "Conformance": "DSTU2",
+    "ProcedureRequest": "STU3",
+    "ReferralRequest": "STU3",
+    "DeviceComponent": "STU3",
+    "ImagingManifest": "STU3",
+    "DataElement": "STU3",
+    "ExpansionProfile": "STU3",
+    "ServiceDefinition": "STU3",
+    "Sequence": "STU3",
+    "BodySite": "DSTU2/STU3",
+    "ProcessRequest": "DSTU2/STU3",
+    "ProcessResponse": "DSTU2/STU3",
+    "EligibilityRequest": "DSTU2/STU3",
+    "EligibilityResponse": "DSTU2/STU3",
+}
+_R5_TYPES = frozenset(
+    {
+        "ActorDefinition",
+        "ArtifactAssessment",
+        "BiologicallyDerivedProductDispense",
+        "ConditionDefinition",
+        "DeviceDispense",
+        "DeviceUsage",
+        "EncounterHistory",
+        "FormularyItem",
+        "GenomicStudy",
+        "ImagingSelection",
+        "InventoryItem",
+        "InventoryReport",
+        "MedicationUsage",
+        "NutritionIntake",
+        "Permission",
+        "Requirements",
+        "TestPlan",
+        "Transport",
+    }
+)
+
+
+def refuse_other_version(resource: Json, kind: str, where: str) -> None:
+    """Refuse a resource that only exists, or only looks like this, in another FHIR version."""
+    version = (
+        _OLD_TYPES.get(kind)
+        or ("R5" if kind in _R5_TYPES else "")
+        or _version_by_shape(resource, kind)
+    )
+    if version:
+        raise Refused(_other_version_message(version), where)
+
+
+def _version_by_shape(resource: Json, kind: str) -> str:
+    meta = resource.get("meta")
+    declared = meta.get("fhirVersion") if isinstance(meta, dict) else None
+    if isinstance(declared, str):
+        if declared.startswith(("0.", "1.0")):
+            return "DSTU2"
+        if declared.startswith(("1.", "3.")):
+            return "STU3"
+        if declared.startswith(("5.", "4.2", "4.4", "4.5", "4.6")):
+            return "R5"
+    if "fhir_comments" in resource:
+        return "DSTU2"
+    if kind == "Condition":
+        if isinstance(resource.get("clinicalStatus"), str) or isinstance(
+            resource.get("verificationStatus"), str
+        ):
+            return "DSTU2" if "patient" in resource else "STU3"
+    elif kind == "AllergyIntolerance":
+        if "substance" in resource:
+            return "DSTU2"
+        if isinstance(resource.get("clinicalStatus"), str):
+            return "STU3"
+    elif kind == "Immunization":
+        if "wasNotGiven" in resource:
+            return "DSTU2"
+        if "notGiven" in resource:
+            return "STU3"
+    elif kind in ("MedicationStatement", "MedicationRequest"):
+        if "wasNotTaken" in resource:
+            return "DSTU2"
+        if "taken" in resource:
+            return "STU3"
+        if isinstance(resource.get("medication"), dict):
+            return "R5"  # a CodeableReference
+    elif kind == "Encounter":
+        if isinstance(resource.get("class"), str):
+            return "DSTU2"
+        if isinstance(resource.get("class"), list) or "actualPeriod" in resource:
+            return "R5"
+    return ""
+
+
+def _other_version_message(version: str) -> str:
+    return _("This is a FHIR %(version)s file; MyHealthHub reads FHIR R4.") % {"version": version}

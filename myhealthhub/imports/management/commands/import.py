@@ -1,0 +1,175 @@
+"""`myhealthhub import PATH… --profile UUID`: the web page's import, in a terminal.
+
+`myhealthhub import ARCHIVE.zip --owner EMAIL` restores a MyHealthHub
+archive instead: a new profile, owned by that account (archive/).
+
+The same pipeline: the files are kept as documents, read with a progress
+bar, and the preview is shown; the command then asks, or with ``--yes``
+commits at once. A refused file ends the command with one line saying why
+and a non-zero exit status; nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from myhealthhub.accounts.models import User
+from myhealthhub.archive.restoring import restore_archive
+from myhealthhub.errors import ActionRefused
+from myhealthhub.imports.models import ImportJob, JobState
+from myhealthhub.imports.pipeline import (
+    commit_job,
+    discard_job,
+    read_job,
+    request_commit,
+    start_import,
+)
+from myhealthhub.imports.presenting import describe_preview
+from myhealthhub.lib.progress import ProgressBar
+from myhealthhub.profiles.models import Profile
+
+YES = {"y", "yes", "s", "si", "sí"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Import FHIR JSON (bundles, NDJSON, IPS, zips of them) or CSV readings into a "
+        "profile, or restore a MyHealthHub archive as a new profile (--owner EMAIL)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        parser.add_argument("--profile", type=uuid.UUID, help="profile UUID")
+        parser.add_argument(
+            "--owner",
+            default="",
+            help="restore a MyHealthHub archive as a new profile owned by this account (email)",
+        )
+        parser.add_argument("--yes", action="store_true", help="commit without asking")
+        parser.add_argument(
+            "--patient", default="", help="which person to import when the file holds several"
+        )
+        parser.add_argument(
+            "--apply-demographics",
+            action="store_true",
+            help="also update the profile's name, birth date and sex from the file",
+        )
+        parser.add_argument(
+            "--other-person",
+            action="store_true",
+            help="import even though the file's person does not match the profile",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["owner"]:
+            self._restore(options["paths"], options["owner"], options["profile"])
+            return
+        if options["profile"] is None:
+            raise CommandError(
+                "Name the profile to import into with --profile UUID, or restore a "
+                "MyHealthHub archive with --owner EMAIL."
+            )
+        profile = Profile.objects.filter(uuid=options["profile"]).first()
+        if profile is None:
+            raise CommandError(f"No profile {options['profile']}.")
+        job = self._start(profile, options["paths"], options["patient"])
+        read_job(job, progress_to=ProgressBar(self.stderr, _("Reading"), job.label))
+        job.refresh_from_db()
+        if job.state == JobState.CHOOSING:
+            people = "; ".join(
+                f"{person['key']} ({person['given_name']} {person['family_name']}, "
+                f"{person['birth'] or '?'})"
+                for person in job.patients
+            )
+            discard_job(job, actor=None, request=None)
+            raise CommandError(
+                f"The file is about {len(job.patients)} people; choose one with "
+                f"--patient KEY: {people}"
+            )
+        if job.state != JobState.READY:
+            raise CommandError(_one_line(job))
+        self.stdout.write(describe_preview(job))
+        if job.preview.get("mismatch") and not options["other_person"]:
+            discard_job(job, actor=None, request=None)
+            raise CommandError(
+                f"The file's person does not match {profile.name}; nothing was added. "
+                "Check it is the right file, and add --other-person to import it anyway."
+            )
+        if not options["yes"]:
+            if not sys.stdin.isatty():
+                discard_job(job, actor=None, request=None)
+                raise CommandError("Not a terminal: add --yes to commit without asking.")
+            if input(f"Add this to {profile.name}'s record? [y/N] ").strip().lower() not in YES:
+                discard_job(job, actor=None, request=None)
+                self.stdout.write("Nothing was added.")
+                return
+        try:
+            request_commit(
+                job,
+                actor=None,
+                apply_demographics=options["apply_demographics"],
+                other_person_confirmed=options["other_person"],
+                enqueue=False,
+            )
+        except ActionRefused as refusal:
+            raise CommandError(refusal.message) from None
+        commit_job(job)
+        job.refresh_from_db()
+        if job.state != JobState.COMMITTED:
+            raise CommandError(_one_line(job))
+        counts = job.counts
+        self.stdout.write(
+            f"Imported: {counts.get('added', 0)} entries added, {counts.get('updated', 0)} "
+            f"updated, {counts.get('documents', 0)} documents, {counts.get('readings', 0)} "
+            f"readings; {counts.get('present', 0)} already present. Import {job.uuid}"
+        )
+
+    def _restore(self, paths: list[Path], email: str, profile: uuid.UUID | None) -> None:
+        if profile is not None:
+            raise CommandError(
+                "An archive becomes a new profile: give --owner EMAIL without --profile."
+            )
+        if len(paths) != 1:
+            raise CommandError("Restore one archive at a time.")
+        owner = User.objects.filter(email=email.strip().lower()).first()
+        if owner is None:
+            raise CommandError(
+                f"No account {email}; make it first with: myhealthhub createuser --email {email}"
+            )
+        try:
+            file = paths[0].open("rb")
+        except OSError as error:
+            raise CommandError(f"{paths[0]}: cannot be read ({error.strerror}).") from None
+        with file:
+            try:
+                restored = restore_archive(file, owner=owner)
+            except ActionRefused as refusal:
+                raise CommandError(refusal.message.replace("\n", " ")) from None
+        self.stdout.write(restored.summary())
+
+    def _start(self, profile: Profile, paths: list[Path], patient: str) -> ImportJob:
+        with ExitStack() as stack:
+            files = []
+            for path in paths:
+                try:
+                    files.append((path.name, stack.enter_context(path.open("rb"))))
+                except OSError as error:
+                    raise CommandError(f"{path}: cannot be read ({error.strerror}).") from None
+            try:
+                return start_import(
+                    profile, files, actor=None, request=None, patient=patient, enqueue=False
+                )
+            except ActionRefused as refusal:
+                raise CommandError(refusal.message) from None
+
+
+def _one_line(job: ImportJob) -> str:
+    where = f" ({job.where})" if job.where else ""
+    return f"{job.label}: {job.message}{where}".replace("\n", " ")

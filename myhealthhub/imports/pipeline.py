@@ -1,0 +1,481 @@
+"""Import jobs: keep the files, read them, show what would change, commit or discard.
+
+DESIGN.md principles 3 and 8. Every file that arrives is first kept as an
+encrypted document. A worker reads it (``read_job``) and stores a preview;
+nothing reaches the record until the person commits, and the commit
+(``commit_job``) is one transaction: a worker that dies halfway leaves none
+of it behind. The commit works from the kept files, not from a staged copy
+in the database or in memory: it reads them again and plans again under
+the profile's lock, so what lands is what the original says against the
+record as it is at that moment.
+
+The web pages enqueue ``read_job`` and ``commit_job`` as tasks; the command
+line runs them in its own process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from myhealthhub.accounts.models import User
+from myhealthhub.audit.log import log_action
+from myhealthhub.audit.models import Action
+from myhealthhub.documents import storage
+from myhealthhub.documents.actions import (
+    Details,
+    SealedUpload,
+    keep_sealed,
+    purge,
+    seal_upload,
+    size_of,
+)
+from myhealthhub.documents.cleanup import remove_unnamed_files
+from myhealthhub.documents.models import Document, DocumentKind
+from myhealthhub.errors import ActionRefused, Refused
+from myhealthhub.imports import people, writing
+from myhealthhub.imports import plan as plans
+from myhealthhub.imports import preview as previews
+from myhealthhub.imports.base import Mapping, Progress, Upload
+from myhealthhub.imports.formats import detect
+from myhealthhub.imports.kept_files import read_files
+from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
+from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.workers import this_worker
+from myhealthhub.profiles.actions import update_profile
+from myhealthhub.profiles.models import Profile
+from myhealthhub.records.models import Source, SourceKind
+from myhealthhub.records.samples import add_samples
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+FAILED = gettext_noop(
+    "Something went wrong while importing this file, and nothing of it was added. "
+    "The error has been logged."
+)
+
+
+# Starting: keep the files, create the job.
+
+
+def start_import(
+    profile: Profile,
+    files: Sequence[tuple[str, IO[bytes]]],
+    *,
+    actor: User | None,
+    request: HttpRequest | None,
+    patient: str = "",
+    enqueue: bool = True,
+) -> ImportJob:
+    """Keep the files as documents and queue the reading; Refused if no format reads them."""
+    if not files:
+        raise ActionRefused(_("Choose at least one file to import."))
+    uploads = [Upload(name, handle, size_of(handle)) for name, handle in files]
+    importer = detect(uploads)
+    sealed: list[SealedUpload] = []
+    try:
+        for upload in uploads:
+            sealed.append(
+                seal_upload(profile, upload.file, file_type=importer.original_type(upload))
+            )
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                profile=profile,
+                format=importer.name,
+                label=", ".join(upload.name for upload in uploads)[:500],
+                language=translation.get_language() or "en",
+                created_by=actor,
+                patient=patient,
+            )
+            for position, (upload, kept) in enumerate(zip(uploads, sealed, strict=True)):
+                document = keep_sealed(
+                    profile,
+                    kept,
+                    filename=upload.name,
+                    actor=actor,
+                    request=request,
+                    details=Details(
+                        kind=DocumentKind.OTHER,
+                        description=_("The original file of an import (%(format)s).")
+                        % {"format": importer.label},
+                    ),
+                    links=[],
+                )
+                ImportOriginal.objects.create(
+                    profile=profile,
+                    job=job,
+                    document=document,
+                    name=upload.name[:255],
+                    size=upload.size,
+                    position=position,
+                )
+            _log(Action.IMPORT_STARTED, job, actor, request)
+            if enqueue:
+                from myhealthhub.imports.tasks import read_import
+
+                read_import.enqueue(job.pk)
+    except BaseException:
+        for kept in sealed:
+            storage.delete(kept.stored)
+        raise
+    return job
+
+
+# Reading: parse, map, plan, preview.
+
+
+def read_job(job: ImportJob, *, progress_to: Progress | None = None) -> None:
+    """Read the job's files and store its preview, or mark it refused or failed.
+
+    ``progress_to`` is called with the fraction read as well (the command
+    line's progress bar); the job's own progress is written every half second.
+    """
+    _claim(job)
+    reporter = _Reporter(job, progress_to)
+    with translation.override(job.language):
+        try:
+            _store_preview(job, read_files(job, reporter))
+        except Refused as refusal:
+            _refuse(job, refusal)
+        except Exception:
+            log.exception("import %s could not be read", job.uuid)
+            _fail(job, _(FAILED))
+
+
+def _store_preview(job: ImportJob, mapping: Mapping) -> None:
+    found = [people.patient_data(person) for person in mapping.patients]
+    if len(found) == 1 and not job.patient:
+        job.patient = found[0]["key"]
+    if found and not any(person["key"] == job.patient for person in found):
+        # Several people, or a person asked for who is not in the file.
+        job.patients = found
+        job.patient = ""
+        _set_state(job, JobState.CHOOSING, ["patients", "patient"])
+        return
+    plan = plans.make_plan(job.profile, mapping, job.patient)
+    job.preview = previews.preview(plan, mapping)
+    job.warning_count = job.preview["warning_count"]
+    job.patients = found
+    person = job.patient_named(job.patient)
+    if person is not None:
+        job.preview["unnamed"] = people.unnamed(person)
+        job.preview["mismatch"] = job.preview["unnamed"] or people.differs_from(job.profile, person)
+        job.preview["demographics"] = people.demographics(job.profile, person)
+    job.progress = 1
+    _set_state(job, JobState.READY, ["preview", "warning_count", "patients", "patient", "progress"])
+
+
+def choose_patient(job: ImportJob, key: str, *, enqueue: bool = True) -> None:
+    """Read the file again for the one person chosen among several."""
+    with transaction.atomic():
+        current = _this(job).select_for_update().get()
+        if current.state != JobState.CHOOSING:
+            raise ActionRefused(_("This import is not waiting for a choice any more."))
+        if current.patient_named(key) is None:
+            raise ActionRefused(_("Choose one of the people in the file."))
+        current.patient = key
+        current.progress = 0
+        current.worker = ""  # queued again: no process holds it until one claims it
+        _set_state(current, JobState.READING, ["patient", "progress", "worker"])
+        if enqueue:
+            from myhealthhub.imports.tasks import read_import
+
+            read_import.enqueue(current.pk)
+    job.refresh_from_db()
+
+
+# Committing.
+
+
+def request_commit(
+    job: ImportJob,
+    *,
+    actor: User | None,
+    apply_demographics: bool,
+    other_person_confirmed: bool,
+    enqueue: bool = True,
+) -> None:
+    """Accept the preview: the commit is queued (or, with enqueue=False, left to the caller)."""
+    with transaction.atomic():
+        current = _this(job).select_for_update().get()
+        if current.state != JobState.READY:
+            raise ActionRefused(_("This import is not waiting for review any more."))
+        if current.preview.get("mismatch") and not other_person_confirmed:
+            raise ActionRefused(
+                _(
+                    "This file seems to be about someone else than %(name)s. Check the name "
+                    "and birth date, and confirm that it belongs in this profile."
+                )
+                % {"name": current.profile.name}
+            )
+        current.preview["apply_demographics"] = bool(apply_demographics)
+        current.preview["committed_by"] = actor.pk if actor else None
+        current.progress = 0
+        current.worker = ""  # queued again: no process holds it until one claims it
+        _set_state(current, JobState.COMMITTING, ["preview", "progress", "worker"])
+        if enqueue:
+            from myhealthhub.imports.tasks import commit_import
+
+            commit_import.enqueue(current.pk)
+    job.refresh_from_db()
+
+
+def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
+    """Write what the preview showed, in one transaction; or mark the job failed."""
+    _claim(job)
+    with translation.override(job.language):
+        try:
+            _commit(job, read_files(job), request)
+        except Refused as refusal:
+            _refuse(job, refusal)
+        except ActionRefused as refusal:  # the plan's quota, a job no longer committing
+            _fail(job, refusal.message)
+        except Exception:
+            log.exception("import %s could not be committed", job.uuid)
+            _fail(job, _(FAILED))
+
+
+def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> None:
+    profile = job.profile
+    actor = User.objects.filter(pk=job.preview.get("committed_by")).first()
+    # Only files carried inside need sealing ahead; a plan without them is made once.
+    sealed = (
+        writing.seal_documents(
+            job, plans.make_plan(profile, mapping, job.patient).documents_to_keep
+        )
+        if mapping.documents
+        else {}
+    )
+    committed = False
+    try:
+        with transaction.atomic():
+            current = _this(job).select_for_update().get()
+            if current.state != JobState.COMMITTING:
+                raise ActionRefused(_("This import is not being added any more."))
+            # One commit into a profile at a time, planned again under the
+            # lock: an import that landed meanwhile is seen, not duplicated,
+            # and an entry edited meanwhile is read as it is now.
+            Profile.objects.select_for_update().filter(pk=profile.pk).first()
+            plan = plans.make_plan(profile, mapping, job.patient, lock=True)
+            writing.leave_out_unsealed(plan, sealed)
+            source = Source.objects.create(
+                profile=profile,
+                kind=SourceKind.IMPORT,
+                label=job.label[:200],
+                facility=mapping.sender[:200],
+            )
+            entries = writing.create_entries(job, plan, source, actor)
+            updated = writing.update_entries(job, plan, actor, request)
+            documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
+            readings = add_samples(profile, source, _readings(plan)) if plan.new_readings else 0
+            if job.preview.get("apply_demographics"):
+                _apply_demographics(job, actor, request)
+            _describe_original(current, mapping)
+            _fold_repeated_originals(current)
+            current.counts = {
+                "added": len(entries),
+                "updated": updated,
+                "present": len(plan.present) + len(plan.present_documents),
+                "documents": documents,
+                "readings": readings,
+                "skipped": len(plan.skipped),
+            }
+            current.source = source
+            current.pending_folder = ""
+            current.progress = 1
+            current.finished_at = timezone.now()
+            _set_state(
+                current,
+                JobState.COMMITTED,
+                ["counts", "source", "pending_folder", "progress", "finished_at"],
+            )
+            _log(Action.IMPORT_COMMITTED, job, actor, request)
+            kept = {document.key for document in plan.documents_to_keep}
+            unused = [item.stored.name for key, item in sealed.items() if key not in kept]
+            transaction.on_commit(partial(storage.delete_names, unused), robust=True)
+        committed = True
+    finally:
+        if not committed:
+            for item in sealed.values():
+                storage.delete(item.stored)
+            _this(job).update(pending_folder="")
+    job.refresh_from_db()
+
+
+def _fold_repeated_originals(job: ImportJob) -> None:
+    """An original already kept by an earlier import is not kept twice."""
+    for original in job.originals.filter(profile_id=job.profile_id).select_related(
+        "document__file"
+    ):
+        document = original.document
+        if document is None or document.duplicate_of_id is None:
+            continue
+        earlier = document.duplicate_of
+        original.document = earlier
+        original.save(update_fields=["document"])
+        purge([document], actor_label=f"import {job.uuid}")
+
+
+def _describe_original(job: ImportJob, mapping: Mapping) -> None:
+    """A clinical document's own title, date, facility and kind on its kept original.
+
+    Only for a one-file import, and only the copy this import kept (one the
+    profile already had, about to be folded into it, is left as it is): the
+    person cannot have described it yet. The import's audit event covers it.
+    """
+    about = mapping.about
+    originals = list(job.originals.select_related("document"))
+    if about is None or len(originals) != 1 or originals[0].document is None:
+        return
+    document = originals[0].document
+    if document.duplicate_of_id is not None:
+        return
+    if about.title:
+        document.title = about.title
+    document.kind = about.kind
+    document.when = about.when
+    document.facility = about.facility
+    document.version += 1
+    document.save(update_fields=["title", "kind", "date", "date_precision", "facility", "version"])
+
+
+def _readings(plan: plans.Plan) -> Iterator[tuple[str, Any, float]]:
+    for reading in plan.new_readings:
+        yield reading.metric, reading.at, reading.value
+
+
+def _apply_demographics(job: ImportJob, actor: User | None, request: HttpRequest | None) -> None:
+    offered = dict(job.preview.get("demographics") or {})
+    if "birth" in offered:
+        birth = PartialDate.parse(offered.pop("birth"))
+        offered["birth_date"] = birth.earliest
+        offered["birth_date_precision"] = birth.precision.value
+    if offered:
+        update_profile(job.profile, actor=actor, request=request, **offered)
+
+
+# Discarding, refusing, failing.
+
+
+def discard_job(job: ImportJob, *, actor: User | None, request: HttpRequest | None) -> None:
+    """Let go of an import that was not committed, and of its files."""
+    with transaction.atomic():
+        current = _this(job).select_for_update().get()
+        if current.state not in (JobState.READY, JobState.CHOOSING, JobState.FAILED):
+            raise ActionRefused(_("This import can no longer be discarded."))
+        _let_go_of_files(current)
+        current.finished_at = timezone.now()
+        _set_state(current, JobState.DISCARDED, ["finished_at"])
+        _log(Action.IMPORT_DISCARDED, current, actor, request)
+    job.refresh_from_db()
+
+
+def _refuse(job: ImportJob, refusal: Refused) -> None:
+    with transaction.atomic():
+        current = _this(job).select_for_update().get()
+        current.message = refusal.reason
+        current.where = refusal.where[:300]
+        current.finished_at = timezone.now()
+        # Nothing of a refused file is kept: it is not a document of the record.
+        _let_go_of_files(current)
+        _set_state(current, JobState.REFUSED, ["message", "where", "finished_at"])
+    job.refresh_from_db()
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    fail_jobs(_this(job), message)
+    job.refresh_from_db()
+
+
+def fail_jobs(jobs: Iterable[ImportJob], message: str) -> int:
+    """Mark jobs failed, removing any file sealed for a commit that never landed."""
+    failed = 0
+    for job in jobs:
+        if job.pending_folder:
+            # The folder is worked out again rather than taken from the row,
+            # so a row that says otherwise can never name another's files.
+            remove_unnamed_files(writing.pending_folder(job))
+        failed += (
+            _this(job)
+            .filter(state__in=[*_UNFINISHED])
+            .update(
+                state=JobState.FAILED,
+                message=message,
+                pending_folder="",
+                finished_at=timezone.now(),
+            )
+        )
+    return failed
+
+
+_UNFINISHED = (JobState.READING, JobState.CHOOSING, JobState.READY, JobState.COMMITTING)
+
+
+def _let_go_of_files(job: ImportJob) -> None:
+    originals = list(job.originals.all())
+    documents = list(
+        Document.objects.filter(pk__in=[o.document_id for o in originals if o.document_id])
+    )
+    ImportOriginal.objects.filter(job=job).update(document=None)
+    if documents:
+        purge(documents, actor_label=f"import {job.uuid}")
+
+
+# Bookkeeping.
+
+
+def _log(action: Action, job: ImportJob, actor: User | None, request: HttpRequest | None) -> None:
+    log_action(
+        action,
+        request=request,
+        actor=actor,
+        profile=job.profile,
+        object_type="import",
+        object_uuid=job.uuid,
+    )
+
+
+def _this(job: ImportJob) -> QuerySet[ImportJob]:
+    """The job's row, found through its profile like every profile-owned row."""
+    return ImportJob.objects.filter(profile_id=job.profile_id, pk=job.pk)
+
+
+def _claim(job: ImportJob) -> None:
+    job.worker = this_worker()
+    job.heartbeat_at = timezone.now()
+    _this(job).update(worker=job.worker, heartbeat_at=job.heartbeat_at)
+
+
+def _set_state(job: ImportJob, state: str, fields: list[str]) -> None:
+    job.state = state
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=[*fields, "state", "heartbeat_at"])
+
+
+class _Reporter:
+    """Writes a job's progress at most every half second, and passes it on."""
+
+    def __init__(self, job: ImportJob, passed_to: Progress | None) -> None:
+        self.job = job
+        self.passed_to = passed_to
+        self.last = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        if self.passed_to is not None:
+            self.passed_to(fraction)
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        _this(self.job).update(progress=min(max(fraction, 0.0), 1.0), heartbeat_at=timezone.now())

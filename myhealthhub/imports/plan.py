@@ -1,0 +1,323 @@
+"""What an import would do: new, already present, changed, skipped (DESIGN.md principle 3).
+
+An importer's ``Mapping`` is compared with what earlier imports brought into
+the profile, through the keys they recorded (``ImportedRecord``): a key seen
+before with the same content hash is present; with another hash, the source
+now says something else. Nothing here writes; the preview shown to the
+person and the commit both start from the same ``Plan``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, NamedTuple, TypeVar
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from myhealthhub.documents.sniff import sniff
+from myhealthhub.errors import ActionRefused
+from myhealthhub.imports.base import (
+    MappedDocument,
+    MappedEntry,
+    Mapping,
+    PatientFound,
+    Problem,
+    Reading,
+    Skipped,
+)
+from myhealthhub.imports.fitting import content_hash, fit
+from myhealthhub.imports.models import ImportedRecord
+from myhealthhub.profiles.models import Profile
+from myhealthhub.records.kinds import KINDS
+from myhealthhub.records.models import Entry, Sample
+
+LOOKUP_BATCH = 900
+DOCUMENT = "document"
+
+T = TypeVar("T")
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Known(NamedTuple):
+    """What an earlier import recorded under a key (read as plain values: a
+    re-import of a large file looks up thousands)."""
+
+    pk: int
+    kind: str
+    object_uuid: uuid.UUID
+    content_hash: str
+    values: dict[str, Any]
+
+
+@dataclass
+class Change:
+    """An entry a source said before, which it now says differently."""
+
+    item: MappedEntry
+    record: Known
+    entry: Entry | None = None  # None when the person deleted it since
+    # Fields the source changed, which the entry still holds as the source had them.
+    fields: list[str] = field(default_factory=list)
+    # Fields the source changed but the person has edited since: theirs stay.
+    kept_edits: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        """Whether anything changes that the person should see."""
+        return self.entry is not None and bool(self.fields or self.kept_edits)
+
+
+@dataclass
+class Plan:
+    new: list[MappedEntry] = field(default_factory=list)
+    present: list[MappedEntry] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    new_documents: list[MappedDocument] = field(default_factory=list)
+    present_documents: list[MappedDocument] = field(default_factory=list)
+    # Documents the source sends again with other content: kept as new ones.
+    changed_documents: list[MappedDocument] = field(default_factory=list)
+    new_readings: list[Reading] = field(default_factory=list)
+    present_readings: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    # Content hash of every entry and document kept, by key.
+    hashes: dict[str, str] = field(default_factory=dict)
+    # What earlier imports recorded under this file's keys.
+    known: dict[str, Known] = field(default_factory=dict)
+
+    @property
+    def documents_to_keep(self) -> list[MappedDocument]:
+        return [*self.new_documents, *self.changed_documents]
+
+
+def make_plan(profile: Profile, mapping: Mapping, patient: str, *, lock: bool = False) -> Plan:
+    """Compare the mapping with the profile; ``lock`` the entries it would change."""
+    plan = Plan(warnings=list(mapping.warnings))
+    others = _other_people(mapping.patients, patient)
+    plan.skipped = _skipped_of_this_person(mapping.skipped, patient, others)
+    entries = _keep_this_person(mapping.entries, patient, others, plan)
+    documents = _keep_this_person(mapping.documents, patient, others, plan)
+    entries = [item for item in entries if fit(item, plan.skipped, plan.warnings)]
+    documents = [document for document in documents if _keepable(document, plan)]
+    entries = _first_of_each_key(entries, plan, _entry_hash)
+    documents = _first_of_each_key(documents, plan, _document_hash)
+    plan.known = _records(profile, [*plan.hashes])
+    for item in entries:
+        record = plan.known.get(item.key)
+        if record is None or record.kind != item.kind:
+            plan.new.append(item)  # a new entry, or one now of another kind
+        elif record.content_hash == plan.hashes[item.key]:
+            plan.present.append(item)
+        else:
+            plan.changed.append(Change(item, record))
+    for document in documents:
+        record = plan.known.get(document.key)
+        if record is None:
+            plan.new_documents.append(document)
+        elif record.content_hash == plan.hashes[document.key]:
+            plan.present_documents.append(document)
+        else:
+            plan.changed_documents.append(document)
+    _load_changed(profile, plan, lock)
+    _split_readings(profile, mapping.readings, plan)
+    return plan
+
+
+def _other_people(patients: list[PatientFound], chosen: str) -> dict[str, str]:
+    return {person.key: person.name for person in patients if person.key != chosen}
+
+
+def _skipped_of_this_person(
+    skipped: list[Skipped], patient: str, others: dict[str, str]
+) -> list[Skipped]:
+    """What was skipped, with what belongs to other people in the file said only as such."""
+    if not others:
+        return list(skipped)
+    return [
+        item
+        if not item.patients or patient in item.patients
+        else Skipped(item.origin, _("about another person in the file"), item.where)
+        for item in skipped
+    ]
+
+
+def _keep_this_person(items: list[T], patient: str, others: dict[str, str], plan: Plan) -> list[T]:
+    """Items about the chosen person (or about no one in particular); the rest skipped."""
+    if not others:
+        return items
+    kept = []
+    for item in items:
+        people: frozenset[str] = item.patients  # type: ignore[attr-defined]
+        if not people or patient in people:
+            kept.append(item)
+            continue
+        name = next((others[key] for key in people if key in others), "")
+        plan.skipped.append(
+            Skipped(
+                item.origin,  # type: ignore[attr-defined]
+                _("about another person in the file") + (f" ({name})" if name else ""),
+                item.where,  # type: ignore[attr-defined]
+            )
+        )
+    return kept
+
+
+def _entry_hash(item: MappedEntry) -> str:
+    return content_hash(item.kind, item.values)
+
+
+def _document_hash(document: MappedDocument) -> str:
+    return hashlib.sha256(document.content).hexdigest()
+
+
+def _first_of_each_key(items: list[T], plan: Plan, digest_of: Any) -> list[T]:
+    """Items with their final keys and hashes, the first of each key only.
+
+    A key that is only an id local to its export gets the content's hash
+    appended (once: the mapping may be planned again), so another source
+    reusing the id is a new entry, never a change to this one.
+    """
+    kept = []
+    for item in items:
+        digest = digest_of(item)
+        if item.key_is_local:  # type: ignore[attr-defined]
+            item.key = f"{item.key}#{digest[:32]}"  # type: ignore[attr-defined]
+            item.key_is_local = False  # type: ignore[attr-defined]
+        key: str = item.key  # type: ignore[attr-defined]
+        if key in plan.hashes:
+            plan.skipped.append(
+                Skipped(
+                    item.origin,  # type: ignore[attr-defined]
+                    _("appears twice in the file; the first is kept"),
+                    item.where,  # type: ignore[attr-defined]
+                )
+            )
+            continue
+        plan.hashes[key] = digest
+        kept.append(item)
+    return kept
+
+
+def _records(profile: Profile, keys: list[str]) -> dict[str, Known]:
+    by_hash = {key_hash(key): key for key in keys}
+    found: dict[str, Known] = {}
+    for batch in _batches(list(by_hash), LOOKUP_BATCH):
+        rows = ImportedRecord.objects.filter(profile_id=profile.pk, key_hash__in=batch)
+        for hashed, pk, kind, object_uuid, digest, values in rows.values_list(
+            "key_hash", "pk", "kind", "object_uuid", "content_hash", "values"
+        ):
+            found[by_hash[hashed]] = Known(pk, kind, object_uuid, digest, values)
+    return found
+
+
+def _load_changed(profile: Profile, plan: Plan, lock: bool) -> None:
+    """The entries behind changed keys, and which of their fields the source changed.
+
+    A field the source changed is applied only while the entry still holds
+    what the source said before: a person's own correction is never
+    overwritten by a later export.
+    """
+    by_kind: dict[str, list[Change]] = defaultdict(list)
+    for change in plan.changed:
+        by_kind[change.item.kind].append(change)
+    for slug, changes in by_kind.items():
+        entries = (
+            KINDS[slug]
+            .queryset(profile)
+            .filter(uuid__in=[change.record.object_uuid for change in changes])
+        )
+        if lock:  # so that an edit saved meanwhile is seen, not overwritten
+            entries = entries.select_for_update().order_by("pk")
+        by_uuid = {entry.uuid: entry for entry in entries}
+        for change in changes:
+            entry = by_uuid.get(change.record.object_uuid)
+            if entry is None or entry.deleted_at is not None:
+                continue  # deleted by the person: the source's news does not bring it back
+            change.entry = entry
+            before = change.record.values
+            for name, value in change.item.values.items():
+                if name in before and plain(value) == before[name]:
+                    continue
+                edited = name in before and plain(getattr(entry, name)) != before[name]
+                (change.kept_edits if edited else change.fields).append(name)
+
+
+def source_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What a source said, as JSON values, to compare with the next export."""
+    return {name: plain(value) for name, value in values.items()}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: numbers as floats, dates as ISO text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return json.loads(json.dumps(value, default=str))
+
+
+def _split_readings(profile: Profile, readings: list[Reading], plan: Plan) -> None:
+    if not readings:
+        return
+    # A reading at the same moment of the same metric is already present,
+    # whichever import brought it.
+    metrics = {reading.metric for reading in readings}
+    first = min(reading.at for reading in readings)
+    last = max(reading.at for reading in readings)
+    stored = set(
+        Sample.objects.filter(
+            profile_id=profile.pk, metric__in=metrics, at__gte=first, at__lte=last
+        ).values_list("metric", "at")
+    )
+    seen: set[tuple[str, dt.datetime]] = set()
+    for reading in readings:
+        moment = (reading.metric, reading.at)
+        if moment in seen:
+            plan.skipped.append(
+                Skipped(
+                    reading.origin, _("appears twice in the file; the first is kept"), reading.where
+                )
+            )
+        elif moment in stored:
+            plan.present_readings += 1
+        else:
+            seen.add(moment)
+            plan.new_readings.append(reading)
+
+
+def _keepable(document: MappedDocument, plan: Plan) -> bool:
+    """Whether a carried file is one documents keep: its type from its bytes, its size."""
+    try:
+        sniff(io.BytesIO(document.content))
+        if len(document.content) > settings.MAX_UPLOAD_BYTES:
+            raise ActionRefused(
+                _("larger than %(limit)s, the most a document may be")
+                % {"limit": filesizeformat(settings.MAX_UPLOAD_BYTES)}
+            )
+    except ActionRefused as refusal:
+        plan.skipped.append(Skipped(document.origin, refusal.message, document.where))
+        return False
+    return True
+
+
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
