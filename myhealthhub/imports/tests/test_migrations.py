@@ -30,7 +30,7 @@ def migrate(targets: list[tuple[str, str | None]]):
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    return executor.loader.project_state([node for node in targets if node[1]]).apps
+    return executor.loader.project_state([(app, name) for app, name in targets if name]).apps
 
 
 @pytest.mark.slow
