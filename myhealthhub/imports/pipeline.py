@@ -43,8 +43,7 @@ from myhealthhub.documents.actions import (
 from myhealthhub.documents.cleanup import remove_unnamed_files
 from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.errors import ActionRefused, Refused
-from myhealthhub.imports import people, writing
-from myhealthhub.imports import plan as plans
+from myhealthhub.imports import people, planning, writing
 from myhealthhub.imports import preview as previews
 from myhealthhub.imports.base import Mapping, Progress, Upload
 from myhealthhub.imports.formats import detect
@@ -163,15 +162,16 @@ def _store_preview(job: ImportJob, mapping: Mapping) -> None:
         job.patient = ""
         _set_state(job, JobState.CHOOSING, ["patients", "patient"])
         return
-    plan = plans.make_plan(job.profile, mapping, job.patient)
-    job.preview = previews.preview(plan, mapping)
-    job.warning_count = job.preview["warning_count"]
+    plan = planning.plan_import(job.profile, mapping, job.patient)
+    preview = previews.preview(plan, mapping)
     job.patients = found
     person = job.patient_named(job.patient)
     if person is not None:
-        job.preview["unnamed"] = people.unnamed(person)
-        job.preview["mismatch"] = job.preview["unnamed"] or people.differs_from(job.profile, person)
-        job.preview["demographics"] = people.demographics(job.profile, person)
+        preview.unnamed = people.unnamed(person)
+        preview.mismatch = preview.unnamed or people.differs_from(job.profile, person)
+        preview.demographics = people.demographics(job.profile, person)
+    job.preview = preview.as_json()
+    job.warning_count = preview.warning_count
     job.progress = 1
     _set_state(job, JobState.READY, ["preview", "warning_count", "patients", "patient", "progress"])
 
@@ -211,7 +211,8 @@ def request_commit(
         current = _this(job).select_for_update().get()
         if current.state != JobState.READY:
             raise ActionRefused(_("This import is not waiting for review any more."))
-        if current.preview.get("mismatch") and not other_person_confirmed:
+        preview = previews.Preview.of(current)
+        if preview.mismatch and not other_person_confirmed:
             raise ActionRefused(
                 _(
                     "This file seems to be about someone else than %(name)s. Check the name "
@@ -219,8 +220,9 @@ def request_commit(
                 )
                 % {"name": current.profile.name}
             )
-        current.preview["apply_demographics"] = bool(apply_demographics)
-        current.preview["committed_by"] = actor.pk if actor else None
+        preview.apply_demographics = bool(apply_demographics)
+        preview.committed_by = actor.pk if actor else None
+        current.preview = preview.as_json()
         current.progress = 0
         current.worker = ""  # queued again: no process holds it until one claims it
         _set_state(current, JobState.COMMITTING, ["preview", "progress", "worker"])
@@ -248,11 +250,12 @@ def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
 
 def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> None:
     profile = job.profile
-    actor = User.objects.filter(pk=job.preview.get("committed_by")).first()
+    preview = previews.Preview.of(job)
+    actor = User.objects.filter(pk=preview.committed_by).first() if preview.committed_by else None
     # Only files carried inside need sealing ahead; a plan without them is made once.
     sealed = (
         writing.seal_documents(
-            job, plans.make_plan(profile, mapping, job.patient).documents_to_keep
+            job, planning.plan_import(profile, mapping, job.patient).documents_to_keep
         )
         if mapping.documents
         else {}
@@ -267,7 +270,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             # lock: an import that landed meanwhile is seen, not duplicated,
             # and an entry edited meanwhile is read as it is now.
             Profile.objects.select_for_update().filter(pk=profile.pk).first()
-            plan = plans.make_plan(profile, mapping, job.patient, lock=True)
+            plan = planning.plan_import(profile, mapping, job.patient, lock=True)
             writing.leave_out_unsealed(plan, sealed)
             source = Source.objects.create(
                 profile=profile,
@@ -279,8 +282,8 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             updated = writing.update_entries(job, plan, actor, request)
             documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
             readings = add_samples(profile, source, _readings(plan)) if plan.new_readings else 0
-            if job.preview.get("apply_demographics"):
-                _apply_demographics(job, actor, request)
+            if preview.apply_demographics:
+                _apply_demographics(job, preview, actor, request)
             _describe_original(current, mapping)
             _fold_repeated_originals(current)
             current.counts = {
@@ -350,13 +353,15 @@ def _describe_original(job: ImportJob, mapping: Mapping) -> None:
     document.save(update_fields=["title", "kind", "date", "date_precision", "facility", "version"])
 
 
-def _readings(plan: plans.Plan) -> Iterator[tuple[str, Any, float]]:
+def _readings(plan: planning.ImportPlan) -> Iterator[tuple[str, Any, float]]:
     for reading in plan.new_readings:
         yield reading.metric, reading.at, reading.value
 
 
-def _apply_demographics(job: ImportJob, actor: User | None, request: HttpRequest | None) -> None:
-    offered = dict(job.preview.get("demographics") or {})
+def _apply_demographics(
+    job: ImportJob, preview: previews.Preview, actor: User | None, request: HttpRequest | None
+) -> None:
+    offered: dict[str, Any] = dict(preview.demographics)
     if "birth" in offered:
         birth = PartialDate.parse(offered.pop("birth"))
         offered["birth_date"] = birth.earliest

@@ -1,68 +1,201 @@
-"""An import's plan as plain data: what the page and the command line show before a commit."""
+"""What an import would do, as the page and the command line show it before a commit.
+
+``Preview`` is made from the plan (``preview()``), kept on the job as JSON
+(``ImportJob.preview``) and read back with ``Preview.of(job)``: jobs read by
+an older version, which lack some fields, read with their defaults. The
+commit adds what the person decided (``Decision``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from myhealthhub.imports.base import MappedEntry, Mapping, Skipped
 from myhealthhub.imports.fitting import field_label
-from myhealthhub.imports.plan import Change, Plan
+from myhealthhub.imports.planning import Change, ImportPlan
 from myhealthhub.records.kinds import KINDS
+
+if TYPE_CHECKING:
+    from myhealthhub.imports.models import ImportJob
 
 EXAMPLES = 3
 MAX_WARNINGS = 200
 MAX_GROUPS = 50
 MAX_ORIGINS = 200
+ORIGIN_COLUMNS = ("entries", "documents", "used", "skipped")
 
 
-def preview(plan: Plan, mapping: Mapping) -> dict[str, Any]:
-    """The plan as plain data, stored on the job and shown to the person."""
-    kinds: dict[str, dict[str, Any]] = {}
+@dataclass
+class Example:
+    change: str  # "new" or "changed"
+    text: str
 
-    def row(slug: str) -> dict[str, Any]:
-        return kinds.setdefault(
-            slug, {"kind": slug, "new": 0, "present": 0, "changed": 0, "examples": []}
+
+@dataclass
+class KindCounts:
+    kind: str  # a records kind slug
+    new: int = 0
+    present: int = 0
+    changed: int = 0
+    examples: list[Example] = field(default_factory=list)
+
+    def count(self, column: str, example: str) -> None:
+        setattr(self, column, getattr(self, column) + 1)
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(Example(column, example))
+
+
+@dataclass
+class DocumentCounts:
+    new: int = 0
+    present: int = 0
+    changed: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.new or self.present or self.changed)
+
+
+@dataclass
+class ReadingCounts:
+    new: int = 0
+    present: int = 0
+    metrics: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.new or self.present)
+
+
+@dataclass
+class SkippedGroup:
+    origin: str
+    reason: str
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WarningLine:
+    message: str
+    where: str = ""
+
+
+@dataclass
+class Preview:
+    kinds: list[KindCounts] = field(default_factory=list)
+    documents: DocumentCounts = field(default_factory=DocumentCounts)
+    readings: ReadingCounts = field(default_factory=ReadingCounts)
+    skipped: list[SkippedGroup] = field(default_factory=list)
+    skipped_count: int = 0
+    warnings: list[WarningLine] = field(default_factory=list)
+    warning_count: int = 0
+    # Per origin in the file (a resource type, a section): ORIGIN_COLUMNS counted.
+    origins: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Who the file says it is from.
+    sender: str = ""
+    # About the person chosen in the file: says nobody's name, or not the profile's.
+    unnamed: bool = False
+    mismatch: bool = False
+    # The profile fields the file would fill or change, with their new values.
+    demographics: dict[str, str] = field(default_factory=dict)
+    # What the person decided when they accepted it; committed_by is an
+    # account's id, None from the command line.
+    apply_demographics: bool = False
+    committed_by: int | None = None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> Preview:
+        return cls.from_json(job.preview)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Preview:
+        return cls(
+            kinds=[
+                KindCounts(
+                    row["kind"],
+                    row.get("new", 0),
+                    row.get("present", 0),
+                    row.get("changed", 0),
+                    [Example(**example) for example in row.get("examples", [])],
+                )
+                for row in data.get("kinds", [])
+            ],
+            documents=DocumentCounts(**data.get("documents", {})),
+            readings=ReadingCounts(**data.get("readings", {})),
+            skipped=[SkippedGroup(**group) for group in data.get("skipped", [])],
+            skipped_count=data.get("skipped_count", 0),
+            warnings=[WarningLine(**warning) for warning in data.get("warnings", [])],
+            warning_count=data.get("warning_count", 0),
+            origins=data.get("origins", {}),
+            sender=data.get("sender", ""),
+            unnamed=data.get("unnamed", False),
+            mismatch=data.get("mismatch", False),
+            demographics=data.get("demographics") or {},
+            apply_demographics=data.get("apply_demographics", False),
+            committed_by=data.get("committed_by"),
         )
 
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def changed_examples(self) -> list[str]:
+        return [
+            example.text
+            for row in self.kinds
+            for example in row.examples
+            if example.change == "changed"
+        ]
+
+
+def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
+    """What the plan would do, to show the person."""
+    kinds: dict[str, KindCounts] = {}
+
+    def row(slug: str) -> KindCounts:
+        return kinds.setdefault(slug, KindCounts(slug))
+
     for item in plan.new:
-        _count(row(item.kind), "new", _example(item))
+        row(item.kind).count("new", _example(item))
     for item in plan.present:
-        row(item.kind)["present"] += 1
+        row(item.kind).present += 1
     for change in plan.changed:
         if not change.shown:
-            row(change.item.kind)["present"] += 1
+            row(change.item.kind).present += 1
             continue
-        _count(row(change.item.kind), "changed", _change_example(change))
-    return {
-        "kinds": [kinds[slug] for slug in KINDS if slug in kinds],
-        "documents": {
-            "new": len(plan.new_documents),
-            "present": len(plan.present_documents),
-            "changed": len(plan.changed_documents),
-            "examples": [
-                document.title or document.filename for document in plan.documents_to_keep
-            ][:EXAMPLES],
-        },
-        "readings": {
-            "new": len(plan.new_readings),
-            "present": plan.present_readings,
-            "metrics": dict(Counter(reading.metric for reading in plan.new_readings)),
-        },
-        "skipped": _skipped_groups(plan.skipped),
-        "skipped_count": len(plan.skipped),
-        "warnings": [
-            {"message": problem.message, "where": problem.where}
-            for problem in plan.warnings[:MAX_WARNINGS]
+        row(change.item.kind).count("changed", _change_example(change))
+    return Preview(
+        kinds=[kinds[slug] for slug in KINDS if slug in kinds],
+        documents=DocumentCounts(
+            new=len(plan.new_documents),
+            present=len(plan.present_documents),
+            changed=len(plan.changed_documents),
+            examples=[document.title or document.filename for document in plan.documents_to_keep][
+                :EXAMPLES
+            ],
+        ),
+        readings=ReadingCounts(
+            new=len(plan.new_readings),
+            present=plan.present_readings,
+            metrics=dict(Counter(reading.metric for reading in plan.new_readings)),
+        ),
+        skipped=_skipped_groups(plan.skipped),
+        skipped_count=len(plan.skipped),
+        warnings=[
+            WarningLine(problem.message, problem.where) for problem in plan.warnings[:MAX_WARNINGS]
         ],
-        "warning_count": len(plan.warnings),
-        "origins": accounting(plan, mapping),
-        "sender": mapping.sender,
-    }
+        warning_count=len(plan.warnings),
+        origins=accounting(plan, mapping),
+        sender=mapping.sender,
+    )
 
 
 def _change_example(change: Change) -> str:
@@ -78,36 +211,28 @@ def _change_example(change: Change) -> str:
     return text
 
 
-def _skipped_groups(skipped: list[Skipped]) -> list[dict[str, Any]]:
+def _skipped_groups(skipped: list[Skipped]) -> list[SkippedGroup]:
     """What was skipped, by what and why, the largest groups first (at most MAX_GROUPS)."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    groups: dict[tuple[str, str], SkippedGroup] = {}
     for left_out in skipped:
         group = groups.setdefault(
-            (left_out.origin, left_out.reason),
-            {"origin": left_out.origin, "reason": left_out.reason, "count": 0, "examples": []},
+            (left_out.origin, left_out.reason), SkippedGroup(left_out.origin, left_out.reason)
         )
-        group["count"] += 1
-        if len(group["examples"]) < EXAMPLES:
-            group["examples"].append(
+        group.count += 1
+        if len(group.examples) < EXAMPLES:
+            group.examples.append(
                 " — ".join(part for part in (left_out.example, left_out.where) if part)
             )
-    ordered = sorted(groups.values(), key=lambda group: -group["count"])
+    ordered = sorted(groups.values(), key=lambda group: -group.count)
     if len(ordered) <= MAX_GROUPS:
         return ordered
     rest = ordered[MAX_GROUPS - 1 :]
-    other = {
-        "origin": _("(other)"),
-        "reason": _("%(groups)d more kinds of things skipped") % {"groups": len(rest)},
-        "count": sum(group["count"] for group in rest),
-        "examples": [],
-    }
+    other = SkippedGroup(
+        _("(other)"),
+        _("%(groups)d more kinds of things skipped") % {"groups": len(rest)},
+        sum(group.count for group in rest),
+    )
     return [*ordered[: MAX_GROUPS - 1], other]
-
-
-def _count(row: dict[str, Any], column: str, example: str) -> None:
-    row[column] += 1
-    if len(row["examples"]) < EXAMPLES:
-        row["examples"].append({"change": column, "text": example})
 
 
 def _example(item: MappedEntry) -> str:
@@ -119,11 +244,9 @@ def _example(item: MappedEntry) -> str:
     )
 
 
-def accounting(plan: Plan, mapping: Mapping) -> dict[str, dict[str, int]]:
+def accounting(plan: ImportPlan, mapping: Mapping) -> dict[str, dict[str, int]]:
     """Per origin in the file: how many became entries, documents, were used or skipped."""
-    origins: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"entries": 0, "documents": 0, "used": 0, "skipped": 0}
-    )
+    origins: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ORIGIN_COLUMNS, 0))
     for item in _all_entries(plan):
         origins[item.origin]["entries"] += 1
     for document in [*plan.documents_to_keep, *plan.present_documents]:
@@ -137,7 +260,7 @@ def accounting(plan: Plan, mapping: Mapping) -> dict[str, dict[str, int]]:
         return ordered
     # A file may name any number of made-up types: the preview stays small.
     kept = dict(list(ordered.items())[: MAX_ORIGINS - 1])
-    other = {"entries": 0, "documents": 0, "used": 0, "skipped": 0}
+    other = dict.fromkeys(ORIGIN_COLUMNS, 0)
     for row in list(ordered.values())[MAX_ORIGINS - 1 :]:
         for column, count in row.items():
             other[column] += count
@@ -145,7 +268,7 @@ def accounting(plan: Plan, mapping: Mapping) -> dict[str, dict[str, int]]:
     return kept
 
 
-def _all_entries(plan: Plan) -> Iterable[MappedEntry]:
+def _all_entries(plan: ImportPlan) -> Iterable[MappedEntry]:
     yield from plan.new
     yield from plan.present
     yield from (change.item for change in plan.changed)

@@ -21,6 +21,7 @@ from myhealthhub.imports import pipeline
 from myhealthhub.imports.forms import ChooseForm, CommitForm, ImportForm
 from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.imports.presenting import demographic_rows, kind_rows, metric_label
+from myhealthhub.imports.preview import Preview
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 
@@ -85,16 +86,17 @@ def import_list(request: HttpRequest, access: Access) -> HttpResponse:
 @require_safe
 def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)
+    preview = Preview.of(job)
     context = {
         "access": access,
         "job": job,
+        "preview": preview,
         "imports_current": True,
         "poll_every": POLL_EVERY,
-        "kinds": kind_rows(job.preview),
-        "demographics": demographic_rows(access.profile, job.preview),
+        "kinds": kind_rows(preview),
+        "demographics": demographic_rows(access.profile, preview),
         "readings": [
-            (metric_label(metric), count)
-            for metric, count in job.preview.get("readings", {}).get("metrics", {}).items()
+            (metric_label(metric), count) for metric, count in preview.readings.metrics.items()
         ],
         "person": job.patient_named(job.patient) if job.patient else None,
         "originals": job.originals.filter(profile_id=access.profile.pk).select_related("document"),

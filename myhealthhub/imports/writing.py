@@ -28,7 +28,7 @@ from myhealthhub.documents.actions import (
     seal_upload,
 )
 from myhealthhub.documents.sniff import sniff
-from myhealthhub.imports import plan as plans
+from myhealthhub.imports import planning
 from myhealthhub.imports.base import MappedDocument, Skipped
 from myhealthhub.imports.models import ImportedRecord, ImportJob
 from myhealthhub.records.actions import snapshot
@@ -73,7 +73,7 @@ def seal_documents(job: ImportJob, documents: list[MappedDocument]) -> dict[str,
     return sealed
 
 
-def leave_out_unsealed(plan: plans.Plan, sealed: dict[str, SealedUpload]) -> None:
+def leave_out_unsealed(plan: planning.ImportPlan, sealed: dict[str, SealedUpload]) -> None:
     """Documents the plan made under the lock but that were not sealed ahead (a race)."""
     for document in plan.documents_to_keep:
         if document.key not in sealed:
@@ -86,7 +86,7 @@ def leave_out_unsealed(plan: plans.Plan, sealed: dict[str, SealedUpload]) -> Non
 
 
 def create_entries(
-    job: ImportJob, plan: plans.Plan, source: Source, actor: User | None
+    job: ImportJob, plan: planning.ImportPlan, source: Source, actor: User | None
 ) -> EntryUuids:
     """Insert the new entries kind by kind and record their keys."""
     by_kind: dict[str, list[Any]] = defaultdict(list)
@@ -116,7 +116,7 @@ def create_entries(
 
 def record_keys(
     job: ImportJob,
-    plan: plans.Plan,
+    plan: planning.ImportPlan,
     objects: dict[str, tuple[str, uuid.UUID]],
     values_of: list[Any] | None = None,
 ) -> None:
@@ -125,7 +125,7 @@ def record_keys(
     A key an earlier import recorded (its entry is now of another kind, or
     its document has new content) points to the new object from now on.
     """
-    values = {item.key: plans.source_values(item.values) for item in values_of or []}
+    values = {item.key: planning.source_values(item.values) for item in values_of or []}
     fresh = []
     for key, (kind, object_uuid) in objects.items():
         known = plan.known.get(key)
@@ -141,7 +141,7 @@ def record_keys(
         fresh.append(
             ImportedRecord(
                 profile_id=job.profile_id,
-                key_hash=plans.key_hash(key),
+                key_hash=planning.key_hash(key),
                 key=key,
                 kind=kind,
                 object_uuid=object_uuid,
@@ -154,7 +154,7 @@ def record_keys(
 
 
 def update_entries(
-    job: ImportJob, plan: plans.Plan, actor: User | None, request: HttpRequest | None
+    job: ImportJob, plan: planning.ImportPlan, actor: User | None, request: HttpRequest | None
 ) -> int:
     """Bring entries up to what their source says now; returns how many changed.
 
@@ -167,7 +167,7 @@ def update_entries(
     for change in plan.changed:
         ImportedRecord.objects.filter(profile_id=job.profile_id, pk=change.record.pk).update(
             content_hash=plan.hashes[change.item.key],
-            values=plans.source_values(change.item.values),
+            values=planning.source_values(change.item.values),
             job=job,
         )
         entry = change.entry
@@ -205,7 +205,7 @@ def update_entries(
 
 def keep_documents(
     job: ImportJob,
-    plan: plans.Plan,
+    plan: planning.ImportPlan,
     sealed: dict[str, SealedUpload],
     entries: EntryUuids,
     actor: User | None,
@@ -237,7 +237,7 @@ def keep_documents(
         job,
         plan,
         {
-            document.key: (plans.DOCUMENT, kept.uuid)
+            document.key: (planning.DOCUMENT, kept.uuid)
             for document, kept in zip(documents, made, strict=True)
         },
     )

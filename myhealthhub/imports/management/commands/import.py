@@ -32,6 +32,7 @@ from myhealthhub.imports.pipeline import (
     start_import,
 )
 from myhealthhub.imports.presenting import describe_preview
+from myhealthhub.imports.preview import Preview
 from myhealthhub.lib.progress import ProgressBar
 from myhealthhub.profiles.models import Profile
 
@@ -96,7 +97,7 @@ class Command(BaseCommand):
         if job.state != JobState.READY:
             raise CommandError(_one_line(job))
         self.stdout.write(describe_preview(job))
-        if job.preview.get("mismatch") and not options["other_person"]:
+        if Preview.of(job).mismatch and not options["other_person"]:
             discard_job(job, actor=None, request=None)
             raise CommandError(
                 f"The file's person does not match {profile.name}; nothing was added. "

@@ -4,7 +4,7 @@ An importer's ``Mapping`` is compared with what earlier imports brought into
 the profile, through the keys they recorded (``ImportedRecord``): a key seen
 before with the same content hash is present; with another hash, the source
 now says something else. Nothing here writes; the preview shown to the
-person and the commit both start from the same ``Plan``.
+person and the commit both start from the same ``ImportPlan``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import io
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -45,6 +45,19 @@ LOOKUP_BATCH = 900
 DOCUMENT = "document"
 
 T = TypeVar("T")
+
+
+class Keyed(Protocol):
+    """What planning reads of a mapped entry or document alike."""
+
+    key: str
+    key_is_local: bool
+    origin: str
+    where: str
+    patients: frozenset[str]
+
+
+K = TypeVar("K", bound=Keyed)
 
 
 def key_hash(key: str) -> str:
@@ -81,7 +94,7 @@ class Change:
 
 
 @dataclass
-class Plan:
+class ImportPlan:
     new: list[MappedEntry] = field(default_factory=list)
     present: list[MappedEntry] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
@@ -103,9 +116,11 @@ class Plan:
         return [*self.new_documents, *self.changed_documents]
 
 
-def make_plan(profile: Profile, mapping: Mapping, patient: str, *, lock: bool = False) -> Plan:
+def plan_import(
+    profile: Profile, mapping: Mapping, patient: str, *, lock: bool = False
+) -> ImportPlan:
     """Compare the mapping with the profile; ``lock`` the entries it would change."""
-    plan = Plan(warnings=list(mapping.warnings))
+    plan = ImportPlan(warnings=list(mapping.warnings))
     others = _other_people(mapping.patients, patient)
     plan.skipped = _skipped_of_this_person(mapping.skipped, patient, others)
     entries = _keep_this_person(mapping.entries, patient, others, plan)
@@ -154,22 +169,24 @@ def _skipped_of_this_person(
     ]
 
 
-def _keep_this_person(items: list[T], patient: str, others: dict[str, str], plan: Plan) -> list[T]:
+def _keep_this_person(
+    items: list[K], patient: str, others: dict[str, str], plan: ImportPlan
+) -> list[K]:
     """Items about the chosen person (or about no one in particular); the rest skipped."""
     if not others:
         return items
     kept = []
     for item in items:
-        people: frozenset[str] = item.patients  # type: ignore[attr-defined]
+        people = item.patients
         if not people or patient in people:
             kept.append(item)
             continue
         name = next((others[key] for key in people if key in others), "")
         plan.skipped.append(
             Skipped(
-                item.origin,  # type: ignore[attr-defined]
+                item.origin,
                 _("about another person in the file") + (f" ({name})" if name else ""),
-                item.where,  # type: ignore[attr-defined]
+                item.where,
             )
         )
     return kept
@@ -183,7 +200,7 @@ def _document_hash(document: MappedDocument) -> str:
     return hashlib.sha256(document.content).hexdigest()
 
 
-def _first_of_each_key(items: list[T], plan: Plan, digest_of: Any) -> list[T]:
+def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K], str]) -> list[K]:
     """Items with their final keys and hashes, the first of each key only.
 
     A key that is only an id local to its export gets the content's hash
@@ -193,20 +210,15 @@ def _first_of_each_key(items: list[T], plan: Plan, digest_of: Any) -> list[T]:
     kept = []
     for item in items:
         digest = digest_of(item)
-        if item.key_is_local:  # type: ignore[attr-defined]
-            item.key = f"{item.key}#{digest[:32]}"  # type: ignore[attr-defined]
-            item.key_is_local = False  # type: ignore[attr-defined]
-        key: str = item.key  # type: ignore[attr-defined]
-        if key in plan.hashes:
+        if item.key_is_local:
+            item.key = f"{item.key}#{digest[:32]}"
+            item.key_is_local = False
+        if item.key in plan.hashes:
             plan.skipped.append(
-                Skipped(
-                    item.origin,  # type: ignore[attr-defined]
-                    _("appears twice in the file; the first is kept"),
-                    item.where,  # type: ignore[attr-defined]
-                )
+                Skipped(item.origin, _("appears twice in the file; the first is kept"), item.where)
             )
             continue
-        plan.hashes[key] = digest
+        plan.hashes[item.key] = digest
         kept.append(item)
     return kept
 
@@ -223,7 +235,7 @@ def _records(profile: Profile, keys: list[str]) -> dict[str, Known]:
     return found
 
 
-def _load_changed(profile: Profile, plan: Plan, lock: bool) -> None:
+def _load_changed(profile: Profile, plan: ImportPlan, lock: bool) -> None:
     """The entries behind changed keys, and which of their fields the source changed.
 
     A field the source changed is applied only while the entry still holds
@@ -273,7 +285,7 @@ def plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _split_readings(profile: Profile, readings: list[Reading], plan: Plan) -> None:
+def _split_readings(profile: Profile, readings: list[Reading], plan: ImportPlan) -> None:
     if not readings:
         return
     # A reading at the same moment of the same metric is already present,
@@ -302,7 +314,7 @@ def _split_readings(profile: Profile, readings: list[Reading], plan: Plan) -> No
             plan.new_readings.append(reading)
 
 
-def _keepable(document: MappedDocument, plan: Plan) -> bool:
+def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:
     """Whether a carried file is one documents keep: its type from its bytes, its size."""
     try:
         sniff(io.BytesIO(document.content))
