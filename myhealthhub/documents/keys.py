@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from myhealthhub.audit.log import log_action
+from myhealthhub.audit.models import Action
 from myhealthhub.documents import storage
 from myhealthhub.documents.models import SealedFile
+from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import crypto, keyfiles, keyring
 
 BATCH = 500
@@ -93,3 +98,34 @@ def rotate_key_file() -> int:
     # switched is rewrapped too; the old key stays as .previous until the next
     # rotation, in case a process sealed something after this very line.
     return count + rewrap_all(new_key)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    rewrapped: int
+    # Where the new key is: the key file, or None when it came from MYHEALTHHUB_MASTER_KEY.
+    key_file: Path | None
+
+
+def rotate() -> Rotation:
+    """Rotate as this instance keeps its key, and record it.
+
+    With a key file, a new key is made (``rotate_key_file``). With the key
+    in MYHEALTHHUB_MASTER_KEY, the person set the new one there and the old
+    one in MYHEALTHHUB_MASTER_KEY_PREVIOUS; every file key moves to the new.
+    """
+    key_file: Path | None = settings.MASTER_KEY_FILE
+    if key_file is not None:
+        rotation = Rotation(rotate_key_file(), key_file)
+    elif settings.MASTER_KEY_PREVIOUS is None:
+        raise ActionRefused(
+            _(
+                "The master key comes from MYHEALTHHUB_MASTER_KEY. To rotate it, set "
+                "MYHEALTHHUB_MASTER_KEY to the new key and MYHEALTHHUB_MASTER_KEY_PREVIOUS to "
+                "the old one, then run this again."
+            )
+        )
+    else:
+        rotation = Rotation(rewrap_all(keyring.current()), None)
+    log_action(Action.KEYS_ROTATED, request=None, actor_label="myhealthhub keys rotate")
+    return rotation

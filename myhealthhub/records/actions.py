@@ -12,9 +12,10 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.log import log_action
@@ -22,7 +23,7 @@ from myhealthhub.audit.models import Action
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records import changes
-from myhealthhub.records.kinds import KIND_OF_MODEL, Kind
+from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS, LOINC, Kind
 from myhealthhub.records.models import Appointment, Entry, EntryVersion, Source, SourceKind
 from myhealthhub.records.models.base import RESTORE_DAYS
 
@@ -251,3 +252,85 @@ def _log(action: Action, entry: Entry, actor: User, request: HttpRequest | None)
         object_type=KIND_OF_MODEL[type(entry)].slug,
         object_uuid=entry.uuid,
     )
+
+
+# Readings a person takes at home and types in (records/views/readings.py).
+# They are clinical observations, not device samples (docs/data-model.md):
+# a person looked at each one, and each keeps its source and history.
+
+
+@dataclass(frozen=True)
+class HomeReading:
+    field: str
+    loinc: str
+    name: str  # marked with N_, written in the profile's language
+    unit: str
+
+
+HOME_READINGS = (
+    HomeReading("pulse", "8867-4", N_("Heart rate"), "/min"),
+    HomeReading("weight", "29463-7", N_("Body weight"), "kg"),
+    HomeReading("temperature", "8310-5", N_("Body temperature"), "Cel"),
+    HomeReading("oxygen", "59408-5", N_("Oxygen saturation"), "%"),
+)
+GLUCOSE = HomeReading("glucose", "2339-0", N_("Glucose"), "")  # unit chosen by the person
+BLOOD_PRESSURE = HomeReading("blood_pressure", "85354-9", N_("Blood pressure"), "mm[Hg]")
+SYSTOLIC, DIASTOLIC = ("8480-6", N_("Systolic")), ("8462-4", N_("Diastolic"))
+
+
+@transaction.atomic
+def add_home_readings(
+    profile: Profile,
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    when: dt.datetime,
+    values: dict[str, Any],
+) -> list[Entry]:
+    """Each filled value becomes a coded result, named in the profile's language."""
+    local = timezone.localtime(when)
+    common = {
+        "category": "vital-signs",
+        "date": local.date(),
+        "effective_time": local.time().replace(microsecond=0),
+    }
+    made = []
+
+    def add(reading: HomeReading, **fields: Any) -> None:
+        display = _(reading.name)
+        made.append(
+            create_entry(
+                KINDS["results"],
+                profile,
+                actor=actor,
+                request=request,
+                values={
+                    **common,
+                    "display": display,
+                    "codings": [{"system": LOINC, "code": reading.loinc, "display": display}],
+                    "code_system": LOINC,
+                    "code": reading.loinc,
+                    **fields,
+                },
+            )
+        )
+
+    with translation.override(profile.language):
+        if values.get("systolic") is not None and values.get("diastolic") is not None:
+            components = [
+                {"code": code, "display": _(name), "value": values[part], "unit": "mm[Hg]"}
+                for (code, name), part in ((SYSTOLIC, "systolic"), (DIASTOLIC, "diastolic"))
+            ]
+            add(BLOOD_PRESSURE, components=components)
+        for reading in HOME_READINGS:
+            if values.get(reading.field) is not None:
+                add(
+                    reading,
+                    value_number=values[reading.field],
+                    unit=reading.unit,
+                    unit_text=reading.unit,
+                )
+        if values.get("glucose") is not None:
+            unit = values.get("glucose_unit") or "mg/dL"
+            add(GLUCOSE, value_number=values["glucose"], unit=unit, unit_text=unit)
+    return made

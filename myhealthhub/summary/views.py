@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+import io
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from myhealthhub.accounts.current import account_of
 from myhealthhub.accounts.models import User
-from myhealthhub.audit.log import log_action
-from myhealthhub.audit.models import Action
 from myhealthhub.documents.serving import as_file
+from myhealthhub.exports import jobs
 from myhealthhub.exports.formats import filename
-from myhealthhub.exports.jobs import plan_allows_profile
 from myhealthhub.exports.pdf import SummaryPdf
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
 from myhealthhub.summary import checklist as checklist_items
 from myhealthhub.summary.choices import Choices, SummaryForm, read_choices
-from myhealthhub.summary.pdf import summary_pdf
 from myhealthhub.summary.render import summary_document
 
 
 def _pdf_allowed(access: Access) -> bool:
     # The plan of the profile's owner, as for every export (exports/jobs.py).
-    return plan_allows_profile(access.profile, SummaryPdf())
+    return jobs.plan_allows_profile(access.profile, SummaryPdf())
 
 
 def _page(
@@ -65,14 +65,18 @@ def pdf(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "HEAD":
         # A link checker or a browser probing: headers only, nothing drawn, no download logged.
         return _pdf_response(b"", name)
-    body = summary_pdf(access.profile, choices.options)
-    log_action(
-        Action.EXPORT_DOWNLOADED,
+    # Written and audited as every export answered at once is.
+    body = io.BytesIO()
+    jobs.export_now(
+        access.profile,
+        SummaryPdf(),
+        choices.options,
+        body,
+        actor=account_of(request),
+        role=access.role,
         request=request,
-        profile=access.profile,
-        object_type=f"export.{SummaryPdf.slug}",
     )
-    return _pdf_response(body, name)
+    return _pdf_response(body.getvalue(), name)
 
 
 def _pdf_response(body: bytes, name: str) -> HttpResponse:

@@ -149,3 +149,15 @@ def test_the_order_test_sees_an_import_against_it(tmp_path: Path):
     checked = tmp_path / "typed.py"
     checked.write_text(source)
     assert list(imports_of(checked)) == []
+
+
+def test_views_write_no_audit_event_themselves():
+    """Writes go through actions (DESIGN.md principle 2), and an audit event is a write."""
+    writing = [
+        str(found)
+        for path in modules()
+        if is_web(path)
+        for found in imports_of(path)
+        if found.module.startswith("myhealthhub.audit.log")
+    ]
+    assert writing == []

@@ -49,3 +49,17 @@ def test_half_a_blood_pressure_or_nothing_is_refused(world: World):
     response = post(world, {"when": "2025-05-04T08:15", "oxygen": "140"})
     assert "Ensure this value is less than or equal to 100." in response.content.decode()
     assert Observation.objects.filter(profile=world.profile).count() == before
+
+
+def test_readings_are_named_in_the_profile_s_language(world: World):
+    """Ana's profile is in Spanish: what is written in it reads in Spanish, whoever types it."""
+    assert world.profile.language == "es"
+    before = Observation.objects.filter(profile=world.profile).count()
+    response = post(
+        world, {"when": "2025-05-04T08:15", "systolic": "120", "diastolic": "80", "pulse": "64"}
+    )
+    assert response.status_code == 302
+    made = Observation.objects.filter(profile=world.profile).order_by("id")[before:]
+    assert {item.display for item in made} == {"Presión arterial", "Frecuencia cardiaca"}
+    pressure = next(item for item in made if item.code == "85354-9")
+    assert [part["display"] for part in pressure.components] == ["Sistólica", "Diastólica"]

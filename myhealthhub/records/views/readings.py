@@ -12,9 +12,9 @@ from django.utils.translation import get_language, ngettext
 from myhealthhub.accounts.current import account_of
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
+from myhealthhub.records.actions import add_home_readings
 from myhealthhub.records.charts import svg_response, trend_svg
 from myhealthhub.records.forms import HomeReadingsForm
-from myhealthhub.records.home_readings import add_home_readings
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import DailySummary, Metric
 from myhealthhub.records.models.samples import METRIC_UNITS, SUMMED

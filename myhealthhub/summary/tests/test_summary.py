@@ -379,15 +379,25 @@ def test_page_queries_are_bounded_whatever_the_record_size(django_assert_max_num
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_render_the_demo_summaries_for_a_human_to_look_at(language: str, demos):
-    """test-artifacts/summary/: every demo profile's PDF, and PNGs when pdftoppm is there."""
+    """test-artifacts/summary/: every demo profile's PDF, and PNGs when pdftoppm is there.
+
+    Each is one page that names its person; each page became a picture."""
     _owner, profiles = demos[language]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for profile, who in zip(profiles, ("adult", "child"), strict=True):
         for paper in ("a4", "letter"):
             path = ARTIFACTS / f"{who}-{language}-{paper}.pdf"
-            path.write_bytes(summary_pdf(profile, ExportOptions(language, paper)))
+            body = summary_pdf(profile, ExportOptions(language, paper))
+            path.write_bytes(body)
+            assert len(PdfReader(io.BytesIO(body)).pages) == 1, path.name
+            assert profile.name in pdf_text(body), path.name
             if shutil.which("pdftoppm"):
+                for old in ARTIFACTS.glob(f"{path.stem}-*.png"):
+                    old.unlink()
                 subprocess.run(
                     ["pdftoppm", "-png", "-r", "60", str(path), str(path.with_suffix(""))],
                     check=True,
                 )
+                assert [png.name for png in ARTIFACTS.glob(f"{path.stem}-*.png")] == [
+                    f"{path.stem}-1.png"
+                ]

@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from myhealthhub.audit.log import log_action
-from myhealthhub.audit.models import Action
 from myhealthhub.documents import keys
+from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import keyring
 
 
@@ -27,19 +25,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
-            if settings.MASTER_KEY_FILE is not None:
-                count = keys.rotate_key_file()
-                where = f"the new key is in {settings.MASTER_KEY_FILE}"
-            else:
-                if settings.MASTER_KEY_PREVIOUS is None:
-                    raise CommandError(
-                        "The master key comes from MYHEALTHHUB_MASTER_KEY. To rotate it, set "
-                        "MYHEALTHHUB_MASTER_KEY to the new key and "
-                        "MYHEALTHHUB_MASTER_KEY_PREVIOUS to the old one, then run this again."
-                    )
-                count = keys.rewrap_all(keyring.current())
-                where = "MYHEALTHHUB_MASTER_KEY_PREVIOUS can now be removed"
-        except keyring.MissingKey as error:
-            raise CommandError(str(error)) from None
-        log_action(Action.KEYS_ROTATED, request=None, actor_label="myhealthhub keys rotate")
-        self.stdout.write(f"Rewrapped {count} file keys; {where}.")
+            rotation = keys.rotate()
+        except (ActionRefused, keyring.MissingKey) as refusal:
+            raise CommandError(str(refusal)) from None
+        where = (
+            f"the new key is in {rotation.key_file}"
+            if rotation.key_file
+            else "MYHEALTHHUB_MASTER_KEY_PREVIOUS can now be removed"
+        )
+        self.stdout.write(f"Rewrapped {rotation.rewrapped} file keys; {where}.")
