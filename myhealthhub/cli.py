@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Mapping
 
 USAGE = """\
 usage: myhealthhub COMMAND [options]
@@ -28,6 +29,53 @@ Any other Django management command works too; `myhealthhub help` lists them.
 """
 
 
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def terminal_language(environ: Mapping[str, str], supported: Iterable[str], default: str) -> str:
+    """The language the terminal asks for, if MyHealthHub speaks it; else `default`.
+
+    The first non-empty of LANGUAGE, LC_ALL, LC_MESSAGES and LANG decides, as for
+    gettext: "es_ES.UTF-8", "es_MX" and "es" are Spanish; "C", "POSIX" and languages
+    MyHealthHub does not speak give `default`. LANGUAGE may list several ("fr:es"):
+    the first one spoken wins.
+    """
+    value = next((environ[name] for name in LOCALE_VARIABLES if environ.get(name)), "")
+    spoken = {code.lower() for code in supported}
+    for locale_name in value.split(":"):
+        # language[_territory][.codeset][@modifier]
+        code = locale_name.partition(".")[0].partition("@")[0].replace("_", "-").lower()
+        for candidate in (code, code.partition("-")[0]):
+            if candidate in spoken:
+                return candidate
+    return default
+
+
+def _speak_the_terminal_s_language(subcommand: str, args: list[str]) -> None:
+    """Activate the terminal's language for the command's messages and --help.
+
+    Management commands otherwise run in settings.LANGUAGE_CODE. Broken settings are
+    left for Django to report, and so is broken code under runserver's autoreloader.
+    """
+    import django
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils import translation
+
+    if subcommand == "runserver" and "--noreload" not in args:
+        return
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings
+    except (ImproperlyConfigured, ImportError):
+        return
+    django.setup()
+    translation.activate(
+        terminal_language(
+            os.environ, (code for code, _name in settings.LANGUAGES), settings.LANGUAGE_CODE
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myhealthhub.settings")
@@ -36,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     from django.core.management import execute_from_command_line
 
+    _speak_the_terminal_s_language(args[0], args[1:])
     execute_from_command_line(["myhealthhub", args[0], *args[1:]])
 
 

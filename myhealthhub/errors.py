@@ -22,3 +22,7 @@ class Refused(ActionRefused):
         super().__init__(f"{reason} ({where})" if where else reason)
         self.reason = reason
         self.where = where
+
+
+class StaleEdit(ActionRefused):
+    """Someone saved the thing after this edit of it began; nothing was saved."""

@@ -19,6 +19,11 @@ data_dir = tempfile.mkdtemp(prefix="myhealthhub-test-")
 os.makedirs(os.path.join(data_dir, "static"))
 os.environ["MYHEALTHHUB_DATA_DIR"] = data_dir
 os.environ["MYHEALTHHUB_STATIC_MANIFEST"] = "false"
+# The command line speaks the terminal's language (cli.py): the commands the
+# tests start in processes of their own speak English unless a test says otherwise.
+for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(name, None)
+os.environ["LANG"] = "C.UTF-8"
 # Tasks run inline in tests; the worker is exercised by its own test.
 os.environ.setdefault(
     "MYHEALTHHUB_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"

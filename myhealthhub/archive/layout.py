@@ -221,7 +221,7 @@ def families() -> list[Family]:
         Family(
             "document-links",
             DocumentLink,
-            lambda profile: DocumentLink.objects.filter(document__profile_id=profile.pk),
+            lambda profile: DocumentLink.objects.filter(profile_id=profile.pk),
         ),
         Family("import-jobs", ImportJob, _of_profile(ImportJob)),
         Family("import-originals", ImportOriginal, _of_profile(ImportOriginal)),

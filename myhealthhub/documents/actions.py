@@ -29,7 +29,7 @@ from myhealthhub.audit.models import Action
 from myhealthhub.documents import changes, storage
 from myhealthhub.documents.models import Document, DocumentKind, DocumentLink, SealedFile
 from myhealthhub.documents.sniff import FileType, RefusedFile, sniff
-from myhealthhub.errors import ActionRefused
+from myhealthhub.errors import ActionRefused, StaleEdit
 from myhealthhub.lib import keyring
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
@@ -192,7 +192,7 @@ def keep_sealed(
     _validate(document)
     document.save()
     DocumentLink.objects.bulk_create(
-        DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
+        DocumentLink(profile=profile, document=document, kind=kind, entry_uuid=entry_uuid)
         for kind, entry_uuid in links
     )
     log_document(Action.DOCUMENT_ADDED, document, actor=actor, request=request)
@@ -261,7 +261,7 @@ def keep_sealed_many(
         documents.append(document)
     Document.objects.bulk_create(documents)
     DocumentLink.objects.bulk_create(
-        DocumentLink(document=document, kind=kind, entry_uuid=entry_uuid)
+        DocumentLink(profile=profile, document=document, kind=kind, entry_uuid=entry_uuid)
         for item, document in zip(files, documents, strict=True)
         for kind, entry_uuid in item.links
     )
@@ -348,7 +348,7 @@ def update_details(
 ) -> None:
     current = Document.objects.select_for_update().get(pk=document.pk)
     if expected_version is not None and current.version != expected_version:
-        raise ActionRefused(
+        raise StaleEdit(
             _(
                 "Someone else saved this document while you were editing it, so your "
                 "changes were not saved. Check what they changed, then make your changes again."
@@ -379,7 +379,9 @@ def update_details(
     current.links.exclude(entry_uuid__in=[entry_uuid for _kind, entry_uuid in links]).delete()
     DocumentLink.objects.bulk_create(
         (
-            DocumentLink(document=current, kind=kind, entry_uuid=entry_uuid)
+            DocumentLink(
+                profile_id=current.profile_id, document=current, kind=kind, entry_uuid=entry_uuid
+            )
             for kind, entry_uuid in links
         ),
         ignore_conflicts=True,

@@ -166,6 +166,8 @@ class Document(models.Model):
 class DocumentLink(models.Model):
     """A document's link to an entry: the visit it summarises, the medicines it mentions."""
 
+    # The document's own profile, carried so that links are found by profile (DESIGN.md, 10).
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="+")
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="links")
     # A records kind slug (records/kinds.py) and the entry's UUID.
     kind = models.CharField(max_length=40)
@@ -175,7 +177,7 @@ class DocumentLink(models.Model):
         constraints = (
             models.UniqueConstraint(fields=("document", "entry_uuid"), name="one_link_per_entry"),
         )
-        indexes = (models.Index(fields=("entry_uuid",)),)
+        indexes = (models.Index(fields=("profile", "entry_uuid"), name="document_links_entry"),)
 
     def __str__(self) -> str:
         return f"{self.document_id} → {self.kind} {self.entry_uuid}"

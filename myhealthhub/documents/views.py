@@ -67,7 +67,9 @@ def document_list(request: HttpRequest, access: Access) -> HttpResponse:
         if data["linked"]:
             entry_uuid = data["linked"].partition(":")[2]
             documents = documents.filter(
-                pk__in=DocumentLink.objects.filter(entry_uuid=entry_uuid).values("document_id")
+                pk__in=DocumentLink.objects.filter(
+                    profile_id=access.profile.pk, entry_uuid=entry_uuid
+                ).values("document_id")
             )
     documents = documents.select_related("file").order_by(
         F("date").desc(nulls_last=True), "-uploaded_at", "-id"
@@ -172,12 +174,21 @@ class LinkedEntry(NamedTuple):
 
 
 def _linked_entries(access: Access, document: Document) -> list[LinkedEntry]:
-    """Each linked entry that still exists, with its kind and where it is."""
+    """Each linked entry that still exists, with its kind and where it is.
+
+    One query per kind of entry linked, however many links there are.
+    """
+    wanted: dict[str, list[uuid.UUID]] = {}
+    for kind_slug, entry_uuid in DocumentLink.objects.filter(
+        profile_id=access.profile.pk, document_id=document.pk
+    ).values_list("kind", "entry_uuid"):
+        if kind_slug in KINDS:
+            wanted.setdefault(kind_slug, []).append(entry_uuid)
     linked = []
-    for link in document.links.all():
-        kind = KINDS.get(link.kind)
-        entry = kind and kind.queryset(access.profile).alive().filter(uuid=link.entry_uuid).first()
-        if kind and entry:
+    for kind_slug, uuids in wanted.items():
+        kind = KINDS[kind_slug]
+        entries = kind.queryset(access.profile).alive().filter(uuid__in=uuids).order_by("pk")
+        for entry in entries:
             url = reverse("records:detail", args=[access.profile.uuid, kind.slug, entry.uuid])
             linked.append(LinkedEntry(kind.label, str(entry), url))
     return linked

@@ -127,7 +127,7 @@ class _BundleWriter:
         """Each document's links to entries that are in the bundle (alive ones)."""
         links = list(
             DocumentLink.objects.filter(
-                document__profile_id=self.profile.pk, document__deleted_at__isnull=True
+                profile_id=self.profile.pk, document__deleted_at__isnull=True
             ).values_list("document_id", "kind", "entry_uuid")
         )
         wanted: dict[str, set[uuid.UUID]] = defaultdict(set)

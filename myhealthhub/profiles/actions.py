@@ -21,7 +21,7 @@ from myhealthhub.accounts.models import User
 from myhealthhub.accounts.plans import allowance
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
-from myhealthhub.errors import ActionRefused
+from myhealthhub.errors import ActionRefused, StaleEdit
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 
 PROFILE_FIELDS = (
@@ -64,20 +64,40 @@ def create_profile(owner: User, *, request: HttpRequest | None, **values: Any) -
 
 @transaction.atomic
 def update_profile(
-    profile: Profile, *, actor: User | None, request: HttpRequest | None, **values: Any
+    profile: Profile,
+    *,
+    actor: User | None,
+    request: HttpRequest | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
-    """Apply ``values``; returns the names of the fields that changed."""
+    """Apply ``values``; returns the names of the fields that changed.
+
+    ``expected_version`` is the version the person started editing from: if
+    someone saved the profile since, nothing is saved (StaleEdit).
+    """
+    current = Profile.objects.select_for_update().get(pk=profile.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(
+            _(
+                "Someone else saved this profile while you were editing it, so your changes "
+                "were not saved. Check what they changed, then make your changes again."
+            )
+        )
     changed = [
         name
         for name, value in _only(values, PROFILE_FIELDS).items()
-        if getattr(profile, name) != value
+        if getattr(current, name) != value
     ]
     if not changed:
         return []
     for name in changed:
+        setattr(current, name, values[name])
         setattr(profile, name, values[name])
-    profile.full_clean()
-    profile.save(update_fields=[*changed, "updated_at"])
+    current.full_clean()
+    current.version += 1
+    profile.version = current.version
+    current.save(update_fields=[*changed, "version", "updated_at"])
     log_action(
         Action.PROFILE_UPDATED,
         request=request,
@@ -128,19 +148,37 @@ def add_contact(
 
 @transaction.atomic
 def update_contact(
-    contact: EmergencyContact, *, actor: User, request: HttpRequest | None, **values: Any
+    contact: EmergencyContact,
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> None:
+    """Apply ``values``; refused (StaleEdit) if someone saved the contact since
+    ``expected_version``, the version the person started editing from."""
+    current = EmergencyContact.objects.select_for_update().get(pk=contact.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(
+            _(
+                "Someone else saved this contact while you were editing it, so your changes "
+                "were not saved. Check what they changed, then make your changes again."
+            )
+        )
     changed = [
         name
         for name, value in _only(values, CONTACT_FIELDS).items()
-        if getattr(contact, name) != value
+        if getattr(current, name) != value
     ]
     if not changed:
         return
     for name in changed:
+        setattr(current, name, values[name])
         setattr(contact, name, values[name])
-    contact.full_clean()
-    contact.save(update_fields=changed)
+    current.full_clean()
+    current.version += 1
+    contact.version = current.version
+    current.save(update_fields=[*changed, "version"])
     _log_contact(Action.CONTACT_UPDATED, contact, actor, request)
 
 

@@ -34,6 +34,8 @@ class ProfileForm(forms.Form):
     language = model_field(
         Profile, "language", help_text=_("Summaries for this person are written in this language.")
     )
+    # The version the person started editing from: saving over a newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @classmethod
     def for_profile(cls, profile: Profile, data: Any = None) -> ProfileForm:
@@ -42,6 +44,7 @@ class ProfileForm(forms.Form):
             for name in ("given_name", "family_name", "sex", "language")
         }
         initial["birth"] = profile.birth
+        initial["version"] = profile.version
         return cls(data, initial=initial)
 
     def clean_birth(self) -> PartialDate | None:
@@ -74,10 +77,12 @@ class EmergencyContactForm(forms.Form):
     )
     email = model_field(EmergencyContact, "email")
     notes = model_field(EmergencyContact, "notes")
+    # The version the person started editing from: saving over a newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @classmethod
     def for_contact(cls, contact: EmergencyContact, data: Any = None) -> EmergencyContactForm:
         return cls(data, initial={name: getattr(contact, name) for name in cls.base_fields})
 
     def contact_values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.base_fields}
+        return {name: self.cleaned_data[name] for name in self.base_fields if name != "version"}

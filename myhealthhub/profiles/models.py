@@ -39,6 +39,8 @@ class Profile(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counts saves: an edit started from an older version is refused, not saved over.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ("given_name", "family_name", "id")
@@ -70,6 +72,8 @@ class EmergencyContact(models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
+    # Counts saves: an edit started from an older version is refused, not saved over.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ("id",)

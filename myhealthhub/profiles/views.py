@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
-from myhealthhub.errors import ActionRefused
+from myhealthhub.errors import ActionRefused, StaleEdit
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.access import Access, live_grants, profile_view
 from myhealthhub.profiles.forms import EmergencyContactForm, ProfileForm
@@ -57,9 +57,19 @@ def overview(request: HttpRequest, access: Access) -> HttpResponse:
 def edit(request: HttpRequest, access: Access) -> HttpResponse:
     form = ProfileForm.for_profile(access.profile, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.update_profile(
-            access.profile, actor=account_of(request), request=request, **form.profile_values()
-        )
+        try:
+            actions.update_profile(
+                access.profile,
+                actor=account_of(request),
+                request=request,
+                expected_version=form.cleaned_data["version"],
+                **form.profile_values(),
+            )
+        except StaleEdit as refusal:
+            form.add_error(None, refusal.message)
+            return render(
+                request, "profiles/form.html", {"form": form, "access": access}, status=409
+            )
         messages.success(request, _("Profile saved."))
         return redirect("profiles:overview", profile_uuid=access.profile.uuid)
     return render(request, "profiles/form.html", {"form": form, "access": access})
@@ -94,14 +104,27 @@ def contact_add(request: HttpRequest, access: Access) -> HttpResponse:
 def contact_edit(request: HttpRequest, access: Access, contact_uuid: uuid.UUID) -> HttpResponse:
     contact = access.get(access.profile.contacts.all(), contact_uuid)
     form = EmergencyContactForm.for_contact(contact, request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        actions.update_contact(
-            contact, actor=account_of(request), request=request, **form.contact_values()
-        )
-        messages.success(request, _("Emergency contact saved."))
-        return redirect("profiles:overview", profile_uuid=access.profile.uuid)
+        try:
+            actions.update_contact(
+                contact,
+                actor=account_of(request),
+                request=request,
+                expected_version=form.cleaned_data["version"],
+                **form.contact_values(),
+            )
+        except StaleEdit as refusal:
+            form.add_error(None, refusal.message)
+            status = 409
+        else:
+            messages.success(request, _("Emergency contact saved."))
+            return redirect("profiles:overview", profile_uuid=access.profile.uuid)
     return render(
-        request, "profiles/contact_form.html", {"form": form, "access": access, "contact": contact}
+        request,
+        "profiles/contact_form.html",
+        {"form": form, "access": access, "contact": contact},
+        status=status,
     )
 
 

@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from myhealthhub import errors
 from myhealthhub.accounts.models import User
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
@@ -49,8 +50,8 @@ class FieldChange:
     after: str
 
 
-class StaleEdit(ActionRefused):
-    """Someone saved the entry after this edit began; nothing was saved."""
+class StaleEdit(errors.StaleEdit):
+    """Someone saved the entry after this edit began; nothing was saved. What they changed."""
 
     def __init__(self, changes: list[FieldChange]) -> None:
         super().__init__(

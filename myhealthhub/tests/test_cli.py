@@ -130,3 +130,19 @@ def test_profiles_errors_are_clear(data_dir):
     assert "No account with the e-mail address nobody@example.org" in result.stderr
     result = myhealthhub(data_dir, "profiles", "show", "00000000-0000-0000-0000-000000000000")
     assert "No profile" in result.stderr
+
+
+def test_messages_speak_the_terminal_s_language(data_dir, monkeypatch):
+    # myhealthhub/testing.py leaves only LANG, which says English, for the commands.
+    create = ("profiles", "create", "--owner", "nobody@example.org", "--name", "X")
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    spanish = myhealthhub(data_dir, *create)
+    assert spanish.returncode != 0
+    assert (
+        "No hay ninguna cuenta con la dirección de correo electrónico nobody@example.org."
+        in spanish.stderr
+    )
+    monkeypatch.setenv("LANG", "C")
+    english = myhealthhub(data_dir, *create)
+    assert english.returncode != 0
+    assert "No account with the e-mail address nobody@example.org." in english.stderr

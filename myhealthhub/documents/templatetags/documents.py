@@ -11,7 +11,9 @@ register = template.Library()
 @register.simple_tag
 def documents_about(entry: Entry) -> list[Document]:
     """The documents linked to an entry: the visit summary of a visit, and so on."""
-    linked = DocumentLink.objects.filter(entry_uuid=entry.uuid).values("document_id")
+    linked = DocumentLink.objects.filter(profile_id=entry.profile_id, entry_uuid=entry.uuid).values(
+        "document_id"
+    )
     return list(
         Document.objects.alive()
         .filter(profile_id=entry.profile_id, pk__in=linked)

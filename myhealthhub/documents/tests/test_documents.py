@@ -9,14 +9,25 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from myhealthhub.conftest import World
 from myhealthhub.documents import keys, storage
 from myhealthhub.documents.actions import Details, add_document
-from myhealthhub.documents.models import Document, DocumentKind, SealedFile, TextState
+from myhealthhub.documents.models import (
+    Document,
+    DocumentKind,
+    DocumentLink,
+    SealedFile,
+    TextState,
+)
 from myhealthhub.documents.tests.files import pdf_with_text, picture, scanned_pdf
 from myhealthhub.lib import crypto, keyfiles, keyring
+from myhealthhub.records.actions import create_entry
+from myhealthhub.records.kinds import KINDS
+from myhealthhub.records.models import Entry
 
 
 def upload(world: World, *files: tuple[str, bytes], caller: str = "owner", **fields):
@@ -538,3 +549,37 @@ def test_documents_deleted_long_ago_are_purged_with_their_files(
 def test_plain_text_may_speak_of_less_than(world: World):
     response = upload(world, ("valores.txt", b"HbA1c <7 %, TA < 140/90, 3<5\n"))
     assert response.status_code == 302
+
+
+def test_the_document_page_reads_its_links_in_queries_that_do_not_grow_with_them(world: World):
+    owner = world.accounts["owner"]
+    medicines = [
+        create_entry(
+            KINDS["medications"], world.profile, actor=owner, request=None, values={"display": name}
+        )
+        for name in ("Ibuprofeno", "Omeprazol", "Paracetamol", "Enalapril")
+    ]
+
+    def page_linking(entries: list[Entry]) -> str:
+        document = add_document(
+            world.profile,
+            io.BytesIO(f"Receta con {len(entries)} medicamentos".encode()),
+            filename=f"receta-{len(entries)}.txt",
+            actor=owner,
+            request=None,
+            details=Details(links=[("medications", entry.uuid) for entry in entries]),
+        )
+        return reverse("documents:detail", args=[world.profile.uuid, document.uuid])
+
+    one, four = page_linking(medicines[:1]), page_linking(medicines)
+    client = world.client("viewer")
+    client.get(one)  # the session and whatever is cached, read once
+    with CaptureQueriesContext(connection) as one_link:
+        assert "Ibuprofeno" in client.get(one).content.decode()
+    with CaptureQueriesContext(connection) as four_links:
+        shown = client.get(four).content.decode()
+    assert all(entry.display in shown for entry in medicines)
+    assert len(four_links) == len(one_link)
+    # Every link carries its document's profile, by which it is found.
+    links = DocumentLink.objects.filter(document__profile=world.profile)
+    assert set(links.values_list("profile_id", flat=True)) == {world.profile.pk}

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from myhealthhub.lib.env import env, env_int
 
@@ -18,19 +19,19 @@ READY_TIMEOUT_SECONDS = 30
 
 
 class Command(BaseCommand):
-    help = "Apply migrations, then run the web server (gunicorn) and the task worker together."
+    help = _("Apply migrations, then run the web server (gunicorn) and the task worker together.")
     requires_system_checks: list[str] = []  # migrate runs them, with the database ones
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=env("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("PORT", 8000))
         parser.add_argument(
-            "--workers", type=int, default=env_int("WEB_WORKERS", 3), help="web server processes"
+            "--workers", type=int, default=env_int("WEB_WORKERS", 3), help=_("web server processes")
         )
         parser.add_argument(
             "--no-task-worker",
             action="store_true",
-            help="do not start the task worker (run `myhealthhub worker` elsewhere)",
+            help=_("do not start the task worker (run `myhealthhub worker` elsewhere)"),
         )
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
@@ -93,9 +94,11 @@ class Command(BaseCommand):
 
         if _wait_for_port(host, port, children[0]):
             shown_host = f"[{host}]" if ":" in host else host
+            url = f"http://{shown_host}:{port}/"
             self.stdout.write(
-                self.style.SUCCESS(f"MyHealthHub is running at http://{shown_host}:{port}/")
-                + "\nPress Ctrl+C to stop."
+                self.style.SUCCESS(_("MyHealthHub is running at %(url)s") % {"url": url})
+                + "\n"
+                + _("Press Ctrl+C to stop.")
             )
         # If either process dies, stop the other too: a server without its
         # worker would accept work it never does.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 from myhealthhub.exports import jobs
@@ -12,15 +14,36 @@ from myhealthhub.imports.recovery import fail_abandoned_jobs
 
 
 class Command(DatabaseWorker):
-    help = "Run the task worker (imports, exports, document reading)."
+    help = _("Run the task worker (imports, exports, document reading).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         failed = fail_abandoned_jobs()
         if failed:
-            self.stderr.write(f"Marked {failed} abandoned import(s) as failed.")
-        expired, abandoned = jobs.clean_up()
-        if expired or abandoned:
             self.stderr.write(
-                f"Removed {expired} expired export(s); marked {abandoned} abandoned one(s) failed."
+                ngettext(
+                    "Marked %(count)d abandoned import as failed.",
+                    "Marked %(count)d abandoned imports as failed.",
+                    failed,
+                )
+                % {"count": failed}
+            )
+        expired, abandoned = jobs.clean_up()
+        if expired:
+            self.stderr.write(
+                ngettext(
+                    "Removed %(count)d expired export.",
+                    "Removed %(count)d expired exports.",
+                    expired,
+                )
+                % {"count": expired}
+            )
+        if abandoned:
+            self.stderr.write(
+                ngettext(
+                    "Marked %(count)d abandoned export as failed.",
+                    "Marked %(count)d abandoned exports as failed.",
+                    abandoned,
+                )
+                % {"count": abandoned}
             )
         super().handle(*args, **options)

@@ -233,3 +233,42 @@ def test_a_viewer_is_not_offered_what_they_cannot_do(world: World):
         "Delete this profile",
     ):
         assert shown in owner_page.content.decode()
+
+
+def form_of(client: Client, url: str) -> dict[str, str]:
+    """The edit form's values, as the page gave them to this person."""
+    form = client.get(url).context["form"]
+    values = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if name == "birth":
+            continue
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+def test_a_profile_edit_begun_before_another_saved_is_refused_and_changes_nothing(world: World):
+    url = reverse("profiles:edit", kwargs={"profile_uuid": world.profile.uuid})
+    owner, editor = world.client("owner"), world.client("editor")
+    owners_form, editors_form = form_of(owner, url), form_of(editor, url)
+    assert owner.post(url, {**owners_form, "family_name": "García López"}).status_code == 302
+    late = editor.post(url, {**editors_form, "given_name": "Anita"})
+    assert late.status_code == 409
+    assert "Someone else saved this profile while you were editing it" in late.content.decode()
+    world.profile.refresh_from_db()
+    assert (world.profile.given_name, world.profile.family_name) == ("Ana", "García López")
+
+
+def test_a_contact_edit_begun_before_another_saved_is_refused_and_changes_nothing(world: World):
+    url = reverse(
+        "profiles:contact_edit",
+        kwargs={"profile_uuid": world.profile.uuid, "contact_uuid": world.contact.uuid},
+    )
+    owner, editor = world.client("owner"), world.client("editor")
+    owners_form, editors_form = form_of(owner, url), form_of(editor, url)
+    assert owner.post(url, {**owners_form, "phone": "+34 611 111 111"}).status_code == 302
+    late = editor.post(url, {**editors_form, "phone": "+34 622 222 222"})
+    assert late.status_code == 409
+    assert "Someone else saved this contact while you were editing it" in late.content.decode()
+    world.contact.refresh_from_db()
+    assert world.contact.phone == "+34 611 111 111"

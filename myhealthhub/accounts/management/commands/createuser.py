@@ -6,23 +6,24 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.errors import ActionRefused
 
 
 class Command(BaseCommand):
-    help = "Make an account whose e-mail address counts as verified."
+    help = _("Make an account whose e-mail address counts as verified.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", required=True)
         parser.add_argument(
             "--password-stdin",
             action="store_true",
-            help="read the password from standard input instead of prompting",
+            help=_("read the password from standard input instead of prompting"),
         )
         parser.add_argument(
-            "--language", choices=[code for code, _ in settings.LANGUAGES], default=""
+            "--language", choices=[code for code, _name in settings.LANGUAGES], default=""
         )
 
     def handle(
@@ -31,11 +32,11 @@ class Command(BaseCommand):
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
-            password = getpass.getpass("Password: ")
-            if getpass.getpass("Password (again): ") != password:
-                raise CommandError("The two passwords differ.")
+            password = getpass.getpass(_("Password: "))
+            if getpass.getpass(_("Password (again): ")) != password:
+                raise CommandError(_("The two passwords differ."))
         try:
             user = create_account(email, password, language=language)
         except ActionRefused as refusal:
             raise CommandError(refusal.message) from None
-        self.stdout.write(f"Created the account {user.email}.")
+        self.stdout.write(_("Created the account %(email)s.") % {"email": user.email})

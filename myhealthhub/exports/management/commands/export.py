@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from myhealthhub.errors import ActionRefused
 from myhealthhub.exports import jobs
@@ -28,29 +29,36 @@ FORMATS = ("pdf", "ips", "fhir", "csv", "ics", "archive")
 
 
 class Command(BaseCommand):
-    help = "Export a profile: summary PDF, IPS, FHIR, CSV, iCalendar or the full archive."
+    help = _("Export a profile: summary PDF, IPS, FHIR, CSV, iCalendar or the full archive.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--profile", required=True, type=uuid.UUID, help="profile UUID")
+        parser.add_argument("--profile", required=True, type=uuid.UUID, help=_("profile UUID"))
         parser.add_argument("--format", required=True, help="|".join(FORMATS))
         parser.add_argument("--output", required=True, type=Path, metavar="PATH")
         parser.add_argument(
-            "--language", default="", help="en or es (default: the profile's language)"
+            "--language", default="", help=_("en or es (default: the profile's language)")
         )
-        parser.add_argument("--paper", default="a4", help="|".join(PAPER_SIZES) + " (PDF only)")
+        parser.add_argument(
+            "--paper",
+            default="a4",
+            help=_("%(sizes)s (PDF only)") % {"sizes": "|".join(PAPER_SIZES)},
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         profile = Profile.objects.filter(uuid=options["profile"]).first()
         if profile is None:
-            raise CommandError(f"No profile {options['profile']}.")
+            raise CommandError(_("No profile %(uuid)s.") % {"uuid": options["profile"]})
         exporter = exporters().get(options["format"])
         if exporter is None:
             raise CommandError(
-                f"No export format {options['format']!r}; choose one of {', '.join(exporters())}."
+                _("No export format %(format)s; choose one of %(formats)s.")
+                % {"format": repr(options["format"]), "formats": ", ".join(exporters())}
             )
         output: Path = options["output"]
         if output.is_dir():
-            raise CommandError(f"{output} is a folder; give the path of the file to write.")
+            raise CommandError(
+                _("%(path)s is a folder; give the path of the file to write.") % {"path": output}
+            )
         try:
             export_options = jobs.options_for(
                 profile, language=options["language"], paper=options["paper"].lower()
@@ -65,11 +73,18 @@ class Command(BaseCommand):
         except ActionRefused as refusal:
             raise CommandError(refusal.message.replace("\n", " ")) from None
         except OSError as error:
-            raise CommandError(f"{output}: cannot be written ({error.strerror}).") from None
+            raise CommandError(
+                _("%(path)s: cannot be written (%(reason)s).")
+                % {"path": output, "reason": error.strerror}
+            ) from None
         except Exception as error:
             log.exception("export of %s as %s failed", profile.uuid, exporter.slug)
             raise CommandError(
-                f"The export failed ({type(error).__name__}); nothing was written. "
-                "The error has been logged."
+                _("The export failed (%(error)s); nothing was written. The error has been logged.")
+                % {"error": type(error).__name__}
             ) from None
-        self.stdout.write(f"Wrote {output} ({output.stat().st_size} bytes).")
+        size = output.stat().st_size
+        self.stdout.write(
+            ngettext("Wrote %(path)s (%(count)d byte).", "Wrote %(path)s (%(count)d bytes).", size)
+            % {"path": output, "count": size}
+        )

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from myhealthhub.accounts.models import User
 from myhealthhub.archive.restoring import restore_archive
@@ -40,32 +41,32 @@ YES = {"y", "yes", "s", "si", "sí"}
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Import FHIR JSON (bundles, NDJSON, IPS, zips of them) or CSV readings into a "
         "profile, or restore a MyHealthHub archive as a new profile (--owner EMAIL)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-        parser.add_argument("--profile", type=uuid.UUID, help="profile UUID")
+        parser.add_argument("--profile", type=uuid.UUID, help=_("profile UUID"))
         parser.add_argument(
             "--owner",
             default="",
-            help="restore a MyHealthHub archive as a new profile owned by this account (email)",
+            help=_("restore a MyHealthHub archive as a new profile owned by this account (email)"),
         )
-        parser.add_argument("--yes", action="store_true", help="commit without asking")
+        parser.add_argument("--yes", action="store_true", help=_("commit without asking"))
         parser.add_argument(
-            "--patient", default="", help="which person to import when the file holds several"
+            "--patient", default="", help=_("which person to import when the file holds several")
         )
         parser.add_argument(
             "--apply-demographics",
             action="store_true",
-            help="also update the profile's name, birth date and sex from the file",
+            help=_("also update the profile's name, birth date and sex from the file"),
         )
         parser.add_argument(
             "--other-person",
             action="store_true",
-            help="import even though the file's person does not match the profile",
+            help=_("import even though the file's person does not match the profile"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -74,12 +75,14 @@ class Command(BaseCommand):
             return
         if options["profile"] is None:
             raise CommandError(
-                "Name the profile to import into with --profile UUID, or restore a "
-                "MyHealthHub archive with --owner EMAIL."
+                _(
+                    "Name the profile to import into with --profile UUID, or restore a "
+                    "MyHealthHub archive with --owner EMAIL."
+                )
             )
         profile = Profile.objects.filter(uuid=options["profile"]).first()
         if profile is None:
-            raise CommandError(f"No profile {options['profile']}.")
+            raise CommandError(_("No profile %(uuid)s.") % {"uuid": options["profile"]})
         job = self._start(profile, options["paths"], options["patient"])
         read_job(job, progress_to=ProgressBar(self.stderr, _("Reading"), job.label))
         job.refresh_from_db()
@@ -91,8 +94,12 @@ class Command(BaseCommand):
             )
             discard_job(job, actor=None, request=None)
             raise CommandError(
-                f"The file is about {len(job.patients)} people; choose one with "
-                f"--patient KEY: {people}"
+                ngettext(
+                    "The file is about %(count)d person; choose one with --patient KEY: %(people)s",
+                    "The file is about %(count)d people; choose one with --patient KEY: %(people)s",
+                    len(job.patients),
+                )
+                % {"count": len(job.patients), "people": people}
             )
         if job.state != JobState.READY:
             raise CommandError(_one_line(job))
@@ -100,16 +107,21 @@ class Command(BaseCommand):
         if Preview.of(job).mismatch and not options["other_person"]:
             discard_job(job, actor=None, request=None)
             raise CommandError(
-                f"The file's person does not match {profile.name}; nothing was added. "
-                "Check it is the right file, and add --other-person to import it anyway."
+                _(
+                    "The file's person does not match %(name)s; nothing was added. "
+                    "Check it is the right file, and add --other-person to import it anyway."
+                )
+                % {"name": profile.name}
             )
         if not options["yes"]:
             if not sys.stdin.isatty():
                 discard_job(job, actor=None, request=None)
-                raise CommandError("Not a terminal: add --yes to commit without asking.")
-            if input(f"Add this to {profile.name}'s record? [y/N] ").strip().lower() not in YES:
+                raise CommandError(_("Not a terminal: add --yes to commit without asking."))
+            # Translators: y/N are the answers to type; "s", "si" and "sí" are understood too.
+            question = _("Add this to %(name)s's record? [y/N] ") % {"name": profile.name}
+            if input(question).strip().lower() not in YES:
                 discard_job(job, actor=None, request=None)
-                self.stdout.write("Nothing was added.")
+                self.stdout.write(_("Nothing was added."))
                 return
         try:
             request_commit(
@@ -125,29 +137,28 @@ class Command(BaseCommand):
         job.refresh_from_db()
         if job.state != JobState.COMMITTED:
             raise CommandError(_one_line(job))
-        counts = job.counts
-        self.stdout.write(
-            f"Imported: {counts.get('added', 0)} entries added, {counts.get('updated', 0)} "
-            f"updated, {counts.get('documents', 0)} documents, {counts.get('readings', 0)} "
-            f"readings; {counts.get('present', 0)} already present. Import {job.uuid}"
-        )
+        self.stdout.write(_summary(job))
 
     def _restore(self, paths: list[Path], email: str, profile: uuid.UUID | None) -> None:
         if profile is not None:
             raise CommandError(
-                "An archive becomes a new profile: give --owner EMAIL without --profile."
+                _("An archive becomes a new profile: give --owner EMAIL without --profile.")
             )
         if len(paths) != 1:
-            raise CommandError("Restore one archive at a time.")
+            raise CommandError(_("Restore one archive at a time."))
         owner = User.objects.filter(email=email.strip().lower()).first()
         if owner is None:
             raise CommandError(
-                f"No account {email}; make it first with: myhealthhub createuser --email {email}"
+                _(
+                    "No account %(email)s; make it first with: "
+                    "myhealthhub createuser --email %(email)s"
+                )
+                % {"email": email}
             )
         try:
             file = paths[0].open("rb")
         except OSError as error:
-            raise CommandError(f"{paths[0]}: cannot be read ({error.strerror}).") from None
+            raise CommandError(_cannot_read(paths[0], error)) from None
         with file:
             try:
                 restored = restore_archive(file, owner=owner)
@@ -162,13 +173,44 @@ class Command(BaseCommand):
                 try:
                     files.append((path.name, stack.enter_context(path.open("rb"))))
                 except OSError as error:
-                    raise CommandError(f"{path}: cannot be read ({error.strerror}).") from None
+                    raise CommandError(_cannot_read(path, error)) from None
             try:
                 return start_import(
                     profile, files, actor=None, request=None, patient=patient, enqueue=False
                 )
             except ActionRefused as refusal:
                 raise CommandError(refusal.message) from None
+
+
+def _cannot_read(path: Path, error: OSError) -> str:
+    return _("%(path)s: cannot be read (%(reason)s).") % {"path": path, "reason": error.strerror}
+
+
+def _summary(job: ImportJob) -> str:
+    """One line: what the import added and updated, and what was already there."""
+    added, updated, documents, readings, present = (
+        job.counts.get(key, 0) for key in ("added", "updated", "documents", "readings", "present")
+    )
+    line = _(
+        # Translators: "Imported: 2 entries added, 1 updated, 3 documents, 0 readings; 4 already
+        # present. Import UUID", each part translated on its own below.
+        "Imported: %(added)s, %(updated)s, %(documents)s, %(readings)s; %(present)s. "
+        "Import %(uuid)s"
+    )
+    return line % {
+        "added": ngettext("%(count)d entry added", "%(count)d entries added", added)
+        % {"count": added},
+        # Translators: entries updated by an import.
+        "updated": ngettext("%(count)d updated", "%(count)d updated", updated) % {"count": updated},
+        "documents": ngettext("%(count)d document", "%(count)d documents", documents)
+        % {"count": documents},
+        "readings": ngettext("%(count)d reading", "%(count)d readings", readings)
+        % {"count": readings},
+        # Translators: entries an import found already in the record.
+        "present": ngettext("%(count)d already present", "%(count)d already present", present)
+        % {"count": present},
+        "uuid": job.uuid,
+    }
 
 
 def _one_line(job: ImportJob) -> str:

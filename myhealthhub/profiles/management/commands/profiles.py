@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.models import User
 from myhealthhub.errors import ActionRefused
@@ -15,21 +16,21 @@ from myhealthhub.profiles.models import Grant, Profile, Sex
 
 
 class Command(BaseCommand):
-    help = "Create, list and show profiles."
+    help = _("Create, list and show profiles.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        create = sub.add_parser("create", help="create a profile and print its UUID")
-        create.add_argument("--owner", required=True, help="the owner account's e-mail address")
+        create = sub.add_parser("create", help=_("create a profile and print its UUID"))
+        create.add_argument("--owner", required=True, help=_("the owner account's e-mail address"))
         create.add_argument(
-            "--name", required=True, help='given and family name, e.g. "Ana García"'
+            "--name", required=True, help=_('given and family name, e.g. "Ana García"')
         )
-        create.add_argument("--birth-date", help="YYYY, YYYY-MM or YYYY-MM-DD")
+        create.add_argument("--birth-date", help=_("YYYY, YYYY-MM or YYYY-MM-DD"))
         create.add_argument("--sex", choices=list(Sex.values), default=Sex.UNKNOWN)
         create.add_argument("--language", default="en")
-        listing = sub.add_parser("list", help="list the profiles an account can open")
-        listing.add_argument("--owner", required=True, help="the account's e-mail address")
-        show = sub.add_parser("show", help="show one profile")
+        listing = sub.add_parser("list", help=_("list the profiles an account can open"))
+        listing.add_argument("--owner", required=True, help=_("the account's e-mail address"))
+        show = sub.add_parser("show", help=_("show one profile"))
         show.add_argument("uuid", type=uuid.UUID)
         show.add_argument("--json", action="store_true", dest="as_json")
 
@@ -37,7 +38,14 @@ class Command(BaseCommand):
         getattr(self, f"handle_{action}")(**options)
 
     def handle_create(
-        self, *, owner: str, name: str, birth_date: str | None, sex: str, language: str, **_: Any
+        self,
+        *,
+        owner: str,
+        name: str,
+        birth_date: str | None,
+        sex: str,
+        language: str,
+        **_options: Any,
     ) -> None:
         account = _account(owner)
         given, _space, family = name.strip().partition(" ")
@@ -45,7 +53,8 @@ class Command(BaseCommand):
             birth = PartialDate.parse(birth_date) if birth_date else None
         except ValueError:
             raise CommandError(
-                f"--birth-date {birth_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+                _("--birth-date %(value)s is not YYYY, YYYY-MM or YYYY-MM-DD")
+                % {"value": repr(birth_date)}
             ) from None
         try:
             profile = actions.create_profile(
@@ -62,15 +71,15 @@ class Command(BaseCommand):
             raise CommandError(refusal.message) from None
         self.stdout.write(str(profile.uuid))
 
-    def handle_list(self, *, owner: str, **_: Any) -> None:
+    def handle_list(self, *, owner: str, **_options: Any) -> None:
         grants = Grant.objects.in_force().filter(account=_account(owner)).select_related("profile")
         for grant in grants.order_by("profile__given_name"):
             self.stdout.write(f"{grant.profile.uuid}  {grant.role:<6}  {grant.profile.name}")
 
-    def handle_show(self, *, uuid: uuid.UUID, as_json: bool, **_: Any) -> None:
+    def handle_show(self, *, uuid: uuid.UUID, as_json: bool, **_options: Any) -> None:
         profile = Profile.objects.filter(uuid=uuid).first()
         if profile is None:
-            raise CommandError(f"No profile {uuid}.")
+            raise CommandError(_("No profile %(uuid)s.") % {"uuid": uuid})
         birth = profile.birth
         data = {
             "uuid": str(profile.uuid),
@@ -97,5 +106,5 @@ class Command(BaseCommand):
 def _account(email: str) -> User:
     account = User.objects.filter(email=email.strip().lower()).first()
     if account is None:
-        raise CommandError(f"No account with the e-mail address {email}.")
+        raise CommandError(_("No account with the e-mail address %(email)s.") % {"email": email})
     return account

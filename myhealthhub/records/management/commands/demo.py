@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
@@ -14,17 +15,20 @@ from myhealthhub.records.demo import create_demo
 
 
 class Command(BaseCommand):
-    help = "Create a demo account with two profiles full of realistic synthetic records."
+    help = _("Create a demo account with two profiles full of realistic synthetic records.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", default="demo@example.org")
         parser.add_argument("--language", choices=["en", "es"], default="en")
         parser.add_argument(
-            "--observations", type=int, default=0, help="extra lab values for the adult"
+            "--observations", type=int, default=0, help=_("extra lab values for the adult")
         )
-        parser.add_argument("--entries", type=int, default=0, help="extra notes for the adult")
+        parser.add_argument("--entries", type=int, default=0, help=_("extra notes for the adult"))
         parser.add_argument(
-            "--samples", type=int, default=0, help="heart rate readings from a watch for the adult"
+            "--samples",
+            type=int,
+            default=0,
+            help=_("heart rate readings from a watch for the adult"),
         )
 
     def handle(
@@ -38,7 +42,7 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         if min(observations, entries, samples) < 0:
-            raise CommandError("--observations, --entries and --samples cannot be negative.")
+            raise CommandError(_("--observations, --entries and --samples cannot be negative."))
         password = None
         owner = User.objects.filter(email=email.lower()).first()
         if owner is None:
@@ -54,6 +58,11 @@ class Command(BaseCommand):
         for profile in profiles:
             self.stdout.write(f"{profile.uuid}  {profile.name}")
         if password:
-            self.stdout.write(f"Sign in as {owner.email} with the password {password}")
+            self.stdout.write(
+                _("Sign in as %(email)s with the password %(password)s")
+                % {"email": owner.email, "password": password}
+            )
         else:
-            self.stdout.write(f"Added to the existing account {owner.email}.")
+            self.stdout.write(
+                _("Added to the existing account %(email)s.") % {"email": owner.email}
+            )
