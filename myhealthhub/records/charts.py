@@ -7,14 +7,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import matplotlib
 from django.core.cache import cache
 from django.http import HttpResponse
-
-matplotlib.use("Agg")  # no display; must precede the pyplot-free imports below
-
-from matplotlib import dates as mdates
-from matplotlib.figure import Figure
 
 from myhealthhub.records.trends import Trend
 
@@ -44,7 +38,12 @@ def svg_response(key: str, draw: Callable[[], bytes]) -> HttpResponse:
 
 
 def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
-    # A Figure, not pyplot: no global state, safe in threaded servers.
+    # Imported here: matplotlib takes half a second, which every command line
+    # start would pay when Django loads the views, drawing or not.
+    from matplotlib import dates as mdates
+    from matplotlib.figure import Figure
+
+    # A Figure, not pyplot: no global state, no display, safe in threaded servers.
     figure = Figure(figsize=(8, 3.2), dpi=100)
     # Fixed margins: the constrained layout engine would double the drawing time.
     figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.12)

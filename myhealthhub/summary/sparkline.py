@@ -14,12 +14,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display; must precede the pyplot-free imports below
-
 from django.core.cache import cache
-from matplotlib.figure import Figure
 
 from myhealthhub.records.charts import BAND, LINE
 
@@ -60,7 +55,10 @@ def sparkline_uris(many: list[Series]) -> list[str]:
 def sparkline_svg(
     points: list[tuple[dt.date, float]], *, low: float | None, high: float | None
 ) -> bytes:
-    # A Figure, not pyplot: no global state, safe in threaded servers.
+    # Imported here, as on the trend page (records/charts.py): only drawing pays for it.
+    from matplotlib.figure import Figure
+
+    # A Figure, not pyplot: no global state, no display, safe in threaded servers.
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=100)
     figure.subplots_adjust(left=0.02, right=0.96, top=0.9, bottom=0.1)
     axes = figure.add_subplot()
