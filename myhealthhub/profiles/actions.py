@@ -76,28 +76,17 @@ def update_profile(
     ``expected_version`` is the version the person started editing from: if
     someone saved the profile since, nothing is saved (StaleEdit).
     """
-    current = Profile.objects.select_for_update().get(pk=profile.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEdit(
-            _(
-                "Someone else saved this profile while you were editing it, so your changes "
-                "were not saved. Check what they changed, then make your changes again."
-            )
-        )
-    changed = [
-        name
-        for name, value in _only(values, PROFILE_FIELDS).items()
-        if getattr(current, name) != value
-    ]
+    changed = _save_versioned(
+        profile,
+        _only(values, PROFILE_FIELDS),
+        expected_version=expected_version,
+        stale=_(
+            "Someone else saved this profile while you were editing it, so your changes "
+            "were not saved. Check what they changed, then make your changes again."
+        ),
+    )
     if not changed:
         return []
-    for name in changed:
-        setattr(current, name, values[name])
-        setattr(profile, name, values[name])
-    current.full_clean()
-    current.version += 1
-    profile.version = current.version
-    current.save(update_fields=[*changed, "version", "updated_at"])
     log_action(
         Action.PROFILE_UPDATED,
         request=request,
@@ -157,28 +146,17 @@ def update_contact(
 ) -> None:
     """Apply ``values``; refused (StaleEdit) if someone saved the contact since
     ``expected_version``, the version the person started editing from."""
-    current = EmergencyContact.objects.select_for_update().get(pk=contact.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEdit(
-            _(
-                "Someone else saved this contact while you were editing it, so your changes "
-                "were not saved. Check what they changed, then make your changes again."
-            )
-        )
-    changed = [
-        name
-        for name, value in _only(values, CONTACT_FIELDS).items()
-        if getattr(current, name) != value
-    ]
+    changed = _save_versioned(
+        contact,
+        _only(values, CONTACT_FIELDS),
+        expected_version=expected_version,
+        stale=_(
+            "Someone else saved this contact while you were editing it, so your changes "
+            "were not saved. Check what they changed, then make your changes again."
+        ),
+    )
     if not changed:
         return
-    for name in changed:
-        setattr(current, name, values[name])
-        setattr(contact, name, values[name])
-    current.full_clean()
-    current.version += 1
-    contact.version = current.version
-    current.save(update_fields=[*changed, "version"])
     _log_contact(Action.CONTACT_UPDATED, contact, actor, request)
 
 
@@ -251,6 +229,37 @@ def _keep_an_owner(grant: Grant) -> None:
     )
     if owners == [grant.pk]:
         raise ActionRefused(_("A profile needs at least one owner."))
+
+
+def _save_versioned(
+    edited: Profile | EmergencyContact,
+    values: dict[str, Any],
+    *,
+    expected_version: int | None,
+    stale: str,
+) -> list[str]:
+    """Save the fields of ``values`` that differ; returns their names.
+
+    The row is locked and its version compared with ``expected_version``, the
+    version the person started editing from: if someone saved since, nothing is
+    saved and StaleEdit carries ``stale``.
+    """
+    current = type(edited).objects.select_for_update().get(pk=edited.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(stale)
+    changed = [name for name, value in values.items() if getattr(current, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(current, name, values[name])
+        setattr(edited, name, values[name])
+    current.full_clean()
+    current.version += 1
+    edited.version = current.version
+    # auto_now fields are written only when named.
+    timestamps = ["updated_at"] if hasattr(current, "updated_at") else []
+    current.save(update_fields=[*changed, "version", *timestamps])
+    return changed
 
 
 def _only(values: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
