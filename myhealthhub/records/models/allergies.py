@@ -49,6 +49,8 @@ class Allergy(Entry):
     reaction_severity = models.CharField(_("reaction severity"), max_length=10, blank=True)
     # Further reactions as a source gave them: [{"manifestation": "...", "severity": "..."}].
     reactions = models.JSONField(default=list, blank=True)
+    # When a clinician first wrote it down, which may be years after the onset (``date``).
+    recorded_date = models.DateField(_("recorded"), null=True, blank=True)
 
     class Meta(Entry.Meta):
         verbose_name = _("allergy or intolerance")

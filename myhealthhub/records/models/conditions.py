@@ -17,6 +17,8 @@ class ClinicalStatus(models.TextChoices):
 class Verification(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     PROVISIONAL = "provisional", _("Provisional")
+    # One of several diagnoses still being told apart: less certain than provisional.
+    DIFFERENTIAL = "differential", _("One of several possible diagnoses")
     UNCONFIRMED = "unconfirmed", _("Unconfirmed")
     REFUTED = "refuted", _("Ruled out")
 

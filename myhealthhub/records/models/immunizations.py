@@ -24,6 +24,8 @@ class Immunization(Entry):
     lot_number = models.CharField(_("lot"), max_length=100, blank=True)
     site = models.CharField(_("site"), max_length=100, blank=True)
     location = models.CharField(_("where given"), max_length=200, blank=True)
+    # Who gave it (a nurse, a pharmacist), as the source named them: not a place.
+    performer = models.CharField(_("given by"), max_length=200, blank=True)
 
     class Meta(Entry.Meta):
         verbose_name = _("immunization")
