@@ -201,11 +201,17 @@ def _document_hash(document: MappedDocument) -> str:
 
 
 def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K], str]) -> list[K]:
-    """Items with their final keys and hashes, the first of each key only.
+    """Items with their final keys and hashes, each statement once.
 
     A key that is only an id local to its export gets the content's hash
     appended (once: the mapping may be planned again), so another source
     reusing the id is a new entry, never a change to this one.
+
+    Only the same key with the same content is the same statement said twice.
+    Two statements that share an identifier but say different things (a
+    system that numbers a panel's results alike, two values under one
+    accession number) are both kept, the second under its key and its
+    content's hash, and the preview says so: dropping one would lose a fact.
     """
     kept = []
     for item in items:
@@ -213,6 +219,18 @@ def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K]
         if item.key_is_local:
             item.key = f"{item.key}#{digest[:32]}"
             item.key_is_local = False
+        if item.key in plan.hashes and plan.hashes[item.key] != digest:
+            item.key = f"{item.key}#{digest[:32]}"
+            if item.key not in plan.hashes:
+                plan.warnings.append(
+                    Problem(
+                        _(
+                            "This record has the same identifier as another one in the file "
+                            "but says something else; both are kept."
+                        ),
+                        item.where,
+                    )
+                )
         if item.key in plan.hashes:
             plan.skipped.append(
                 Skipped(item.origin, _("appears twice in the file; the first is kept"), item.where)
