@@ -110,6 +110,8 @@ class PatientFound:
     birth: PartialDate | None = None
     sex: str = ""  # a profiles.Sex value, or ""
     where: str = ""
+    # Record numbers as a person would read them ("MRN 12345"), to tell people apart.
+    identifiers: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

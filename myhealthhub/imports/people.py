@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from myhealthhub.imports.base import PatientFound
+from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
 from myhealthhub.search.text import fold
 
@@ -18,7 +21,81 @@ def patient_data(person: PatientFound) -> dict[str, Any]:
         "family_name": person.family_name,
         "birth": person.birth.isoformat() if person.birth else "",
         "sex": person.sex,
+        "identifiers": list(person.identifiers),
     }
+
+
+@dataclass(frozen=True)
+class PersonShown:
+    """A person of the file as a person tells them apart: name, birth date, record numbers.
+
+    The key that names them inside MyHealthHub ("Patient/5f0c…") is no help
+    to anyone, and is shown only when the file gives nothing else.
+    """
+
+    key: str
+    name: str
+    birth: str  # in the active language: "1 May 1970", "May 1970", "1970"
+    identifiers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, person: dict[str, Any]) -> PersonShown:
+        birth = person.get("birth") or ""
+        return cls(
+            key=person["key"],
+            name=f"{person['given_name']} {person['family_name']}".strip(),
+            birth=PartialDate.parse(birth).localized() if birth else "",
+            identifiers=tuple(person.get("identifiers") or ()),
+        )
+
+    @property
+    def label(self) -> str:
+        parts = [self.name or _("Unnamed")]
+        if self.birth:
+            parts.append(_("born %(date)s") % {"date": self.birth})
+        parts += self.identifiers
+        if not (self.name or self.birth or self.identifiers):
+            parts.append(self.key)
+        return ", ".join(parts)
+
+
+def chosen_by(people: list[dict[str, Any]], wanted: str) -> str | None:
+    """The key of the one person ``wanted`` names: by key, record number, name or birth date.
+
+    The command line's ``--patient`` takes what the person sees in the list of
+    choices; a text that names several people, or none, chooses no one.
+    """
+    wanted = wanted.strip()
+    if any(person["key"] == wanted for person in people):
+        return wanted
+    for names in (_by_record_number, _by_name, _by_birth):
+        matches = [person["key"] for person in people if names(person, wanted)]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+def _by_record_number(person: dict[str, Any], wanted: str) -> bool:
+    """ "MRN 12345" as shown, or "12345" alone; accents and case aside."""
+    folded = fold(wanted)
+    return any(
+        folded in (fold(shown), fold(shown.rsplit(" ", 1)[-1]))
+        for shown in person.get("identifiers") or ()
+    )
+
+
+def _by_name(person: dict[str, Any], wanted: str) -> bool:
+    return fold(wanted) == fold(f"{person['given_name']} {person['family_name']}".strip())
+
+
+def _by_birth(person: dict[str, Any], wanted: str) -> bool:
+    """The birth date as the file writes it (1970-05-01), or as it is shown."""
+    birth = person["birth"]
+    return bool(birth) and wanted in (birth, _birth_shown(person))
+
+
+def _birth_shown(person: dict[str, Any]) -> str:
+    return PartialDate.parse(person["birth"]).localized()
 
 
 def differs_from(profile: Profile, person: dict[str, Any]) -> bool:

@@ -156,6 +156,9 @@ def _store_preview(job: ImportJob, mapping: Mapping) -> None:
     found = [people.patient_data(person) for person in mapping.patients]
     if len(found) == 1 and not job.patient:
         job.patient = found[0]["key"]
+    elif job.patient:
+        # Asked for by what the person sees (a name, a record number), not only by key.
+        job.patient = people.chosen_by(found, job.patient) or job.patient
     if found and not any(person["key"] == job.patient for person in found):
         # Several people, or a person asked for who is not in the file.
         job.patients = found

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.imports.fitting import CONTROL
 from myhealthhub.imports.models import ImportJob
+from myhealthhub.imports.people import PersonShown
 from myhealthhub.imports.preview import KindCounts, Preview
 from myhealthhub.profiles.models import Profile, Sex
 from myhealthhub.records.kinds import KINDS
@@ -62,7 +63,7 @@ def describe_preview(job: ImportJob) -> str:
         lines.append(f"{_('From')}: {preview.sender}")
     person = job.patient_named(job.patient) if job.patient else None
     if person is not None:
-        name = f"{person['given_name']} {person['family_name']}".strip() or person["key"]
+        shown = PersonShown.of(person)
         match = (
             _("the file does not say who this is")
             if preview.unnamed
@@ -70,7 +71,7 @@ def describe_preview(job: ImportJob) -> str:
             if preview.mismatch
             else _("matches")
         )
-        lines.append(f"{_('Person in the file')}: {name} ({person['birth'] or '?'}) — {match}")
+        lines.append(f"{_('Person in the file')}: {shown.label} — {match}")
     lines.append("")
     lines.append(f"{'':28}{_('new'):>9}{_('present'):>9}{_('changed'):>9}")
     for row in kind_rows(preview):

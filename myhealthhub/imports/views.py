@@ -20,6 +20,7 @@ from myhealthhub.errors import ActionRefused
 from myhealthhub.imports import pipeline
 from myhealthhub.imports.forms import ChooseForm, CommitForm, ImportForm
 from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
+from myhealthhub.imports.people import PersonShown
 from myhealthhub.imports.presenting import demographic_rows, kind_rows, metric_label
 from myhealthhub.imports.preview import Preview
 from myhealthhub.profiles.access import Access, profile_view
@@ -98,7 +99,8 @@ def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
         "readings": [
             (metric_label(metric), count) for metric, count in preview.readings.metrics.items()
         ],
-        "person": job.patient_named(job.patient) if job.patient else None,
+        "person": PersonShown.of(person) if (person := job.patient_named(job.patient)) else None,
+        "people": [PersonShown.of(person) for person in job.patients],
         "originals": job.originals.filter(profile_id=access.profile.pk).select_related("document"),
         "commit_form": CommitForm(),
         "JobState": JobState,

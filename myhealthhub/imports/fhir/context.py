@@ -144,14 +144,18 @@ class Context(TolerantReader):
     def _absent_owner(self, found: Found, name: str, reference: Json) -> frozenset[str]:
         """Whom a reference to no resource of the file is about.
 
-        A patient who is not in the file (a bulk export's Condition file read
-        alone) is a person of their own, named as the Patient would be.
+        In a file without Patient resources (a bulk export's Condition file
+        read alone), a patient referred to is a person of their own, named as
+        the Patient would be. In a file that has its Patients, a reference to
+        one it does not hold (a Consent's, a stale id) makes nobody new: it
+        belongs to the file's only patient, or, among several, to none of them.
         """
         where = found.where(f"/{name}")
         target = target_of(reference, "Patient")
         if target.type not in ("", "Patient"):
             return frozenset()  # a group, a device, a place: nobody in particular
-        if target.key:
+        keys = set(self.patient_keys.values())
+        if target.key and not keys:
             if target.key not in self.patients_known:
                 self.patients_known.add(target.key)
                 if target.local:
@@ -159,8 +163,11 @@ class Context(TolerantReader):
                 self.mapping.patients.append(PatientFound(target.key, where=where))
                 self.warn("patient", _("This refers to a patient who is not in the file."), where)
             return frozenset({target.key})
-        # A name alone: the file's only patient, if it has one.
-        keys = set(self.patient_keys.values())
+        if target.key and len(keys) > 1:
+            # Its own key, which no one can choose: left out with whoever is not chosen.
+            self.warn("patient", _("This refers to a patient who is not in the file."), where)
+            return frozenset({target.key})
+        # A name alone, or a patient the file does not hold: the file's only patient.
         if not keys:
             return frozenset()
         self.warn(

@@ -102,6 +102,7 @@ def to_mapping(parsed: Parsed) -> Mapping:
     ctx = Context(parsed)
     # Patients first: every other resource's key and owner depend on theirs.
     patients = [f for f in parsed.resources if f.type == "Patient"]
+    people.link_same_people(ctx, patients)
     for found in patients:
         ctx.add_patient(found)
     for found in patients:

@@ -32,6 +32,43 @@ from myhealthhub.imports.fhir.parse import Found
 # Patients ---------------------------------------------------------------------
 
 
+def link_same_people(ctx: Context, patients: list[Found]) -> None:
+    """Patients of the file linked to one another (``Patient.link``) are one person.
+
+    FHIR links only records of the same person: a stub that holds nothing but
+    a link to the full record, a record "replaced by" another. Every Patient
+    of a linked group takes the key of the first one that names the person
+    (else the first), before anything else is keyed by whom it is about.
+    """
+    group_of = {id(found): id(found) for found in patients}
+
+    def root(of: int) -> int:
+        while group_of[of] != of:
+            of = group_of[of]
+        return of
+
+    for found in patients:
+        for link in objs(found.resource.get("link")):
+            other = ctx.index.resolve(obj(link.get("other")), found, "Patient")
+            if other is not None and id(other) in group_of:
+                group_of[root(id(other))] = root(id(found))
+    groups: dict[int, list[Found]] = {}
+    for found in patients:
+        groups.setdefault(root(id(found)), []).append(found)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        named = [found for found in members if _names_someone(found)]
+        canonical = (named or members)[0]
+        for found in members:
+            ctx.keys[id(found)] = ctx.key(canonical)
+
+
+def _names_someone(found: Found) -> bool:
+    given, family, _shown = human_name(found.resource.get("name"))
+    return bool(given or family)
+
+
 def patient(ctx: Context, found: Found) -> None:
     resource = found.resource
     key = ctx.patient_keys[id(found)]
@@ -43,20 +80,38 @@ def patient(ctx: Context, found: Found) -> None:
                 ctx.named_by_patient.setdefault(id(target), set()).add(key)
             elif target is not None:
                 ctx.name_from(target, frozenset({key}))
-    if any(known.key == key for known in ctx.mapping.patients):
-        return  # the same person in two files of one import
     given, family, _shown = human_name(resource.get("name"))
-    sex = ctx.enum(found, "/gender", resource.get("gender"), ("female", "male", "other", "unknown"))
-    ctx.mapping.patients.append(
-        PatientFound(
-            key=key,
-            given_name=given,
-            family_name=family,
-            birth=ctx.when(found, "/birthDate", resource.get("birthDate"))[0],
-            sex=sex,
-            where=found.where(),
-        )
+    earlier = next(
+        (index for index, known in enumerate(ctx.mapping.patients) if known.key == key), None
     )
+    if earlier is not None and (ctx.mapping.patients[earlier].name or not (given or family)):
+        return  # the same person in two files of one import, or linked: said once
+    sex = ctx.enum(found, "/gender", resource.get("gender"), ("female", "male", "other", "unknown"))
+    person = PatientFound(
+        key=key,
+        given_name=given,
+        family_name=family,
+        birth=ctx.when(found, "/birthDate", resource.get("birthDate"))[0],
+        sex=sex,
+        where=found.where(),
+        identifiers=tuple(_identifiers_shown(resource)),
+    )
+    if earlier is None:
+        ctx.mapping.patients.append(person)
+    else:
+        ctx.mapping.patients[earlier] = person  # a nameless stub came first
+
+
+def _identifiers_shown(resource: dict[str, object]) -> list[str]:
+    """The record numbers a person would recognise: "MRN 12345", or the value alone."""
+    shown = []
+    for identifier in objs(resource.get("identifier")):
+        value = string(identifier.get("value"))
+        if not value or identifier.get("use") == "old":
+            continue
+        label = concept_text(identifier.get("type"))
+        shown.append(f"{label} {value}" if label else value)
+    return unique(shown)
 
 
 def sender_from_patients(ctx: Context, patients: list[Found]) -> str:

@@ -434,20 +434,22 @@ def test_a_record_without_a_name_gets_one_and_a_warning():
     assert mapping.warnings[0].where == "/entry/1/resource"
 
 
-def test_a_patient_who_is_not_in_the_file_is_another_person():
+def test_a_patient_who_is_not_in_the_file_is_not_another_person():
+    """A file with its Patient: a reference to one it does not hold (a stale id, a
+    Consent's) belongs to the file's only patient, and makes nobody new to choose."""
     lost = condition(subject={"reference": "Patient/nobody"})
 
     mapping = read_json(bundle(PATIENT, lost))
 
     assert [patient.key for patient in mapping.patients] == [
         "urn:uuid:00000000-0000-0000-0000-000000000000",
-        "Patient/nobody",
     ]
-    assert mapping.patients[1].name == ""
-    assert mapping.patients[1].where == "/entry/1/resource/subject"
-    assert mapping.entries[0].patients == {"Patient/nobody"}
+    assert mapping.entries[0].patients == {mapping.patients[0].key}
     (problem,) = mapping.warnings
-    assert problem.message == "This refers to a patient who is not in the file."
+    assert problem.message == (
+        "This refers to a patient who is not in the file; it was read as "
+        "belonging to the file's only patient."
+    )
     assert problem.where == "/entry/1/resource/subject"
 
 

@@ -25,6 +25,7 @@ from myhealthhub.accounts.models import User
 from myhealthhub.archive.restoring import restore_archive
 from myhealthhub.errors import ActionRefused
 from myhealthhub.imports.models import ImportJob, JobState
+from myhealthhub.imports.people import PersonShown
 from myhealthhub.imports.pipeline import (
     commit_job,
     discard_job,
@@ -87,16 +88,14 @@ class Command(BaseCommand):
         read_job(job, progress_to=ProgressBar(self.stderr, _("Reading"), job.label))
         job.refresh_from_db()
         if job.state == JobState.CHOOSING:
-            people = "; ".join(
-                f"{person['key']} ({person['given_name']} {person['family_name']}, "
-                f"{person['birth'] or '?'})"
-                for person in job.patients
-            )
+            people = "".join(f"\n  {PersonShown.of(person).label}" for person in job.patients)
             discard_job(job, actor=None, request=None)
             raise CommandError(
                 ngettext(
-                    "The file is about %(count)d person; choose one with --patient KEY: %(people)s",
-                    "The file is about %(count)d people; choose one with --patient KEY: %(people)s",
+                    "The file is about %(count)d person. Choose one with --patient and their "
+                    "name, birth date or record number:%(people)s",
+                    "The file is about %(count)d people. Choose one with --patient and their "
+                    "name, birth date or record number:%(people)s",
                     len(job.patients),
                 )
                 % {"count": len(job.patients), "people": people}
