@@ -50,6 +50,7 @@ from myhealthhub.documents.sniff import (
     EXTENSIONS,
     FHIR_JSON,
     FHIR_NDJSON,
+    FHIR_XML,
     ZIP,
     FileType,
     RefusedFile,
@@ -65,7 +66,9 @@ BATCH = 1000
 # Blobs of a killed restore are removed by a later one once this old.
 STRAYS_AFTER = dt.timedelta(hours=24)
 CHUNK = 1024 * 1024
-DATA_TYPES = frozenset(kind.content_type for kind in (FHIR_JSON, FHIR_NDJSON, ZIP, CSV, CCDA))
+DATA_TYPES = frozenset(
+    kind.content_type for kind in (FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, CSV, CCDA)
+)
 
 
 @dataclass

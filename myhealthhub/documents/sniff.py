@@ -53,6 +53,7 @@ TEXT = FileType("text/plain", "txt")
 # originals of imports; never sniffed as uploads, never shown inline.
 FHIR_JSON = FileType("application/fhir+json", "json")
 FHIR_NDJSON = FileType("application/fhir+ndjson", "ndjson")
+FHIR_XML = FileType("application/fhir+xml", "xml")
 ZIP = FileType("application/zip", "zip")
 CSV = FileType("text/csv", "csv")
 # A C-CDA document (HL7 CDA R2 XML), shown on its page by our own renderer.
@@ -61,7 +62,10 @@ EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
     "image/heic": "heic",
-    **{kind.content_type: kind.extension for kind in (FHIR_JSON, FHIR_NDJSON, ZIP, CSV, CCDA)},
+    **{
+        kind.content_type: kind.extension
+        for kind in (FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, CSV, CCDA)
+    },
 }
 
 

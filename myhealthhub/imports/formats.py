@@ -73,8 +73,8 @@ def detect(uploads: list[Upload]) -> Importer:
             raise Refused(
                 _(
                     "MyHealthHub does not recognise the format of this file. It reads FHIR "
-                    "JSON (bundles, single resources, NDJSON, or a zip of them), C-CDA "
-                    "documents (XML) and CSV files of readings."
+                    "JSON and XML (bundles, single resources, NDJSON, or a zip of them), "
+                    "C-CDA documents (XML) and CSV files of readings."
                 ),
                 upload.name,
             )

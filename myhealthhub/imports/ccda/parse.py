@@ -16,6 +16,7 @@ from lxml import etree
 from myhealthhub.errors import Refused
 from myhealthhub.imports.base import Upload
 from myhealthhub.imports.ccda.xml import V3, Element, kid, local
+from myhealthhub.imports.fhir.from_xml import is_fhir_xml
 from myhealthhub.lib import safe_xml
 
 # Hospital documents run to several MB; anything near this is not a summary.
@@ -39,6 +40,8 @@ class Parsed:
 def recognizes(upload: Upload) -> bool:
     """XML that is not another XML format we read: a C-CDA, or something to refuse as one."""
     head = upload.head(SNIFF_BYTES)
+    if is_fhir_xml(head):
+        return False  # FHIR XML: the FHIR importer reads it
     stripped = head.removeprefix(_BOM).lstrip()
     if stripped.startswith(_UTF16):
         return True

@@ -1,4 +1,4 @@
-"""FHIR R4 JSON: bundles of any type, single resources, NDJSON bulk exports, zips of them."""
+"""FHIR R4, JSON or XML: bundles of any type, single resources, NDJSON bulk exports, zips."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 
-from myhealthhub.documents.sniff import FHIR_JSON, FHIR_NDJSON, ZIP, FileType
+from myhealthhub.documents.sniff import FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, FileType
 from myhealthhub.imports.base import Mapping, Progress, Upload
 from myhealthhub.imports.fhir import map as fhir_map
 from myhealthhub.imports.fhir import parse
+from myhealthhub.imports.fhir.from_xml import is_fhir_xml
 from myhealthhub.lib.safe_zip import is_zip
 
 
@@ -28,6 +29,8 @@ class Fhir:
     def original_type(self, upload: Upload) -> FileType:
         if is_zip(upload.head(8)):
             return ZIP
+        if is_fhir_xml(upload.head()):
+            return FHIR_XML
         return FHIR_NDJSON if upload.name.lower().endswith(".ndjson") else FHIR_JSON
 
     def read(self, uploads: list[Upload], progress: Progress) -> Mapping:

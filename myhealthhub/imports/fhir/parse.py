@@ -1,5 +1,8 @@
 """FHIR JSON to plain resources: bundles, single resources, NDJSON bulk files, zips of them.
 
+FHIR XML is read too: ``from_xml.py`` turns it into the JSON it stands for,
+which is then read as any JSON file is.
+
 Nothing here trusts the file (DESIGN.md principle 8). A JSON document is read
 whole but bounded (128 MiB); NDJSON is read a line at a time, each line
 bounded (16 MiB); zips go through ``lib.safe_zip`` before anything inside is
@@ -23,7 +26,8 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.errors import Refused
 from myhealthhub.imports.base import Problem, Progress, Upload
-from myhealthhub.lib.safe_zip import UnsafeZip, checked_zip, is_zip
+from myhealthhub.imports.fhir import from_xml
+from myhealthhub.lib.safe_zip import CheckedZip, Member, UnsafeZip, checked_zip, is_zip
 
 # JSON objects are untyped until each field is checked where it is used.
 Json = dict[str, Any]
@@ -38,7 +42,12 @@ PROGRESS_EVERY = 500
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 JSON_SUFFIXES = (".json", *NDJSON_SUFFIXES)
+XML_SUFFIX = ".xml"
 BOM = b"\xef\xbb\xbf"
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_RESOURCE_TYPE_KEY = b'"resourceType"'
+# A JSON file is searched for "resourceType" in pieces of this size.
+SCAN_PIECE = 1024**2
 _RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
 _FHIR_COMMENTS = re.compile(r'"fhir_comments"\s*:')
 # Escapes that decode to text a database refuses: NUL and lone surrogates.
@@ -77,9 +86,36 @@ def recognizes(upload: Upload) -> bool:
     if is_zip(head):
         return _zip_holds_fhir(upload)
     text = head.removeprefix(BOM).lstrip()
+    if text.startswith(b"<") or head.startswith(_UTF16):
+        return from_xml.is_fhir_xml(head)
     if not text.startswith(b"{"):
         return False
-    return b'"resourceType"' in head or upload.name.lower().endswith(NDJSON_SUFFIXES)
+    return (
+        _RESOURCE_TYPE_KEY in head
+        or upload.name.lower().endswith(NDJSON_SUFFIXES)
+        or _mentions_resource_type(upload)
+    )
+
+
+def _mentions_resource_type(upload: Upload) -> bool:
+    """Whether "resourceType" is anywhere in the file, read in pieces.
+
+    A pretty-printed file may write it last in each object, far past the head:
+    a bundle's entries first, then its own resourceType.
+    """
+    if upload.size > MAX_DOCUMENT:
+        return True  # read() refuses it as too large, which says more than "not recognised"
+    overlap = len(_RESOURCE_TYPE_KEY) - 1
+    upload.file.seek(0)
+    try:
+        before = b""
+        while piece := upload.file.read(SCAN_PIECE):
+            if _RESOURCE_TYPE_KEY in before + piece[:overlap] or _RESOURCE_TYPE_KEY in piece:
+                return True
+            before = piece[-overlap:]
+        return False
+    finally:
+        upload.file.seek(0)
 
 
 def read(uploads: list[Upload], progress: Progress) -> Parsed:
@@ -101,14 +137,23 @@ def _zip_holds_fhir(upload: Upload) -> bool:
     try:
         with checked_zip(upload.file) as archive:
             names = [member.name.lower() for member in archive.members]
+            if any(name.rsplit("/", 1)[-1] == "export.xml" for name in names):
+                return False  # an Apple Health export: its own importer reads it
+            return any(name.endswith(JSON_SUFFIXES) for name in names) or any(
+                _is_fhir_xml_member(archive, member) for member in archive.members
+            )
     except UnsafeZip:
         # Let read() refuse it with the reason, rather than "format not recognised".
         return True
     finally:
         upload.file.seek(0)
-    if any(name.rsplit("/", 1)[-1] == "export.xml" for name in names):
-        return False  # an Apple Health export: its own importer reads it
-    return any(name.endswith(JSON_SUFFIXES) for name in names)
+
+
+def _is_fhir_xml_member(archive: CheckedZip, member: Member) -> bool:
+    if not member.name.lower().endswith(XML_SUFFIX):
+        return False
+    with archive.open(member) as stream:
+        return from_xml.is_fhir_xml(stream.read(4096))
 
 
 class _Reader:
@@ -139,10 +184,15 @@ class _Reader:
         upload.file.seek(0)
         try:
             with checked_zip(upload.file) as archive:
-                members = [m for m in archive.members if m.name.lower().endswith(JSON_SUFFIXES)]
+                members = [
+                    m
+                    for m in archive.members
+                    if m.name.lower().endswith(JSON_SUFFIXES) or _is_fhir_xml_member(archive, m)
+                ]
                 if not members:
                     raise Refused(
-                        _("This zip archive holds no FHIR files (.json or .ndjson)."), upload.name
+                        _("This zip archive holds no FHIR files (.json, .ndjson or .xml)."),
+                        upload.name,
                     )
                 wanted = {member.name for member in members}
                 for member in archive.members:
@@ -183,6 +233,9 @@ class _Reader:
         self.advance(len(data))
         if not data.removeprefix(BOM).strip():
             raise Refused(_("This file is empty."), label or name)
+        if data.removeprefix(BOM).lstrip().startswith(b"<") or data.startswith(_UTF16):
+            self.read_xml(data, name, label)
+            return
         text = _decode(data, label)
         value = _loads(text, label, line_offset=None, allow_more=True)
         if value is _MORE:
@@ -198,6 +251,23 @@ class _Reader:
                 label or name,
             )
         _check_comments(text, label or name)
+        self.take(value, name, label, pointer="", scope=label or name, nesting=0)
+
+    def read_xml(self, data: bytes, name: str, label: str) -> None:
+        if len(data) > from_xml.MAX_XML:
+            raise Refused(
+                _(
+                    "This FHIR XML file is larger than %(size)d MiB, more than MyHealthHub "
+                    "reads as XML. Export large records as NDJSON, which it reads in pieces."
+                )
+                % {"size": from_xml.MAX_XML // 1024**2},
+                label or name,
+            )
+        try:
+            value = from_xml.to_json(data)
+        except Refused as refusal:
+            where = _joined(label, refusal.where) if refusal.where else label or name
+            raise Refused(refusal.reason, where) from None
         self.take(value, name, label, pointer="", scope=label or name, nesting=0)
 
     def read_ndjson(self, name: str, stream: IO[bytes]) -> None:
