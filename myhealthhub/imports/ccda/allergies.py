@@ -35,6 +35,7 @@ from myhealthhub.imports.ccda.xml import (
     members,
     path,
     related,
+    says_nothing,
     template_ids,
     text_of,
 )
@@ -269,12 +270,19 @@ def _manifestation(ctx: Context, reaction: Element, substance: str) -> str:
     """
     value = kid(reaction, "value")
     original = ctx.narrative(kid(value, "originalText"))
-    if original and len(original) <= NAME_LENGTH:
+    if original and len(original) <= NAME_LENGTH and not says_nothing(original):
         return original
     own = ctx.statement_text(reaction)
-    if own and len(own) <= NAME_LENGTH and substance.casefold() not in own.casefold():
+    if (
+        own
+        and len(own) <= NAME_LENGTH
+        and substance.casefold() not in own.casefold()
+        and not says_nothing(own)
+    ):
         return own
-    return ctx.concept(value)
+    # "Unknown" coded as a reaction (a nullFlavor's display) is no reaction either.
+    shown = ctx.concept(value)
+    return "" if says_nothing(shown) else shown
 
 
 def _extent_in_words(text: str) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from myhealthhub.imports.base import MappedEntry, Mapping, Skipped
 from myhealthhub.imports.ccda.parse import Parsed
 from myhealthhub.imports.ccda.xml import (
+    V3,
     Element,
     Moment,
     attr,
@@ -31,6 +32,7 @@ from myhealthhub.imports.ccda.xml import (
     local,
     moment,
     path,
+    says_nothing,
     text_of,
     xsi_type,
 )
@@ -47,14 +49,19 @@ LITERAL = re.compile(r"[A-Za-z][A-Za-z ,/()'-]{0,99}")
 PLACEHOLDER = re.compile(r"(ptr|pntr|point)", re.IGNORECASE)
 # A display name ending in its own code: "MI - Myocardial infarction (SCT22298006)".
 CODE_SUFFIX = re.compile(r"\s*\((?:SCT)?\d{6,18}\)$")
-# The values that tell two records apart when both give them: a second copy
-# of a record may leave out what the first said, never say it differently.
+# What a record says, beyond its code, that tells it from another: its time,
+# its value and unit, and what stands for a value in kinds without one (a
+# medicine's dose, whose condition a relative's is, a note's text).
 TELLING = (
     "date",
+    "date_precision",
+    "effective_time",
     "status",
     "value_number",
+    "comparator",
     "value_text",
     "unit",
+    "unit_text",
     "dose",
     "frequency",
     "relative",
@@ -69,8 +76,11 @@ NAMESPACES = frozenset(
         "2.16.840.1.113883.19.5",  # HL7's example organization
     }
 )
-# How many earlier records known by their content a new one is compared with.
-RECENT = 50
+# A root that names something by itself: a UUID or an OID.
+NAMING_ROOT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-2](?:\.(?:0|[1-9][0-9]*))+",
+    re.IGNORECASE,
+)
 # effectiveTime shapes that say how often, not when.
 REPEATS = frozenset({"PIVL_TS", "EIVL_TS", "SXPR_TS", "PIVL_PPD_TS", "EIVL_PPD_TS"})
 
@@ -79,14 +89,17 @@ class Context(CappedWarnings):
     def __init__(self, parsed: Parsed) -> None:
         self.mapping = Mapping()
         super().__init__(self.mapping.warnings)
+        self.root = parsed.root
         self.by_id = parsed.by_id
         # The document's one patient, once the header is read.
         self.patients: frozenset[str] = frozenset()
         self.id_owners = parsed.id_owners
-        # What each entry known by its content said, by key: exactly, and the
-        # last few as said (a second copy may leave out what the first said).
-        self.said: set[tuple[str, str]] = set()
-        self.recent: dict[str, list[dict[str, Any]]] = {}
+        # What the records known by their content said, exactly.
+        self.said: set[str] = set()
+        # What each record known by its id said, and where.
+        self.said_by_id: dict[str, list[tuple[dict[str, Any], str, str]]] = {}
+        # The elements that carry each id that several carry, once asked.
+        self._carriers: dict[str, frozenset[str]] | None = None
 
     # Recording ------------------------------------------------------------------
 
@@ -101,8 +114,9 @@ class Context(CappedWarnings):
     ) -> None:
         """An entry of ``kind`` from ``element``, keyed by the id of ``identified_by``.
 
-        A record said twice in one document (a medicine in "Medications" and
-        again in "Discharge medications") is skipped the second time.
+        A record said twice in one document (a diagnosis in "Problems" and
+        again in "Discharge diagnosis") is skipped the second time; see
+        ``_said_before`` for what makes two statements one record.
         """
         if kind != "family-history" and _about_someone_else(element):
             self.skip(
@@ -114,14 +128,7 @@ class Context(CappedWarnings):
             return
         identified = identified_by if identified_by is not None else element
         said = _telling(kind, values)
-        key = self.id_key(identified)
-        local = not key
-        # An id names one record, in this document and the next download; one
-        # that names nothing (shared, or absent) leaves the entry known by its
-        # content, and a record said twice (a medicine in "Medications" and in
-        # "Discharge medications") is then found by what it says.
-        alike = f"cda:{kind}:{said['display']}"
-        if self._said_before(alike, said) and local:
+        if self._said_before(kind, element, identified, said, str(values.get("display", ""))):
             self.skip(
                 element,
                 origin,
@@ -129,7 +136,15 @@ class Context(CappedWarnings):
                 str(values.get("display", "")),
             )
             return
-        key = alike if local else f"{kind}|{key}"
+        # An id that names one record here names it in the next download too;
+        # one that several statements carry (the same record said twice, or a
+        # vendor's one id for different records) leaves the entry known by its
+        # content: the pipeline adds the content's hash to the key, so two
+        # records that say different things never share a key.
+        key = self.id_key(identified)
+        local = not key
+        shown = str(values.get("display", "")).casefold()
+        key = f"cda:{kind}:{shown}" if local else f"{kind}|{key}"
         self.mapping.entries.append(
             MappedEntry(
                 kind=kind,
@@ -143,19 +158,55 @@ class Context(CappedWarnings):
             )
         )
 
-    def _said_before(self, key: str, said: dict[str, Any]) -> bool:
-        """Whether a record alike was said before in this document; remembers this one."""
-        exact = (key, json.dumps(said, sort_keys=True, default=str))
-        if exact in self.said:
-            return True
-        recent = self.recent.setdefault(key, [])
-        if any(_same_record(said, before) for before in recent):
-            return True
+    def _said_before(
+        self, kind: str, element: Element, identified: Element, said: dict[str, Any], name: str
+    ) -> bool:
+        """Whether this statement's record was said before in this document; remembers it.
+
+        A statement is known by its own id when that id names one record;
+        another statement with the same id is the same record said again when
+        nothing it says differs (it may leave out what the first said: HL7's
+        discharge diagnosis repeats the admission one without its date). Two
+        that share an id but say different things are both kept, with a
+        warning. A statement without such an id is known by its code, time,
+        value and unit together: urine and serum creatinine of 1.9 mg/dL, or
+        albumin at 08:22 and again at 10:00, are two results.
+        """
+        exact = json.dumps(said, sort_keys=True, default=str)
+        identity = self.identity(element)
+        if not identity and identified is not element:
+            identity = self.identity(identified)
+        if not identity:
+            if exact in self.said:
+                return True
+            self.said.add(exact)
+            return False
+        # A copy without an id, said later, is this record again.
         self.said.add(exact)
-        # Bounded: ten thousand results named alike cost a list, not a square.
-        recent.append(said)
-        del recent[:-RECENT]
+        where = self.where(element)
+        earlier = self.said_by_id.setdefault(f"{kind}|{identity}", [])
+        if any(_same_record(said, before) for before, _where, _name in earlier):
+            return True
+        earlier.append((said, where, name))
         return False
+
+    def flush_warnings(self) -> None:
+        # Two statements that claim one id and disagree are worth a look; a
+        # vendor's one id for a whole list (HL7's four vital signs on one UUID,
+        # a panel's results) is not news to anyone, and is kept without a word.
+        for records in self.said_by_id.values():
+            if len(records) == 2:
+                (_first, first_where, _name), (_said, where, name) = records
+                self.warn(
+                    "same-id",
+                    _(
+                        "“%(name)s” has the same id as another record (%(where)s) but says "
+                        "something else; both were kept."
+                    )
+                    % {"name": name[:80], "where": first_where},
+                    where,
+                )
+        super().flush_warnings()
 
     def used(self, origin: str, count: int = 1) -> None:
         if count:
@@ -191,6 +242,46 @@ class Context(CappedWarnings):
             if not alone or self.id_owners.get(key, 0) == 1:
                 return key
         return ""
+
+    def identity(self, element: Element | None) -> str:
+        """``root|extension`` of the element's first id that names one record, or "".
+
+        Unlike ``id_key`` an id several statements carry still names one record
+        when all of them are elements of one kind: the same record said again,
+        or records a vendor wrongly gave one id (told apart by what they say).
+        An id that elements of other kinds carry too names none of them: Practice
+        Fusion gives the patient's chart id to every allergy's concern and
+        reaction, other vendors a concern's id to its problem.
+        """
+        if element is None:
+            return ""
+        for ident in kids(element, "id"):
+            if ident.get("nullFlavor") is not None:
+                continue
+            root, extension = attr(ident, "root"), attr(ident, "extension")
+            if not root:
+                continue
+            if not extension and (root in NAMESPACES or not NAMING_ROOT.fullmatch(root)):
+                continue
+            key = f"{root}|{extension}" if extension else root
+            if self.id_owners.get(key, 0) <= 1 or self.carriers(key) <= {local(element)}:
+                return key
+        return ""
+
+    def carriers(self, key: str) -> frozenset[str]:
+        """The names of the elements that carry the id ``key``, when several do."""
+        if self._carriers is None:
+            found: dict[str, set[str]] = {}
+            for ident in self.root.iter(f"{{{V3}}}id", "id"):
+                parent = ident.getparent()
+                if parent is None or ident.get("nullFlavor") is not None:
+                    continue
+                root, extension = attr(ident, "root"), attr(ident, "extension")
+                each = f"{root}|{extension}" if extension else root
+                if root and self.id_owners.get(each, 0) > 1:
+                    found.setdefault(each, set()).add(local(parent))
+            self._carriers = {each: frozenset(names) for each, names in found.items()}
+        return self._carriers.get(key, frozenset())
 
     def identifiers(self, element: Element | None) -> list[dict[str, str]]:
         found = []
@@ -266,10 +357,15 @@ class Context(CappedWarnings):
             return ""
         reference = attr(path(code, "originalText", "reference"), "value")
         original = "" if reference and reference in avoid else self.original_text(code)
+        # A code with a nullFlavor names a concept only in words of its own
+        # ("Itchy eyes"), not in words saying it is unknown ("Not available").
+        if says_nothing(original) and code.get("nullFlavor") is not None:
+            original = ""
         if original and len(original) <= NAME_LENGTH:
             return original
         for each in [code, *kids(code, "translation")]:
-            if display := display_name(each):
+            display = display_name(each)
+            if display and not (says_nothing(display) and each.get("nullFlavor") is not None):
                 return without_code(display)
         return original[:NAME_LENGTH]
 
@@ -334,8 +430,15 @@ def without_code(name: str) -> str:
 
 
 def _telling(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What tells a record of ``kind`` from another: its code (else its name), time, value."""
     said = {name: values[name] for name in TELLING if values.get(name) not in (None, "")}
-    return {**said, "kind": kind, "display": str(values.get("display", "")).casefold()}
+    # Its own code, not the translations: a copy may translate it differently.
+    coded = next(iter(values.get("codings") or []), None)
+    if coded and coded.get("code"):
+        said["code"] = f"{coded.get('system', '')}|{coded['code']}"
+    else:
+        said["name"] = str(values.get("display", "")).casefold()
+    return {**said, "kind": kind}
 
 
 def _same_record(said: dict[str, Any], before: dict[str, Any]) -> bool:

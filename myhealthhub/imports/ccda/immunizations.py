@@ -19,7 +19,8 @@ from myhealthhub.imports.ccda.codes import (
 )
 from myhealthhub.imports.ccda.comments import comments
 from myhealthhub.imports.ccda.context import NAME_LENGTH, Context
-from myhealthhub.imports.ccda.people import name_parts
+from myhealthhub.imports.ccda.people import performers
+from myhealthhub.imports.ccda.procedures import locations
 from myhealthhub.imports.ccda.sections import Section
 from myhealthhub.imports.ccda.values import number_of
 from myhealthhub.imports.ccda.xml import (
@@ -33,9 +34,9 @@ from myhealthhub.imports.ccda.xml import (
     local,
     material,
     members,
-    path,
     product_code,
     related,
+    says_nothing,
     statements,
     template_ids,
     text_of,
@@ -121,9 +122,6 @@ def immunization(ctx: Context, section: Section, activity: Element) -> None:
         if template_ids(act) & INSTRUCTION_TEMPLATES and (text := ctx.statement_text(act))
     ]
     notes += comments(ctx, activity)
-    organization, person = _performer(activity)
-    if organization and person:
-        notes.append(_("Given by: %(name)s") % {"name": person})
     ctx.entry(
         activity,
         origin,
@@ -136,7 +134,10 @@ def immunization(ctx: Context, section: Section, activity: Element) -> None:
             "dose_number": _dose_number(activity),
             "lot_number": _lot(kid(vaccine, "lotNumberText")),
             "site": ctx.concept(kid(activity, "approachSiteCode")),
-            "location": organization or person,
+            # Who gave it, with the organization they gave it for; where only
+            # as a location participant says (the organization is no place).
+            "performer": performers(activity),
+            "location": locations(ctx, activity),
             "notes": "\n".join(dict.fromkeys(notes)),
         },
     )
@@ -178,7 +179,8 @@ def _reactions(ctx: Context, activity: Element) -> list[str]:
             template_ids(observation) & REACTION_TEMPLATES
         )
         text = ctx.concept(kid(observation, "value")) or ctx.statement_text(observation)
-        if is_reaction and text:
+        # A reaction coded as unknown ("Not available") is no reaction.
+        if is_reaction and text and not says_nothing(text):
             found.append(text)
     return found
 
@@ -206,14 +208,3 @@ def _lot(element: Element | None) -> str:
         return ""
     text = text_of(element)
     return "" if text.casefold() in NO_LOT else text
-
-
-def _performer(activity: Element) -> tuple[str, str]:
-    """(organization, person) of whoever gave it."""
-    for performer in kids(activity, "performer"):
-        entity = kid(performer, "assignedEntity")
-        organization = text_of(path(entity, "representedOrganization", "name"))
-        person = name_parts(path(entity, "assignedPerson", "name"))[2]
-        if organization or person:
-            return organization, person
-    return "", ""

@@ -27,7 +27,7 @@ from myhealthhub.imports.ccda.context import NAME_LENGTH, Context
 from myhealthhub.imports.ccda.people import name_parts, reported_by
 from myhealthhub.imports.ccda.sections import Section
 from myhealthhub.imports.ccda.timing import how_often
-from myhealthhub.imports.ccda.values import number_of
+from myhealthhub.imports.ccda.values import number_of, unit_of
 from myhealthhub.imports.ccda.xml import (
     Element,
     Moment,
@@ -281,12 +281,13 @@ def _strength(shown: str, code: Element | None) -> str:
     return ""
 
 
-def _quantity(element: Element | None) -> str:
-    """A PQ as shown: "2", "0.09 mg/actuat"; the UCUM unit "1" and {annotations} read as words."""
+def _quantity(ctx: Context, element: Element | None) -> str:
+    """A PQ as shown: "2", "0.09 mg/actuat", "1 units"; the UCUM unit "1" is no unit."""
     amount = number_of(attr(element, "value"))
     if amount is None:
         return ""
-    unit = attr(element, "unit").strip("{}")
+    # {annotations} read as words: "{puff}" is "puff".
+    unit = unit_of(ctx, element).strip("{}")
     return f"{amount:g} {unit}" if unit and unit != "1" else f"{amount:g}"
 
 
@@ -294,8 +295,8 @@ def _dose(ctx: Context, activity: Element) -> str:
     dose = kid(activity, "doseQuantity")
     if is_null(dose):
         return ""
-    amount = _quantity(dose)
-    low, high = _quantity(kid(dose, "low")), _quantity(kid(dose, "high"))
+    amount = _quantity(ctx, dose)
+    low, high = _quantity(ctx, kid(dose, "low")), _quantity(ctx, kid(dose, "high"))
     if not amount and low and high:
         low_amount, _space, low_unit = low.partition(" ")
         same_unit = low_unit == high.partition(" ")[2]
@@ -303,7 +304,8 @@ def _dose(ctx: Context, activity: Element) -> str:
     amount = amount or low or high
     if not amount:
         return ""
-    unit = attr(dose, "unit") or attr(kid(dose, "low"), "unit") or attr(kid(dose, "high"), "unit")
+    parts = (dose, kid(dose, "low"), kid(dose, "high"))
+    unit = next((found for each in parts if (found := unit_of(ctx, each))), "")
     # "2" puffs, "1" tablet: the form is in administrationUnitCode.
     form = _coded_name(ctx, kid(activity, "administrationUnitCode"))
     return f"{amount} {form}" if form and unit in ("", "1") else amount

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.imports.base import date_values
 from myhealthhub.imports.ccda.codes import SEVERITIES, SEVERITY_TEMPLATES
+from myhealthhub.imports.ccda.comments import comments
 from myhealthhub.imports.ccda.context import Context, without_code
 from myhealthhub.imports.ccda.sections import Section
 from myhealthhub.imports.ccda.xml import (
@@ -96,6 +97,10 @@ def problem(
         notes.append(_("Recorded as: %(kind)s") % {"kind": kind_of_problem})
     if (comment := ctx.text(observation)) and without_code(comment) != shown:
         notes.append(comment)
+    # Comment activities, on the problem or on the concern around it.
+    notes.extend(comments(ctx, observation))
+    if concern is not None:
+        notes.extend(comments(ctx, concern))
     ctx.entry(
         observation,
         origin,
@@ -108,7 +113,7 @@ def problem(
             "verification": "confirmed",
             "severity": _severity([*related(observation), *parts]),
             **date_values("resolved_date", resolved.date if resolved else None),
-            "notes": "\n".join(notes),
+            "notes": "\n".join(dict.fromkeys(notes)),
         },
         identified_by=observation if ctx.id_key(observation) or concern is None else concern,
     )

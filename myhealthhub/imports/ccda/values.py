@@ -24,6 +24,7 @@ from myhealthhub.imports.ccda.xml import (
     is_null,
     kid,
     kids,
+    says_nothing,
     xsi_type,
 )
 from myhealthhub.imports.units import ucum_code, unit_key
@@ -148,7 +149,7 @@ def _measured(text: str) -> dict[str, Any]:
 
 def _quantity(ctx: Context, value: Element, has_unit: bool) -> dict[str, Any]:
     written = attr(value, "value")
-    unit = attr(value, "unit") if has_unit else ""
+    unit = unit_of(ctx, value) if has_unit else ""
     values = _unit(unit)
     if not written:
         return {}
@@ -194,6 +195,27 @@ def _interval(ctx: Context, value: Element) -> dict[str, Any]:
         "comparator": closed if inclusive else open_,
         **_unit(attr(side, "unit")),
     }
+
+
+def unit_of(ctx: Context, quantity: Element | None) -> str:
+    """A quantity's unit as the source wrote it: its ``unit``, else its translation's words.
+
+    Vendors write UCUM's unity ("1") or no unit, and the unit a person reads
+    in a translation's originalText ("units") or displayName ("tablet"). A
+    translation of another amount is another quantity, not this one's unit.
+    """
+    unit = attr(quantity, "unit")
+    if unit not in NO_UNIT:
+        return unit
+    amount = number_of(attr(quantity, "value"))
+    for translation in kids(quantity, "translation"):
+        own = number_of(attr(translation, "value"))
+        if own is not None and amount is not None and own != amount:
+            continue
+        words = ctx.narrative(kid(translation, "originalText")) or display_name(translation)
+        if words and not says_nothing(words):
+            return words[:50]
+    return unit
 
 
 def _unit(written: str) -> dict[str, Any]:

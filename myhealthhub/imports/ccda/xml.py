@@ -51,6 +51,14 @@ _ISO = re.compile(
     r"(Z|[+-]\d{2}:\d{2})?"
 )
 _SPACES = re.compile(r"\s+")
+# Words written where a value is not known: HL7's null flavors, as codes or
+# spelt out ("Not available", "UNK", "N/A"), and "none".
+_NOTHING = re.compile(
+    r"(?:unknown|unk|not known|not available|unavailable|temporarily unavailable|nav|"
+    r"not applicable|n/?a|no information|ni|not asked|nask|asked but unknown|asku|"
+    r"masked|msk|none|null|nullflavor)[.]?",
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -128,6 +136,11 @@ def text_of(element: Element | None) -> str:
     if element is None:
         return ""
     return clean(raw_text(element))
+
+
+def says_nothing(text: str) -> bool:
+    """Whether ``text`` only says that a value is not known: "Not available", "UNK", "N/A"."""
+    return bool(_NOTHING.fullmatch(text.strip()))
 
 
 def is_null(element: Element | None) -> bool:
