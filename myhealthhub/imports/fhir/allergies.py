@@ -60,15 +60,15 @@ def allergy(ctx: Context, found: Found) -> None:
     extent = next((NO_KNOWN_ALLERGY_CODES[c] for c in codes if c in NO_KNOWN_ALLERGY_CODES), "")
     if not extent and not codes and NO_KNOWN_ALLERGIES_TEXT.search(concept_text(code)):
         extent = "all"
+    recorded = ctx.when(found, "/recordedDate", resource.get("recordedDate"))[0]
     if extent:
-        stated = ctx.when(found, "/recordedDate", resource.get("recordedDate"))[0]
         ctx.entry(
             found,
             "no-known-allergies",
             {
                 "display": no_known_allergies(extent),
                 "codings": codings_of(code),
-                **date_values("date", stated or ctx.date_of(found, "onset")),
+                **date_values("date", recorded or ctx.date_of(found, "onset")),
                 "notes": "\n".join(notes_of(resource)),
             },
         )
@@ -76,7 +76,7 @@ def allergy(ctx: Context, found: Found) -> None:
     if "no-allergy-info" in codes:
         ctx.skip(found, _("the file says it has no information about allergies"))
         return
-    if ctx.absent_or_unknown(found, code):
+    if ctx.absent_or_unknown(found, code) or ctx.only_a_placeholder(found, code):
         return
     verification = ctx.coded(
         found,
@@ -99,6 +99,7 @@ def allergy(ctx: Context, found: Found) -> None:
     ]
     reactions = []
     for index, reaction in enumerate(objs(resource.get("reaction"))):
+        # texts_of passes over "Not available", "unknown" and data-absent-reasons.
         manifestation = ", ".join(texts_of(reaction.get("manifestation")))
         severity = ctx.enum(
             found,
@@ -118,6 +119,7 @@ def allergy(ctx: Context, found: Found) -> None:
             "display": ctx.display(found, concept_text(code)),
             "codings": codings_of(code),
             **date_values("date", ctx.date_of(found, "onset")),
+            **date_values("recorded_date", recorded),
             "allergy_type": ctx.enum(
                 found, "/type", resource.get("type"), ("allergy", "intolerance")
             )

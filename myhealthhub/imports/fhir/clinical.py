@@ -33,6 +33,9 @@ CVX = "http://hl7.org/fhir/sid/cvx"
 MEDICATION_REVIEW = "182836005"
 # SNOMED CT roles to whom a medication was reviewed with.
 REVIEWERS = {"46255001": "pharmacist", "309343006": "physician", "106292003": "nurse"}
+# HL7 v2 table 0443 "Ordering Provider": who ordered a vaccine, not who gave it
+# ("AP", Administering Provider, did).
+ORDERING_PROVIDER = "OP"
 
 VISIT_CLASSES = {
     "AMB": N_("Outpatient visit"),
@@ -50,8 +53,11 @@ VISIT_CLASSES = {
 
 def condition(ctx: Context, found: Found) -> None:
     resource = found.resource
-    if ctx.absent_or_unknown(found, resource.get("code")):
+    code = resource.get("code")
+    if ctx.absent_or_unknown(found, code) or ctx.only_a_placeholder(found, code):
         return
+    # "entered-in-error" never reaches here (map.py skips it); "differential" is
+    # its own choice, less certain than "provisional".
     verification = ctx.coded(
         found,
         "/verificationStatus",
@@ -74,7 +80,6 @@ def condition(ctx: Context, found: Found) -> None:
         notes.append(_("Since: %(when)s") % {"when": onset_text})
     if age := quantity_text(resource.get("onsetAge")):
         notes.append(_("Since age %(age)s") % {"age": age})
-    code = resource.get("code")
     ctx.entry(
         found,
         "conditions",
@@ -84,8 +89,7 @@ def condition(ctx: Context, found: Found) -> None:
             **date_values("date", onset),
             "clinical_status": {"relapse": "recurrence"}.get(clinical, clinical)
             or ("resolved" if resolved else "active"),
-            "verification": {"differential": "provisional"}.get(verification, verification)
-            or "confirmed",
+            "verification": verification or "confirmed",
             "severity": _severity(resource.get("severity")),
             **date_values("resolved_date", resolved),
             "notes": "\n".join(notes + notes_of(resource)),
@@ -97,7 +101,7 @@ def immunization(ctx: Context, found: Found) -> None:
     resource = found.resource
     patients = ctx.owner(found)
     code = resource.get("vaccineCode")
-    if ctx.absent_or_unknown(found, code):
+    if ctx.absent_or_unknown(found, code) or ctx.only_a_placeholder(found, code):
         return
     codings = sorted(codings_of(code), key=lambda coding: coding["system"] != CVX)
     cvx = next((c["display"] for c in codings if c["system"] == CVX and c["display"]), "")
@@ -112,14 +116,11 @@ def immunization(ctx: Context, found: Found) -> None:
         notes.append(_("When: %(when)s") % {"when": text})
     if reason := concept_text(resource.get("statusReason")):
         notes.append(_("Not given because: %(reason)s") % {"reason": reason})
-    location = ctx.name_of(resource.get("location"), found, patients)
-    performers = ctx.names(
-        [obj(performer.get("actor")) for performer in objs(resource.get("performer"))],
-        found,
-        patients,
-    )
-    if location and performers:
-        notes.append(_("Given by: %(name)s") % {"name": performers})
+    performers = objs(resource.get("performer"))
+    ordered = [p for p in performers if ORDERING_PROVIDER in codes_of(p.get("function"))]
+    given = [p for p in performers if p not in ordered]
+    if ordered_by := ctx.names([obj(p.get("actor")) for p in ordered], found, patients):
+        notes.append(_("Ordered by: %(name)s") % {"name": ordered_by})
     doses = objs(resource.get("protocolApplied"))
     ctx.entry(
         found,
@@ -133,7 +134,8 @@ def immunization(ctx: Context, found: Found) -> None:
             "dose_number": _dose_number(doses[0]) if doses else None,
             "lot_number": string(resource.get("lotNumber")),
             "site": concept_text(resource.get("site")),
-            "location": location or performers,
+            "location": ctx.name_of(resource.get("location"), found, patients),
+            "performer": ctx.names([obj(p.get("actor")) for p in given], found, patients),
             "notes": "\n".join(notes),
         },
         patients,
@@ -144,7 +146,7 @@ def procedure(ctx: Context, found: Found) -> None:
     resource = found.resource
     patients = ctx.owner(found)
     code = resource.get("code")
-    if ctx.absent_or_unknown(found, code):
+    if ctx.absent_or_unknown(found, code) or ctx.only_a_placeholder(found, code):
         return
     status = ctx.enum(
         found,

@@ -18,6 +18,7 @@ from myhealthhub.imports.fhir.fields import (
     human_name,
     obj,
     objs,
+    placeholder_of,
     string,
     texts_of,
     unique,
@@ -102,6 +103,18 @@ class Context(TolerantReader):
                 self.skip(found, reason % {"text": shown}, shown)
                 return True
         return False
+
+    def only_a_placeholder(self, found: Found, code: object) -> bool:
+        """A record whose name only says it is missing ("Null") and has no code: nothing to keep.
+
+        A record with no name at all is kept as "(no name)" (``display``): this
+        is the vendor that wrote a placeholder where the name should be.
+        """
+        placeholder = placeholder_of(code)
+        if placeholder:
+            reason = _("its name is only “%(text)s”: the file does not say what it is")
+            self.skip(found, reason % {"text": placeholder}, placeholder)
+        return bool(placeholder)
 
     # Keys and owners ------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 DocumentReference and a DiagnosticReport's ``presentedForm`` become documents
 (a PDF, an image, a text); a report's conclusion becomes a note, and so
 does a patient's note that MyHealthHub itself exported (its text inline). A
+report whose results are only in its narrative becomes a note, or a result
+when the narrative is one line "<test>: <value>". A
 Composition (an IPS summary) is used for who sent it, and for its sections:
 an allergy section that says there are none known becomes that statement.
 """
@@ -33,6 +35,7 @@ from myhealthhub.imports.fhir.fields import (
     codes_of,
     codings_of,
     concept_text,
+    narrative_text,
     obj,
     objs,
     string,
@@ -48,7 +51,9 @@ ALLERGIES_SECTION = "48765-2"
 PATIENT_NOTE = "51855-5"
 # The identifier system of MyHealthHub's own entries (exporters/fhir_resources/common.py).
 OUR_ENTRIES = "urn:myhealthhub:entry"
-_TAGS = re.compile(r"<[^>]*>")
+# A narrative that is one result: "Group A strep antigen: POSITIVE". The colon
+# must be followed by a space, so a time ("10:30") or an address is not split.
+_ONE_RESULT = re.compile(r"(?P<test>[^:\n]{1,200}?)\s*:\s+(?P<value>[^\n]{1,500})")
 
 
 def document_reference(ctx: Context, found: Found) -> None:
@@ -185,6 +190,9 @@ def report(ctx: Context, found: Found) -> None:
         unique([string(resource.get("conclusion")), *texts_of(resource.get("conclusionCode"))])
     )
     if not made and not observations:
+        narrative = narrative_text(resource)
+        if narrative.casefold() == title.casefold():
+            narrative = ""  # a narrative generated from the report's name says nothing more
         if conclusion:
             ctx.entry(
                 found,
@@ -197,6 +205,8 @@ def report(ctx: Context, found: Found) -> None:
                 },
                 patients,
             )
+        elif narrative:
+            _narrative_only(ctx, found, narrative, title, when, patients)
         elif refused and not results:
             # The report is its file, and that file was refused: say why once.
             ctx.skip(found, refused.pop(0)[1], title)
@@ -223,6 +233,77 @@ def report(ctx: Context, found: Found) -> None:
                 key_is_local=ctx.key_is_local(found),
             )
         )
+
+
+def _narrative_only(
+    ctx: Context,
+    found: Found,
+    narrative: str,
+    title: str,
+    when: PartialDate | None,
+    patients: frozenset[str],
+) -> None:
+    """A report whose results are written only in its narrative: a result, or a note.
+
+    Some vendors send a rapid test or a blood group as a DiagnosticReport with
+    no Observation, only ``text.div`` ("Group A strep antigen: POSITIVE").
+    """
+    resource = found.resource
+    code = resource.get("code")
+    one = _ONE_RESULT.fullmatch(narrative)
+    if one is None or not any(c.isalpha() for c in one["test"]):
+        ctx.warn(
+            "narrative-note",
+            _("This report's results are only in its narrative text; it was kept as a note."),
+            found.where("/text"),
+        )
+        ctx.entry(
+            found,
+            "notes",
+            {
+                "display": title,
+                **date_values("date", when),
+                "body": narrative,
+                "codings": codings_of(code),
+            },
+            patients,
+        )
+        return
+    test = one["test"].strip()
+    # The report's code names the test only when the narrative names it the same way:
+    # a "Laboratory report" code on the result would match other results that day.
+    names = {concept_text(code).casefold(), *(c["display"].casefold() for c in codings_of(code))}
+    ctx.warn(
+        "narrative-result",
+        _(
+            "This report's result is only in its narrative text; it was kept as a result "
+            "with that text as its value."
+        ),
+        found.where("/text"),
+    )
+    ctx.entry(
+        found,
+        "results",
+        {
+            "display": test,
+            "codings": codings_of(code) if test.casefold() in names else [],
+            "category": "laboratory" if "LAB" in all_codes(resource.get("category")) else "other",
+            **date_values("date", when),
+            "effective_time": None,
+            "value_number": None,
+            "comparator": "",
+            "unit": "",
+            "unit_text": "",
+            "value_text": one["value"].strip(),
+            "reference_low": None,
+            "reference_high": None,
+            "reference_text": "",
+            "interpretation": "",
+            "components": [],
+            "notes": "",
+        },
+        patients,
+    )
 
 
 def _attachment(
@@ -347,7 +428,10 @@ def _sections(
             ctx.warn(
                 "section",
                 _("The section “%(title)s” is empty: %(reason)s.")
-                % {"title": title, "reason": concept_text(reason, code_too=True)},
+                % {
+                    "title": title,
+                    "reason": concept_text(reason, code_too=True, keep_unknown=True),
+                },
                 found.where(here),
             )
         elif text and not section.get("section"):
@@ -360,5 +444,5 @@ def _sections(
 
 
 def _section_text(section: Json) -> str:
-    div = string(obj(section.get("text")).get("div"))
-    return " ".join(_TAGS.sub(" ", div).split())
+    # One line: it is searched for "no known allergies" and kept as a statement's notes.
+    return " ".join(narrative_text(section).split())

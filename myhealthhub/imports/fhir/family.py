@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from myhealthhub.imports.base import MappedEntry
+from myhealthhub.imports.base import MappedEntry, Skipped, date_values
 from myhealthhub.imports.fhir.context import Context, example_of
 from myhealthhub.imports.fhir.fields import (
     codings_of,
@@ -24,23 +24,43 @@ YEARS = frozenset({"a", "year", "years", "yr", "yrs"})
 def family_history(ctx: Context, found: Found) -> None:
     resource = found.resource
     patients = ctx.owner(found)
-    conditions = [c for c in objs(resource.get("condition")) if concept_text(c.get("code"))]
+    # Each condition keeps its index in the file: its key must not shift when
+    # one before it cannot be read.
+    conditions = [
+        (index, c)
+        for index, c in enumerate(objs(resource.get("condition")))
+        if concept_text(c.get("code"))
+    ]
     if not conditions:
         ctx.skip(found, _("a relative's history that names no condition"), example_of(found))
         return
+    named = {index for index, _condition in conditions}
+    for index, _condition in enumerate(objs(resource.get("condition"))):
+        if index not in named:
+            ctx.mapping.skipped.append(
+                Skipped(
+                    "FamilyMemberHistory.condition",
+                    _("a relative's condition without a name"),
+                    found.where(f"/condition/{index}"),
+                    patients=patients,
+                )
+            )
     relationship = obj(resource.get("relationship"))
     relative = (concept_text(relationship) or string(resource.get("name")) or _("relative"))[:100]
     notes = "\n".join(notes_of(resource))
-    for index, condition in enumerate(conditions):
+    # When the history was taken down, as precise as the file says.
+    recorded = date_values("date", ctx.when(found, "/date", resource.get("date"))[0])
+    for index, condition in conditions:
         values = {
             "display": concept_text(condition.get("code"))[:500],
             "codings": codings_of(condition.get("code")),
+            **recorded,
             "relative": relative,
             "onset_age": _age(obj(condition.get("onsetAge"))),
             "deceased": condition.get("contributedToDeath") is True,
             "notes": "\n".join(n for n in (notes, *notes_of(condition)) if n),
         }
-        if index == 0:
+        if index == conditions[0][0]:
             ctx.entry(found, "family-history", values, patients)
             continue
         # The resource's identifiers, each naming this condition, so that the

@@ -85,7 +85,8 @@ def observation(ctx: Context, found: Found) -> None:
         effective = ctx.when(found, "/issued", resource["issued"])[0]
     values = _observation_value(ctx, found, "", resource)
     if values["value_number"] is None and not values["value_text"]:
-        values["value_text"] = concept_text(resource.get("dataAbsentReason"), code_too=True)
+        absent = resource.get("dataAbsentReason")
+        values["value_text"] = concept_text(absent, code_too=True, keep_unknown=True)
     ranges = objs(resource.get("referenceRange"))
     reference = ranges[0] if ranges else {}
     notes = notes_of(resource)
@@ -119,7 +120,8 @@ def observation(ctx: Context, found: Found) -> None:
             ),
             "reference_text": string(reference.get("text")),
             "interpretation": ", ".join(
-                concept_text(i, code_too=True) for i in objs(resource.get("interpretation"))
+                concept_text(i, code_too=True, keep_unknown=True)
+                for i in objs(resource.get("interpretation"))
             ),
             "components": _components(ctx, found),
             "notes": "\n".join(notes),
@@ -170,7 +172,9 @@ def _observation_value(ctx: Context, found: Found, path: str, resource: Json) ->
     elif "valueBoolean" in resource and isinstance(resource["valueBoolean"], bool):
         values["value_text"] = _("Yes") if resource["valueBoolean"] else _("No")
     elif "valueCodeableConcept" in resource:
-        values["value_text"] = concept_text(resource["valueCodeableConcept"], code_too=True)
+        # An answer of "Unknown" (HIV status, smoking) is a result, not a missing name.
+        answer = resource["valueCodeableConcept"]
+        values["value_text"] = concept_text(answer, code_too=True, keep_unknown=True)
     elif "valueRange" in resource:
         value_range = obj(resource["valueRange"])
         low, high = quantity_text(value_range.get("low")), quantity_text(value_range.get("high"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from myhealthhub.records.models.base import Entry
+from myhealthhub.records.models.base import Entry, PartialDateAttribute, precision_field
 
 
 class AllergyCategory(models.TextChoices):
@@ -51,6 +51,9 @@ class Allergy(Entry):
     reactions = models.JSONField(default=list, blank=True)
     # When a clinician first wrote it down, which may be years after the onset (``date``).
     recorded_date = models.DateField(_("recorded"), null=True, blank=True)
+    recorded_date_precision = precision_field()
+
+    recorded = PartialDateAttribute("recorded_date")
 
     class Meta(Entry.Meta):
         verbose_name = _("allergy or intolerance")
