@@ -16,9 +16,15 @@ Where FHIR R4 has no resource of the same shape, the choice made:
 - a note: a DocumentReference typed LOINC 51855-5 "Patient Note", its text inside;
 - "no known allergies": an AllergyIntolerance coded SNOMED CT 716186003.
 
-Fields FHIR has no element for (a prescriber on a statement, questions for an
-appointment) are extensions under ``urn:myhealthhub:extension:``; the FHIR
-importer (imports/fhir/) reads everything else back.
+Every field goes in a standard element where FHIR has one: a medicine's
+prescriber and pharmacy are those of the prescription the statement is
+``basedOn`` (a contained MedicationRequest: ``requester``,
+``dispenseRequest.performer``), how often is a ``Timing`` (its ``repeat`` when
+the words say one, timing.py, and the words as its text). Only fields FHIR has
+no element for (an appointment's questions, a visit's notes, a strength in
+words) are extensions, ``urn:myhealthhub:extension:<field>`` holding exactly the
+column's value; the FHIR importer reads those back (imports/fhir/ours.py), so
+our own export comes back whole (exports/tests/test_round_trip.py).
 """
 
 from __future__ import annotations

@@ -99,6 +99,7 @@ def allergy(entry: Allergy, patient: Json) -> Json:
             "code": concept(entry.display, codings(entry)),
             "patient": patient,
             "onsetDateTime": fhir_date(entry.when),
+            "recordedDate": fhir_date(entry.recorded),
             "reaction": reactions,
             "note": notes(entry.notes),
         }
@@ -141,6 +142,17 @@ def immunization(entry: Immunization, patient: Json) -> Json:
             "_occurrenceString": None if occurrence else UNKNOWN,
             "lotNumber": entry.lot_number,
             "location": named(entry.location),
+            # Who gave it, by name: a nurse or pharmacist, as the administering provider.
+            "performer": (
+                [
+                    {
+                        "function": coded(TERMINOLOGY + "v2-0443", "AP", "Administering Provider"),
+                        "actor": {"type": "Practitioner", "display": entry.performer},
+                    }
+                ]
+                if entry.performer
+                else []
+            ),
             "site": concept(entry.site) if entry.site else None,
             "note": notes(entry.notes),
             "protocolApplied": (

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 
+from myhealthhub.exports.fhir_resources import timing
 from myhealthhub.exports.fhir_resources.common import (
+    EXTENSION,
     LOINC,
     SNOMED,
     UNKNOWN,
@@ -39,39 +41,22 @@ def medication(entry: Medication, patient: Json) -> Json:
     medicine = concept(entry.display, codings(entry))
     strength = quantity(entry.strength)
     dose = quantity(entry.dose)
-    dosage = prune(
-        {
-            # The frequency as the person wrote it ("twice a day"), as the timing's text.
-            "timing": {"code": {"text": entry.frequency}} if entry.frequency else None,
-            "asNeededBoolean": True if entry.as_needed else None,
-            "route": concept(entry.route) if entry.route else None,
-            "doseAndRate": [{"doseQuantity": dose}] if dose else [],
-            # A dose that is not a number ("half a tablet") stays in words.
-            "text": entry.dose if entry.dose and not dose else None,
-        }
-    )
     resource = {
         **base(entry, "MedicationStatement"),
         "status": entry.status,
         "medicationCodeableConcept": None if strength else medicine,
         "medicationReference": {"reference": "#medicine"} if strength else None,
-        "contained": (
-            [
-                {
-                    "resourceType": "Medication",
-                    "id": "medicine",
-                    "code": medicine,
-                    "ingredient": [
-                        {
-                            "itemCodeableConcept": medicine,
-                            "strength": {"numerator": strength, "denominator": {"value": 1}},
-                        }
-                    ],
-                }
-            ]
-            if strength
-            else []
-        ),
+        "contained": [
+            part
+            for part in (
+                _medicine(medicine, strength) if strength else None,
+                _prescription(entry, medicine, patient),
+            )
+            if part
+        ],
+        # Who prescribed it and where it is dispensed are the prescription's: the
+        # statement is based on it.
+        "basedOn": ([{"reference": "#prescription"}] if entry.prescriber or entry.pharmacy else []),
         "subject": patient,
         "effectivePeriod": prune({"start": start, "end": end}) if end else None,
         "effectiveDateTime": start if not end else None,
@@ -79,19 +64,79 @@ def medication(entry: Medication, patient: Json) -> Json:
         "_effectiveDateTime": None if start or end else UNKNOWN,
         "reasonCode": texts(entry.reason),
         "note": notes(entry.notes),
-        "dosage": [dosage] if dosage else [],
+        "dosage": [d for d in (_dosage(entry, dose),) if d],
         "extension": [
             e
             for e in (
-                # A strength that is not a number ("forte") has no other place.
+                # A strength or dose that is not a number ("forte", "half a tablet")
+                # has no element of its own: the dosage's text says it only in passing.
                 extension("strength", entry.strength) if entry.strength and not strength else None,
-                extension("prescriber", entry.prescriber),
-                extension("pharmacy", entry.pharmacy),
+                extension("dose", entry.dose) if entry.dose and not dose else None,
             )
             if e
         ],
     }
     return prune(resource)
+
+
+def _dosage(entry: Medication, dose: Json | None) -> Json:
+    """How much, how often and how: the frequency as a structured timing when it is one.
+
+    The person's own words stay the timing's text (a reader shows them, our
+    importer reads them back as typed), and the whole instruction the dosage's text.
+    """
+    repeat = timing.repeat(entry.frequency) if entry.frequency else None
+    return prune(
+        {
+            "text": ", ".join(part for part in (entry.dose, entry.frequency) if part),
+            "timing": (
+                prune({"repeat": repeat, "code": {"text": entry.frequency}})
+                if entry.frequency
+                else None
+            ),
+            "asNeededBoolean": True if entry.as_needed else None,
+            "route": concept(entry.route) if entry.route else None,
+            "doseAndRate": [{"doseQuantity": dose}] if dose else [],
+        }
+    )
+
+
+def _medicine(medicine: Json, strength: Json) -> Json:
+    return {
+        "resourceType": "Medication",
+        "id": "medicine",
+        "code": medicine,
+        "ingredient": [
+            {
+                "itemCodeableConcept": medicine,
+                "strength": {"numerator": strength, "denominator": {"value": 1}},
+            }
+        ],
+    }
+
+
+def _prescription(entry: Medication, medicine: Json, patient: Json) -> Json | None:
+    """The prescription behind the statement: its requester and its dispenser, by name."""
+    if not entry.prescriber and not entry.pharmacy:
+        return None
+    return prune(
+        {
+            "resourceType": "MedicationRequest",
+            "id": "prescription",
+            "status": "unknown",
+            "intent": "order",
+            "medicationCodeableConcept": medicine,
+            "subject": patient,
+            "requester": (
+                {"type": "Practitioner", "display": entry.prescriber} if entry.prescriber else None
+            ),
+            "dispenseRequest": (
+                {"performer": {"type": "Organization", "display": entry.pharmacy}}
+                if entry.pharmacy
+                else None
+            ),
+        }
+    )
 
 
 def medication_review(entry: MedicationReview, patient: Json) -> Json:
@@ -100,9 +145,17 @@ def medication_review(entry: MedicationReview, patient: Json) -> Json:
             **base(entry, "Procedure"),
             "status": "completed",
             "category": concept("", [{"system": SNOMED, "code": "386053000"}]),
+            # What it is to FHIR, beside what it was coded as (a source's own code).
             "code": concept(
                 entry.display,
-                [{"system": SNOMED, "code": MEDICATION_REVIEW, "display": "Review of medication"}],
+                [
+                    *(c for c in codings(entry) if c.get("code") != MEDICATION_REVIEW),
+                    {
+                        "system": SNOMED,
+                        "code": MEDICATION_REVIEW,
+                        "display": "Review of medication",
+                    },
+                ],
             ),
             "subject": patient,
             "performedDateTime": fhir_date(entry.when),
@@ -120,7 +173,12 @@ def medication_review(entry: MedicationReview, patient: Json) -> Json:
             ],
             "outcome": concept(entry.outcome) if entry.outcome else None,
             "note": notes(entry.notes),
-            "extension": [e for e in (extension("next-due", fhir_day(entry.next_due) or ""),) if e],
+            # FHIR has no element for when the next review is due.
+            "extension": (
+                [{"url": EXTENSION + "next-due", "valueDate": fhir_day(entry.next_due)}]
+                if entry.next_due
+                else []
+            ),
         }
     )
 
@@ -149,5 +207,7 @@ def note(entry: Note, patient: Json) -> Json:
                 }
             ],
             "context": {"period": {"start": fhir_date(entry.when)}} if entry.when else None,
+            # A DocumentReference has no note: what is said about the note beside its text.
+            "extension": [e for e in (extension("notes", entry.notes),) if e],
         }
     )

@@ -34,6 +34,8 @@ from myhealthhub.records.models import CareTeamMember, Source
 KIND_CODES = {kind: code for code, kind in reversed(list(DOCUMENT_KINDS.items()))}
 # Care team roles as an organization's type (http://terminology.hl7.org/CodeSystem/organization-type).
 ORGANIZATION_TYPES = {"hospital": "prov", "insurer": "ins"}
+# The roles a Practitioner or an organization's type says without an extension.
+STANDARD_ROLES = frozenset({"clinician", *ORGANIZATION_TYPES})
 
 
 def patient_reference(profile: Profile) -> Json:
@@ -112,18 +114,22 @@ def care_team_member(entry: CareTeamMember, patient: Json) -> Json:
         if point
     ]
     address = [{"text": entry.address}] if entry.address else []
+    clinician = entry.role == "clinician"
+    # What FHIR has no element for: a pharmacy or laboratory (organization types
+    # name neither), an organisation's specialty, a clinician's organisation (a
+    # PractitionerRole of its own would be), the person's number there, notes.
     details = [
         e
         for e in (
-            extension("role", entry.role),
-            extension("specialty", entry.specialty),
+            extension("role", entry.role) if entry.role not in STANDARD_ROLES else None,
+            extension("specialty", entry.specialty) if not clinician else None,
             extension("organization", entry.organization),
             extension("member-number", entry.member_number),
             extension("notes", entry.notes),
         )
         if e
     ]
-    if entry.role == "clinician":
+    if clinician:
         return prune(
             {
                 **base(entry, "Practitioner"),

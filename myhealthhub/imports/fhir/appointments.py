@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from myhealthhub.imports.fhir.context import Context, example_of
-from myhealthhub.imports.fhir.fields import concept_text, obj, objs, string, unique
+from myhealthhub.imports.fhir.fields import codings_of, concept_text, obj, objs, string, unique
 from myhealthhub.imports.fhir.parse import Found
 
 # Appointment statuses to ours: waiting and arriving are still booked or to be booked.
@@ -57,7 +57,7 @@ def appointment(ctx: Context, found: Found) -> None:
                 concept_text(resource.get("appointmentType")),
                 _("Appointment"),
             )[:500],
-            "codings": [],
+            "codings": codings_of(service[0]) if service else [],
             "starts_at": start,
             "ends_at": _moment(string(resource.get("end"))),
             "date": timezone.localtime(start).date(),

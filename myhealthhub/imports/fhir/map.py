@@ -32,6 +32,7 @@ from myhealthhub.imports.fhir import (
     family,
     medications,
     observations,
+    ours,
     people,
     plans,
 )
@@ -115,7 +116,7 @@ def to_mapping(parsed: Parsed) -> Mapping:
         if found.type in SUPPORTING:
             supporting.append(found)
         elif not _in_error(ctx, found):
-            HANDLERS.get(found.type, _not_kept)(ctx, found)
+            _mapped(HANDLERS.get(found.type, _not_kept), ctx, found)
     if not ctx.mapping.sender:
         ctx.mapping.sender = people.sender_from_patients(ctx, patients)
     # Supporting resources last, once every entry that refers to them is known;
@@ -124,10 +125,17 @@ def to_mapping(parsed: Parsed) -> Mapping:
     people.link_roles(ctx, supporting)
     for found in practitioners + [f for f in supporting if f.type != "Practitioner"]:
         if not _in_error(ctx, found):
-            people.supporting(ctx, found)
+            _mapped(people.supporting, ctx, found)
     documents.link_documents(ctx.mapping)
     ctx.flush_warnings()
     return ctx.mapping
+
+
+def _mapped(handler: Handler, ctx: Context, found: Found) -> None:
+    """``handler`` on ``found``, then what our own export kept in extensions (ours.py)."""
+    first = len(ctx.mapping.entries)
+    handler(ctx, found)
+    ours.read_back(found.resource, ctx.mapping.entries[first:])
 
 
 def _in_error(ctx: Context, found: Found) -> bool:
