@@ -74,6 +74,7 @@ class MappedDocument:
     when: PartialDate | None = None
     facility: str = ""
     description: str = ""
+    why: str = ""  # why it is kept, as our own export writes it
     # Keys of entries of the same file that this document belongs to.
     entry_keys: list[str] = field(default_factory=list)
     patients: frozenset[str] = frozenset()

@@ -226,6 +226,7 @@ def keep_documents(
                 when=document.when,
                 facility=document.facility[:200],
                 description=document.description,
+                why=document.why,
                 title=document.title,
             ),
             [linkable[key] for key in document.entry_keys if key in linkable],

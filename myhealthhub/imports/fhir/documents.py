@@ -25,6 +25,7 @@ from myhealthhub.imports.base import (
     date_values,
 )
 from myhealthhub.imports.carried import DOCUMENT_KINDS, DOCUMENT_TYPES, filename_for
+from myhealthhub.imports.fhir import ours
 from myhealthhub.imports.fhir.allergies import (
     NO_KNOWN_ALLERGIES_TEXT,
     no_known_allergies,
@@ -92,6 +93,7 @@ def document_reference(ctx: Context, found: Found) -> None:
         document.key = ctx.key(found) if not made else f"{ctx.key(found)}#content/{index}"
         document.kind, document.when = kind, when
         document.description = string(resource.get("description"))
+        document.why = string(ours.extensions(resource).get("why"))
         document.entry_keys = entry_keys
         made.append(document)
     if not made:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from typing import Any
 
 import pytest
 
+from myhealthhub.conftest import World
+from myhealthhub.documents.models import Document
+from myhealthhub.exports.tests.test_fhir import import_into_new_profile
 from myhealthhub.imports.base import MappedEntry, Mapping, Upload
 from myhealthhub.imports.fhir.importer import Fhir
 
@@ -205,3 +209,34 @@ def test_a_date_of_our_own_keeps_its_precision_and_only_whole_days_fill_a_day_co
     assert str(the_one(read(review), "medication-reviews").values["next_due"]) == "2026-01-10"
     review["extension"] = [{"url": OURS + "next-due", "valueDate": "2026-01"}]
     assert the_one(read(review), "medication-reviews").values.get("next_due") is None
+
+
+def test_why_a_document_is_kept_comes_back_from_our_extension(world: World):
+    pdf = b"%PDF-1.4 a discharge letter"
+    reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": SUBJECT,
+        "description": "Discharge letter",
+        "extension": [{"url": "urn:myhealthhub:extension:why", "valueString": "For the surgeon"}],
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "data": base64.b64encode(pdf).decode(),
+                    "title": "letter.pdf",
+                }
+            }
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": PATIENT}, {"resource": reference}],
+    }
+    profile, _job = import_into_new_profile(
+        world.accounts["owner"], "letter.json", json.dumps(bundle).encode()
+    )
+    kept = Document.objects.get(profile=profile, content_type="application/pdf")
+    assert (kept.description, kept.why) == ("Discharge letter", "For the surgeon")
