@@ -11,6 +11,7 @@ from myhealthhub.imports.fitting import CONTROL
 from myhealthhub.imports.models import ImportJob
 from myhealthhub.imports.people import PersonShown
 from myhealthhub.imports.preview import KindCounts, Preview
+from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile, Sex
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Metric
@@ -45,12 +46,17 @@ def demographic_rows(profile: Profile, preview: Preview) -> list[tuple[str, str,
     now = {
         "given_name": profile.given_name,
         "family_name": profile.family_name,
-        "birth": profile.birth.isoformat() if profile.birth else "",
+        "birth": profile.birth.localized() if profile.birth else "",
         "sex": profile.get_sex_display(),
     }
     rows = []
     for name, value in preview.demographics.items():
-        shown = str(dict(Sex.choices).get(value, value)) if name == "sex" else value
+        if name == "sex":
+            shown = str(dict(Sex.choices).get(value, value))
+        elif name == "birth":
+            shown = PartialDate.parse(value).localized()
+        else:
+            shown = value
         rows.append((str(labels[name]), now[name] or "—", shown))
     return rows
 

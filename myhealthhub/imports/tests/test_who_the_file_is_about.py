@@ -189,3 +189,18 @@ def test_a_choice_that_names_no_one_or_several_chooses_no_one(world: World, tmp_
     job = read(world.profile, [("twins.json", twins)], world, patient="Eva García")
     assert job.state == JobState.READY
     assert chosen_name(job) == "Eva"
+
+
+def test_the_birth_dates_the_file_would_change_are_shown_as_dates(world: World):
+    job = read(world.profile, [("family.json", family())], world, patient="Rosa Pérez")
+    assert job.state == JobState.READY
+
+    client = Client()
+    client.force_login(world.accounts["owner"])
+    page = client.get(
+        reverse("imports:detail", args=[world.profile.uuid, job.uuid]),
+        headers={"accept-language": "en"},
+    ).content.decode()
+
+    assert "Sept. 30, 2012" in page
+    assert "2012-09-30" not in page
