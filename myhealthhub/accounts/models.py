@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from myhealthhub.lib.dates import validate_time_zone
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -28,6 +30,11 @@ class UnitSystem(models.TextChoices):
     SI = "si", _("International (mmol/L)")
 
 
+class BodyUnits(models.TextChoices):
+    METRIC = "metric", _("Metric (kg, cm, °C)")
+    US = "us", _("US customary (lb, in, °F)")
+
+
 class User(AbstractUser):
     """A person who signs in. Their health data lives in profiles, never here."""
 
@@ -43,6 +50,18 @@ class User(AbstractUser):
         max_length=12,
         choices=UnitSystem.choices,
         default=UnitSystem.CONVENTIONAL,
+    )
+    # Weight, height and temperature, apart from laboratory units: an American
+    # who reads mmol/L at work may still weigh themselves in pounds.
+    body_units = models.CharField(
+        _("weight, height and temperature"),
+        max_length=8,
+        choices=BodyUnits.choices,
+        default=BodyUnits.METRIC,
+    )
+    # An IANA name; "" means the site's (settings.TIME_ZONE) until one is chosen.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
 
     USERNAME_FIELD = "email"

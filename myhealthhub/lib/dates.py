@@ -115,3 +115,13 @@ def age_on(birth: PartialDate, today: dt.date) -> int | None:
         return None  # the birthday month: can't tell whether it has passed
     had_birthday = (today.month, today.day) >= (birth.month, day)
     return today.year - birth.year - (0 if had_birthday else 1)
+
+
+def validate_time_zone(name: str) -> None:
+    """An IANA time zone name ("Europe/Madrid"), or ValidationError."""
+    from zoneinfo import available_timezones
+
+    from django.core.exceptions import ValidationError
+
+    if name and name not in available_timezones():
+        raise ValidationError(_("“%(name)s” is not a time zone."), params={"name": name})

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from myhealthhub.lib.dates import PartialDate, Precision
+from myhealthhub.lib.dates import PartialDate, Precision, validate_time_zone
 
 
 class Sex(models.TextChoices):
@@ -37,6 +37,17 @@ class Profile(models.Model):
     language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    # Where this person lives, when not where the people who keep the record
+    # do (a parent abroad); "" means each viewer's own time zone.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", validators=[validate_time_zone]
+    )
+    deceased_date = models.DateField(_("date of death"), null=True, blank=True)
+    deceased_date_precision = models.CharField(
+        max_length=5,
+        choices=[(p.value, p.value) for p in Precision],
+        default=Precision.DAY,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Counts saves: an edit started from an older version is refused, not saved over.
@@ -62,6 +73,12 @@ class Profile(models.Model):
     def birth(self, value: PartialDate | None) -> None:
         self.birth_date = value.earliest if value else None
         self.birth_date_precision = value.precision if value else Precision.DAY
+
+    @property
+    def deceased(self) -> PartialDate | None:
+        if self.deceased_date is None:
+            return None
+        return PartialDate.from_stored(self.deceased_date, self.deceased_date_precision)
 
 
 class EmergencyContact(models.Model):
