@@ -31,6 +31,9 @@ PROFILE_FIELDS = (
     "birth_date_precision",
     "sex",
     "language",
+    "time_zone",
+    "deceased_date",
+    "deceased_date_precision",
 )
 CONTACT_FIELDS = ("name", "relationship", "phone", "email", "notes")
 
