@@ -3,12 +3,17 @@
 Suggestions while typing, and the code a typed name stands for: a vaccine
 typed as "Tdap" gets CVX 115, "Hemoglobin A1c" gets LOINC 4548-4 and "%".
 Medicine names come with their international equivalents, so "Paracetamol"
-and "Acetaminophen" are known to be one substance.
+and "Acetaminophen" are known to be one substance. Every row also has its
+Spanish name, so search finds "Glucose" by "glucosa" and the other way round.
+
+The files are plain CSV, quoted where a name holds a comma;
+tests/test_shipped_tables.py holds each to its declared columns.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,43 +22,105 @@ from importlib import resources
 @dataclass(frozen=True)
 class Code:
     code: str
+    # In English: what the suggestions offer and a typed name is matched against.
     name: str
     unit: str = ""
+    name_es: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the code goes by, English first, without repeats."""
+        return _distinct(self.name, self.name_es)
 
 
 @dataclass(frozen=True)
 class Medicine:
+    # The International Nonproprietary Name, in English.
     name: str
     also_known_as: str = ""
+    name_es: str = ""
 
     @property
     def suggestion(self) -> str:
         return f"{self.name} ({self.also_known_as})" if self.also_known_as else self.name
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the substance goes by, the INN first, without repeats."""
+        return _distinct(self.name, self.also_known_as, self.name_es)
+
+
+def parse_table(text: str, where: str) -> list[dict[str, str]]:
+    """A shipped table's rows by column name; a malformed row is an error, not a guess.
+
+    A row with more cells than the header is a name cut at an unquoted comma:
+    DictReader would quietly keep the first piece, as it once did for six
+    vaccine names. ``where`` names the table in the error.
+    """
+    # From a string, not text.splitlines(): a quoted cell may hold a line break,
+    # and splitlines() also breaks at U+2028 and other characters csv keeps.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = next(reader, [])
+    rows = []
+    for cells in reader:
+        if len(cells) != len(header):
+            raise ValueError(
+                f"{where}, line {reader.line_num}: {len(cells)} cells, the header has {len(header)}"
+            )
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
+
 
 def _rows(filename: str) -> list[dict[str, str]]:
     text = resources.files("myhealthhub").joinpath("data", filename).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return parse_table(text, f"data/{filename}")
 
 
 @cache
 def vaccines() -> tuple[Code, ...]:
-    return tuple(Code(row["code"], row["name"]) for row in _rows("cvx.csv"))
+    return tuple(Code(row["code"], row["en"], name_es=row["es"]) for row in _rows("cvx.csv"))
 
 
 @cache
 def lab_tests() -> tuple[Code, ...]:
-    return tuple(Code(row["code"], row["name"], row["unit"]) for row in _rows("loinc.csv"))
+    return tuple(Code(row["code"], row["en"], row["unit"], row["es"]) for row in _rows("loinc.csv"))
 
 
 @cache
 def medicines() -> tuple[Medicine, ...]:
-    return tuple(Medicine(row["name"], row["also_known_as"]) for row in _rows("medicines.csv"))
+    return tuple(
+        Medicine(row["en"], row["also_known_as"], row["es"]) for row in _rows("medicines.csv")
+    )
 
 
 def find_by_name(table: tuple[Code, ...], name: str) -> Code | None:
+    """The code whose English name this is, ignoring case and surrounding spaces."""
     wanted = name.strip().casefold()
     return next((code for code in table if code.name.casefold() == wanted), None)
+
+
+def find_by_code(table: tuple[Code, ...], code: str) -> Code | None:
+    wanted = code.strip()
+    return next((known for known in table if known.code == wanted), None)
+
+
+def find_medicine(name: str) -> Medicine | None:
+    """The substance called ``name`` under any of its names, in any case.
+
+    A suggestion as offered ("Salbutamol (Albuterol)") is known by its first
+    name; a name with a strength or a brand ("Metformin 850 mg") is not known.
+    """
+    wanted = name.split("(")[0].strip().casefold()
+    if not wanted:
+        return None
+    return next(
+        (
+            medicine
+            for medicine in medicines()
+            if wanted in {known.casefold() for known in medicine.names}
+        ),
+        None,
+    )
 
 
 def same_medicine(first: str, second: str) -> bool:
@@ -63,8 +130,9 @@ def same_medicine(first: str, second: str) -> bool:
 
 
 def _medicine_key(name: str) -> str:
-    cleaned = name.split("(")[0].strip().casefold()
-    for medicine in medicines():
-        if cleaned in {medicine.name.casefold(), medicine.also_known_as.casefold()} - {""}:
-            return medicine.name.casefold()
-    return cleaned
+    medicine = find_medicine(name)
+    return medicine.name.casefold() if medicine else name.split("(")[0].strip().casefold()
+
+
+def _distinct(*names: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name in names if name))

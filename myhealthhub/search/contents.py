@@ -4,17 +4,23 @@ Free text and names only: choice fields (status, severity) are codes whose
 labels depend on the reader's language, and numbers are found through their
 entry's name. Codes are included, so "E11" or "4548-4" finds what carries
 them, and so are the codings' own names ("Diabetes mellitus type 2" on an
-entry typed in Spanish).
+entry typed in Spanish). A code the shipped tables know (lib/codes.py) brings
+its names in English and Spanish as words to find, never shown: "glucosa"
+finds "Glucose [Mass/volume] in Serum or Plasma" (LOINC 2345-7), and
+"influenza" finds "Gripe estacional" (CVX 141).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from myhealthhub.documents.models import Document
+from myhealthhub.lib import codes
+from myhealthhub.records.kinds import CVX, LOINC
 from myhealthhub.records.models import Entry
 
 # A document's extracted text is indexed up to this many characters: enough
@@ -49,6 +55,14 @@ ENTRY_PARTS: dict[str, tuple[str, str]] = {
     "allergies": ("reactions", "manifestation"),
     "results": ("components", "display"),
 }
+# The code systems the shipped tables name in several languages.
+NAMED_CODES: dict[str, Callable[[], tuple[codes.Code, ...]]] = {
+    LOINC: codes.lab_tests,
+    CVX: codes.vaccines,
+}
+# Kinds whose name may be a medicine the shipped table knows by other names
+# ("Acetaminophen" is "Paracetamol"); they carry no code that says so.
+MEDICINE_NAMED = {"medications", "allergies"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,9 @@ class Contents:
     body: str
     date: dt.date | None
     date_precision: str
+    # What the shipped tables call the entry, in every language they have:
+    # indexed with the title's words, never shown.
+    known_names: tuple[str, ...] = ()
 
 
 def entry_contents(kind_slug: str, entry: Entry) -> Contents:
@@ -71,6 +88,7 @@ def entry_contents(kind_slug: str, entry: Entry) -> Contents:
         body=_join(parts),
         date=entry.date,
         date_precision=entry.date_precision,
+        known_names=_known_names(kind_slug, entry),
     )
 
 
@@ -95,6 +113,27 @@ def _coding_texts(codings: Any) -> list[str]:
         if isinstance(coding, dict)
         for key in ("code", "display")
     ]
+
+
+def _known_names(kind_slug: str, entry: Entry) -> tuple[str, ...]:
+    names: list[str] = []
+    for system, code in [(entry.code_system, entry.code), *_system_codes(entry.codings)]:
+        table = NAMED_CODES.get(system)
+        known = codes.find_by_code(table(), code) if table and code else None
+        names += known.names if known else ()
+    if kind_slug in MEDICINE_NAMED:
+        medicine = codes.find_medicine(entry.display)
+        names += medicine.names if medicine else ()
+    return tuple(dict.fromkeys(names))
+
+
+def _system_codes(codings: Any) -> Iterator[tuple[str, str]]:
+    # Imported JSON, as in _coding_texts.
+    if not isinstance(codings, list):
+        return
+    for coding in codings:
+        if isinstance(coding, dict):
+            yield str(coding.get("system") or ""), str(coding.get("code") or "")
 
 
 def _part_texts(parts: Any, key: str) -> list[str]:
