@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "myhealthhub.accounts.middleware.SessionLimitsMiddleware",
     "myhealthhub.accounts.middleware.AccountLanguageMiddleware",
+    "myhealthhub.accounts.middleware.AccountPreferencesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -1,3 +1,5 @@
+"""Changes to accounts: creating one, its language, units and time zone; each audited."""
+
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
@@ -8,10 +10,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from myhealthhub.accounts.models import User
+from myhealthhub.accounts.models import BodyUnits, UnitSystem, User
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.errors import ActionRefused
+from myhealthhub.lib.dates import validate_time_zone
 
 
 @transaction.atomic
@@ -36,12 +39,45 @@ def create_account(email: str, password: str, *, language: str = "") -> User:
     return user
 
 
+# What the account page may change.
+PREFERENCES = ("unit_system", "body_units", "time_zone")
+CHOICES = {"unit_system": UnitSystem.values, "body_units": BodyUnits.values}
+
+
 @transaction.atomic
+def set_preferences(user: User, *, request: HttpRequest | None, **values: str) -> list[str]:
+    """Units and time zone, as checked by the account page's form; the names changed.
+
+    One audit event per kind of change: units, time zone. An unknown time zone
+    is refused, not saved: it would be read as the server's without a word.
+    """
+    changed = [
+        name
+        for name, value in values.items()
+        if name in PREFERENCES and getattr(user, name) != value
+    ]
+    for name in changed:
+        if name in CHOICES and values[name] not in CHOICES[name]:
+            raise ActionRefused(_("Choose one of the units offered."))
+    if "time_zone" in changed:
+        try:
+            validate_time_zone(values["time_zone"])
+        except ValidationError as error:
+            raise ActionRefused(" ".join(error.messages)) from None
+    if not changed:
+        return []
+    for name in changed:
+        setattr(user, name, values[name])
+    user.save(update_fields=changed)
+    if "time_zone" in changed:
+        log_action(Action.TIME_ZONE_CHANGED, request=request, actor=user)
+    if {"unit_system", "body_units"} & set(changed):
+        log_action(Action.UNITS_CHANGED, request=request, actor=user)
+    return changed
+
+
 def set_unit_system(user: User, unit_system: str, *, request: HttpRequest | None) -> None:
-    if user.unit_system == unit_system:
-        return
-    user.unit_system = unit_system
-    user.save(update_fields=["unit_system"])
+    set_preferences(user, request=request, unit_system=unit_system)
 
 
 @transaction.atomic

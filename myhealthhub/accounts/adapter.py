@@ -1,3 +1,5 @@
+"""How allauth signs people up and in, and keeps their second factors."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,12 +7,41 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import HttpRequest
+
+from myhealthhub.accounts.models import User
+from myhealthhub.lib.dates import validate_time_zone
+
+# The sign-up form's hidden input, filled by static/myhealthhub/time-zone.js.
+TIME_ZONE_FIELD = "time_zone"
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.SIGNUP_OPEN)
+
+    def save_user(
+        self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True
+    ) -> AbstractBaseUser:
+        """The new account, in the time zone the browser reported at sign-up.
+
+        A missing or unknown zone (no JavaScript, an odd browser) leaves the
+        site's: the account page offers the browser's zone again later.
+        """
+        user = super().save_user(request, user, form, commit=False)
+        zone = request.POST.get(TIME_ZONE_FIELD, "").strip()
+        try:
+            validate_time_zone(zone)
+        except ValidationError:
+            zone = ""
+        if isinstance(user, User):
+            user.time_zone = zone
+        if commit:
+            user.save()
+        return user
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         # Failed passwords are counted by django-axes per (e-mail, address), so the

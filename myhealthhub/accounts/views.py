@@ -1,22 +1,29 @@
+"""The account page: plan, second factor, recent sign-ins, units, time zone and language."""
+
 from __future__ import annotations
 
 from typing import Literal, cast
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts import actions
 from myhealthhub.accounts.current import account_of
-from myhealthhub.accounts.models import UnitSystem, User
+from myhealthhub.accounts.forms import PreferencesForm
+from myhealthhub.accounts.models import User
 from myhealthhub.accounts.plans import plan_for
 from myhealthhub.audit.models import AuditEvent
+from myhealthhub.errors import ActionRefused
+from myhealthhub.profiles.zones import zone_label
 
 RECENT_SIGN_INS = 10
 
@@ -25,6 +32,45 @@ RECENT_SIGN_INS = 10
 @require_safe
 def account(request: HttpRequest) -> HttpResponse:
     user = account_of(request)
+    return _account_page(request, user, _preferences_form(user))
+
+
+@login_required
+@require_POST
+def set_units(request: HttpRequest) -> HttpResponse:
+    """The preferences form: laboratory units, body units and time zone.
+
+    Each field posted is saved; those left out stay as they were.
+    """
+    user = account_of(request)
+    form = _preferences_form(user, request.POST)
+    if form.is_valid():
+        try:
+            changed = actions.set_preferences(user, request=request, **form.changes())
+        except ActionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if changed:
+                messages.success(request, _("Your preferences were saved."))
+            return HttpResponseRedirect(reverse("accounts:account"))
+    return _account_page(request, user, form, status=400)
+
+
+def _preferences_form(user: User, data: QueryDict | None = None) -> PreferencesForm:
+    return PreferencesForm(
+        data,
+        initial={
+            "unit_system": user.unit_system,
+            "body_units": user.body_units,
+            "time_zone": user.time_zone,
+        },
+        site_zone=settings.TIME_ZONE,
+    )
+
+
+def _account_page(
+    request: HttpRequest, user: User, form: PreferencesForm, status: int = 200
+) -> HttpResponse:
     events = AuditEvent.objects.filter(
         actor=user, profile__isnull=True, action__startswith="account.sign_in"
     )
@@ -37,19 +83,11 @@ def account(request: HttpRequest) -> HttpResponse:
                 user=user, type=Authenticator.Type.TOTP
             ).exists(),
             "recent_sign_ins": events[:RECENT_SIGN_INS],
-            "unit_systems": UnitSystem.choices,
+            "form": form,
+            "time_zone": zone_label(timezone.get_current_timezone()),
         },
+        status=status,
     )
-
-
-@login_required
-@require_POST
-def set_units(request: HttpRequest) -> HttpResponse:
-    user = account_of(request)
-    choice = request.POST.get("unit_system", "")
-    if choice in UnitSystem.values:
-        actions.set_unit_system(user, choice, request=request)
-    return HttpResponseRedirect(reverse("accounts:account"))
 
 
 @require_POST

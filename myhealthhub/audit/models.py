@@ -13,6 +13,8 @@ class Action(models.TextChoices):
     SIGN_OUT = "account.sign_out", _("Signed out")
     ACCOUNT_CREATED = "account.create", _("Account created")
     LANGUAGE_CHANGED = "account.language", _("Language changed")
+    TIME_ZONE_CHANGED = "account.time_zone", _("Time zone changed")
+    UNITS_CHANGED = "account.units", _("Units changed")
     PROFILE_CREATED = "profile.create", _("Profile created")
     PROFILE_UPDATED = "profile.update", _("Profile updated")
     PROFILE_DELETED = "profile.delete", _("Profile deleted")

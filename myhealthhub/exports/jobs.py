@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -40,10 +41,11 @@ from myhealthhub.documents.usage import EXPORTS_FOLDER
 from myhealthhub.errors import ActionRefused
 from myhealthhub.exports.formats import Exporter, Progress, exporters, filename
 from myhealthhub.exports.models import ExportJob, ExportState
-from myhealthhub.lib import keyring
+from myhealthhub.lib import formatting, keyring
 from myhealthhub.lib.workers import holder_is_dead, this_worker
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.profiles.usage import profile_allowance
+from myhealthhub.profiles.zones import zone_for
 from myhealthhub.summary.options import PAPER_SIZES, ExportOptions
 
 log = logging.getLogger(__name__)
@@ -133,8 +135,19 @@ def write_export(
     options: ExportOptions,
     out: BinaryIO,
     progress: Progress,
+    *,
+    zone: dt.tzinfo,
+    reader: User | None,
 ) -> None:
-    with translation.override(options.language):
+    """Write in the options' language, in ``zone`` (profiles/zones.py: ``zone_for``)
+    and in the units of ``reader``, whoever asked.
+
+    The zone is the profile's own, else that of whoever asked: a worker or
+    the command line has no request, and so no zone or units of its own, to
+    go by. From the command line (no reader) values are in the owner's units.
+    """
+    units = formatting.using(reader) if reader is not None else nullcontext()
+    with translation.override(options.language), timezone.override(zone), units:
         exporter.write(profile, out, options, progress)
 
 
@@ -150,7 +163,9 @@ def export_now(
 ) -> None:
     """A short export (``background`` False) written straight to ``out`` for the web to answer."""
     check_allowed(exporter, role=role, profile=profile)
-    write_export(exporter, profile, options, out, _ignore)
+    write_export(
+        exporter, profile, options, out, _ignore, zone=zone_for(profile, actor), reader=actor
+    )
     _log(Action.EXPORT_STARTED, profile, exporter.slug, None, actor, request)
     _log(Action.EXPORT_DOWNLOADED, profile, exporter.slug, None, actor, request)
 
@@ -177,7 +192,15 @@ def export_to_path(
     )
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            write_export(exporter, profile, options, handle, progress)
+            write_export(
+                exporter,
+                profile,
+                options,
+                handle,
+                progress,
+                zone=zone_for(profile, None),
+                reader=None,
+            )
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial_name, path)
@@ -252,7 +275,7 @@ def _active(profile: Profile, exporter: Exporter, actor: User) -> ExportJob | No
 
 @task()
 def run_export(job_id: int) -> None:
-    job = ExportJob.objects.select_related("profile").filter(pk=job_id).first()
+    job = ExportJob.objects.select_related("profile", "created_by").filter(pk=job_id).first()
     if job is not None:
         run_job(job)
 
@@ -279,11 +302,20 @@ def run_job(job: ExportJob) -> None:
             language=str(job.options.get("language", "")),
             paper=str(job.options.get("paper", "")),
         )
+        zone = zone_for(job.profile, job.created_by)
         # Unnamed: the plaintext vanishes with the process, whatever happens.
-        with tempfile.TemporaryFile() as plaintext:
-            write_export(exporter, job.profile, options, plaintext, _Reporter(job))
+        with tempfile.TemporaryFile() as plaintext, timezone.override(zone):
+            write_export(
+                exporter,
+                job.profile,
+                options,
+                plaintext,
+                _Reporter(job),
+                zone=zone,
+                reader=job.created_by,
+            )
             plaintext.seek(0)
-            _seal(job, exporter, plaintext)
+            _seal(job, exporter, plaintext)  # dates its file name in the zone too
     except ActionRefused as refusal:
         _fail(job, refusal.message)
     except Exception:

@@ -53,6 +53,7 @@ from myhealthhub.lib.dates import PartialDate
 from myhealthhub.lib.workers import this_worker
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
+from myhealthhub.profiles.zones import zone_for
 from myhealthhub.records.models import Source, SourceKind
 from myhealthhub.records.samples import add_samples
 
@@ -142,7 +143,10 @@ def read_job(job: ImportJob, *, progress_to: Progress | None = None) -> None:
     """
     _claim(job)
     reporter = _Reporter(job, progress_to)
-    with translation.override(job.language):
+    # A device's times without an offset are read in the zone of the profile, else of
+    # whoever imports: the worker has no request to take one from.
+    zone = zone_for(job.profile, job.created_by)
+    with translation.override(job.language), timezone.override(zone):
         try:
             _store_preview(job, read_files(job, reporter))
         except Refused as refusal:
@@ -239,7 +243,10 @@ def request_commit(
 def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
     """Write what the preview showed, in one transaction; or mark the job failed."""
     _claim(job)
-    with translation.override(job.language):
+    # A device's times without an offset are read in the zone of the profile, else of
+    # whoever imports: the worker has no request to take one from.
+    zone = zone_for(job.profile, job.created_by)
+    with translation.override(job.language), timezone.override(zone):
         try:
             _commit(job, read_files(job), request)
         except Refused as refusal:
@@ -365,10 +372,11 @@ def _apply_demographics(
     job: ImportJob, preview: previews.Preview, actor: User | None, request: HttpRequest | None
 ) -> None:
     offered: dict[str, Any] = dict(preview.demographics)
-    if "birth" in offered:
-        birth = PartialDate.parse(offered.pop("birth"))
-        offered["birth_date"] = birth.earliest
-        offered["birth_date_precision"] = birth.precision.value
+    for name, column in (("birth", "birth_date"), ("deceased", "deceased_date")):
+        if name in offered:
+            when = PartialDate.parse(offered.pop(name))
+            offered[column] = when.earliest
+            offered[f"{column}_precision"] = when.precision.value
     if offered:
         update_profile(job.profile, actor=actor, request=request, **offered)
 

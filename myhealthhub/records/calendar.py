@@ -1,7 +1,14 @@
-"""Appointments as iCalendar (RFC 5545), for the person's own calendar app."""
+"""Appointments as iCalendar (RFC 5545), for the person's own calendar app.
+
+Every time is written as its UTC instant ("DTSTART:20270315T133000Z"): the
+calendar app shows it in its own zone, wherever the person is, and no
+VTIMEZONE has to travel with the file. An appointment typed at 09:30 in New
+York is 13:30Z in March and 14:30Z in January, as the stored instant says.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.utils import timezone
@@ -32,10 +39,10 @@ def _event(profile: Profile, appointment: Appointment) -> Event:
     event = Event()
     # Stable across downloads, so importing twice updates rather than duplicates.
     event.add("uid", f"{appointment.uuid}@myhealthhub")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", appointment.starts_at)
+    event.add("dtstamp", _utc(timezone.now()))
+    event.add("dtstart", _utc(appointment.starts_at))
     if appointment.ends_at:
-        event.add("dtend", appointment.ends_at)
+        event.add("dtend", _utc(appointment.ends_at))
     event.add("summary", f"{appointment.display} ({profile.given_name})")
     location = ", ".join(part for part in (appointment.facility, appointment.address) if part)
     if location:
@@ -56,3 +63,9 @@ def _event(profile: Profile, appointment: Appointment) -> Event:
         event.add("status", STATUS[AppointmentStatus(appointment.status)])
     event.add("sequence", appointment.version)
     return event
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # An aware time in another zone would be written with a TZID and no
+    # VTIMEZONE to define it, which calendars read as floating or reject.
+    return value.astimezone(dt.UTC).replace(microsecond=0)

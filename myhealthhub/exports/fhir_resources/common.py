@@ -61,10 +61,15 @@ def fhir_day(value: dt.date | None) -> str | None:
 
 
 def instant(value: dt.datetime) -> str:
-    """An instant with its offset, as FHIR requires; naive times are read as the site's."""
+    """An instant with its offset, as FHIR requires, in the export's zone.
+
+    The export's zone is the active one (``exports/jobs.py`` ``write_export``):
+    a 09:30 appointment in New York reads "…T09:30:00-04:00", not its UTC
+    instant. Naive times are read in that zone.
+    """
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value.isoformat()
+        return timezone.make_aware(value).isoformat()
+    return timezone.localtime(value).isoformat()
 
 
 def concept(text: str, codings: Iterable[dict[str, str]] = ()) -> Json:
