@@ -6,6 +6,13 @@ choices are words in the chosen language, files are UTF-8 with a byte-order
 mark (Excel reads accents only then), and a cell that a spreadsheet would
 run as a formula is neutralised as OWASP advises ("CSV injection"): a name
 typed as ``=HYPERLINK(...)`` stays text.
+
+Numbers: the stored columns (value, reference low and high) keep the exact
+stored number with a point, so a spreadsheet computes with what the record
+holds; results add one column, "Value as shown", with the value as the pages
+show it (lib/formatting.py): in the language, without float noise, in the
+owner's units (only the owner exports spreadsheets), blood pressure as
+"120/80 mmHg".
 """
 
 from __future__ import annotations
@@ -28,10 +35,14 @@ from django.utils.translation import gettext as _
 from myhealthhub.documents.models import Document
 from myhealthhub.exports.formats import Progress
 from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.formatting import Preferences
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
 from myhealthhub.records.kinds import KINDS, Kind
+from myhealthhub.records.models import Observation
 from myhealthhub.records.models.base import OLDEST_FIRST
+from myhealthhub.records.presenting import result_text
 from myhealthhub.summary.options import ExportOptions
+from myhealthhub.summary.sections import reader_units
 
 # Columns every entry has, written at the end of each row rather than as fields.
 _ENTRY_COLUMNS = frozenset(
@@ -99,11 +110,15 @@ class CsvExport:
                 (kind, count) for kind in KINDS.values() if (count := _alive(kind, profile).count())
             ]
             total = sum(count for _kind, count in tables) or 1
+            units = reader_units(profile)
             written = 0
             with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for kind, _count in tables:
                     for _row in _write_table(
-                        archive, f"{kind.slug}.csv", _header(kind), _entry_rows(kind, profile)
+                        archive,
+                        f"{kind.slug}.csv",
+                        _header(kind),
+                        _entry_rows(kind, profile, units),
                     ):
                         written += 1
                         if written % CHUNK == 0:
@@ -143,6 +158,7 @@ def _header(kind: Kind) -> list[str]:
     labels = {"display": kind.display_label, "date": kind.date_label}
     return [
         *(capfirst(str(labels.get(field.name, field.verbose_name))) for field in _fields(kind)),
+        *([_("Value as shown")] if kind.model is Observation else []),
         _("Codes"),
         _("Source"),
         _("Source facility"),
@@ -224,12 +240,31 @@ def _table(
         yield cells, values[at:]
 
 
-def _entry_rows(kind: Kind, profile: Profile) -> Iterator[list[str]]:
+def _entry_rows(kind: Kind, profile: Profile, units: Preferences) -> Iterator[list[str]]:
     columns = [_Column.of(kind.model, field) for field in _fields(kind)]
     entries = _alive(kind, profile).order_by(*OLDEST_FIRST)
     extra = ["codings", "code_system", "code", "source__label", "source__facility", "uuid"]
-    for cells, (codings, system, code, source, facility, uuid) in _table(entries, columns, extra):
-        yield [*cells, _codings(kind, codings, system, code), source, facility, str(uuid)]
+    if kind.model is not Observation:
+        for cells, (codings, system, code, source, facility, uuid) in _table(
+            entries, columns, extra
+        ):
+            yield [*cells, _codings(kind, codings, system, code), source, facility, str(uuid)]
+        return
+    values = ["value_number", "comparator", "unit", "unit_text", "value_text", "components"]
+    for cells, row in _table(entries, columns, [*values, *extra]):
+        number, comparator, unit, unit_text, text, components = row[: len(values)]
+        codings, system, code, source, facility, uuid = row[len(values) :]
+        shown = result_text(
+            value_number=number,
+            comparator=comparator,
+            unit=unit,
+            unit_text=unit_text,
+            value_text=text,
+            components=components,
+            code=code,
+            account=units,
+        )
+        yield [*cells, shown, _codings(kind, codings, system, code), source, facility, str(uuid)]
 
 
 def _codings(kind: Kind, codings: Any, system: str, code: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpResponse
 
+from myhealthhub.lib import formatting
 from myhealthhub.records.trends import Trend
 
 LINE = "#0b6e4f"
@@ -63,7 +64,7 @@ def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
     else:
         axes.plot(dates, values, color=LINE, marker="o", markersize=4, linewidth=1.6, zorder=2)
     # A "$" in a typed unit would otherwise start matplotlib's maths mode.
-    axes.set_ylabel(trend.unit, parse_math=False)
+    axes.set_ylabel(formatting.unit(trend.unit), parse_math=False)
     locator = mdates.AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from myhealthhub.fields import PartialDateField, model_field
-from myhealthhub.lib import codes
+from myhealthhub.lib import codes, formatting
 from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.formatting import HasUnits, Preferences
+from myhealthhub.lib.units import convert
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, Source
@@ -242,8 +244,31 @@ class HomeReadingsForm(forms.Form):
 
     VALUES = ("systolic", "diastolic", "pulse", "glucose", "weight", "temperature", "oxygen")
 
+    def __init__(self, *args: Any, account: HasUnits | None = None, **kwargs: Any) -> None:
+        """Typed in the person's units (lb, °F, mmol/L); ``clean`` gives kg and °C to store."""
+        super().__init__(*args, **kwargs)
+        self.units = Preferences.of(account)
+        if self.units.laboratory == formatting.SI:
+            self.fields["glucose_unit"].initial = "mmol/L"
+        if self.units.body == formatting.US:
+            self.fields["weight"] = forms.FloatField(
+                label=_("Weight (lb)"), min_value=1, max_value=1100, required=False
+            )
+            self.fields["temperature"] = forms.FloatField(
+                label=_("Temperature (°F)"), min_value=86, max_value=113, required=False
+            )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.units.body == formatting.US:
+            # Stored in kg and °C, the units the readings' codes are kept in everywhere;
+            # two decimals keep what was typed to a tenth of a pound or a degree.
+            for name, source, target in (
+                ("weight", "[lb_av]", "kg"),
+                ("temperature", "[degF]", "Cel"),
+            ):
+                if data.get(name) is not None:
+                    data[name] = round(convert(data[name], source, target), 2)
         if (data.get("systolic") is None) != (data.get("diastolic") is None):
             raise forms.ValidationError(_("Enter both blood pressure numbers, or neither."))
         if all(data.get(name) is None for name in self.VALUES):

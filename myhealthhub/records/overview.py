@@ -79,9 +79,13 @@ def allergies(profile: Profile) -> Section:
 
 @overview_section(20)
 def medications(profile: Profile) -> Section:
+    # A person who died takes nothing now: the list is the last one recorded.
     return Section(
         "records/overview/medications.html",
-        {"medications": list(medications_taken_now(profile)[: SHOWN * 3])},
+        {
+            "medications": list(medications_taken_now(profile)[: SHOWN * 3]),
+            "deceased": profile.deceased_date is not None,
+        },
     )
 
 

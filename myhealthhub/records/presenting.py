@@ -1,17 +1,167 @@
-"""How an entry's fields read on a page: labels, choice names, partial dates, yes/no."""
+"""How an entry's fields read on a page: labels, choice names, partial dates, yes/no, values.
+
+A result's value, reference range and blood pressure go through
+lib/formatting.py in the reader's units (``account``): the list, the detail
+page, the overview and the summary all show the same text.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from myhealthhub.lib import formatting
 from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.formatting import HasUnits, Preferences
 from myhealthhub.records.kinds import Kind
-from myhealthhub.records.models import Entry
+from myhealthhub.records.models import Entry, Observation
+from myhealthhub.records.models.observations import Comparator
+
+Reader = HasUnits | Preferences | None
+
+SYSTOLIC, DIASTOLIC = "8480-6", "8462-4"
+# A result's value fields, shown as one "Value" and one "Reference range" line.
+VALUE_FIELDS = frozenset({"comparator", "value_number", "unit_text", "value_text"})
+RANGE_FIELDS = frozenset({"reference_low", "reference_high", "reference_text"})
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value as the page shows it, and as it was recorded when that differs."""
+
+    text: str
+    # The stored number and the source's unit, when the text converted or rounded them.
+    original: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def result_text(
+    *,
+    value_number: float | None,
+    comparator: str,
+    unit: str,
+    unit_text: str,
+    value_text: str,
+    components: Any,
+    code: str,
+    account: Reader,
+) -> str:
+    """:func:`result_value`'s text from a result's stored columns, for code that reads rows."""
+    if value_number is not None:
+        return formatting.quantity(
+            value_number,
+            unit or unit_text,
+            account=account,
+            code=code,
+            comparator=Comparator(comparator).label if comparator in Comparator.values else "",
+            written=unit_text,
+        )
+    if components and isinstance(components, list):
+        return formatting.parts_line(components, account=account)
+    return value_text
+
+
+def result_value(observation: Observation, *, account: Reader) -> Shown:
+    """ "5,5 mmol/L", "120/80 mmHg", "< 5 %" or the text: the value in the reader's units."""
+    comparator = observation.get_comparator_display() if observation.comparator else ""
+    if observation.value_number is not None:
+        shown = formatting.shown_quantity(
+            observation.value_number,
+            observation.unit or observation.unit_text,
+            account=account,
+            code=observation.code,
+            written=observation.unit_text,
+        )
+        recorded = formatting.original(
+            observation.value_number,
+            observation.unit_text or observation.unit,
+            comparator=comparator,
+        )
+        changed = shown.converted or shown.rounded
+        return Shown(formatting.joined(comparator, str(shown)), recorded if changed else "")
+    if observation.components:
+        text = formatting.parts_line(observation.components, account=account)
+        recorded = formatting.original_parts(observation.components)
+        as_recorded = formatting.parts_line(observation.components, account=formatting.AS_RECORDED)
+        changed = text != as_recorded or _rounded(observation.components)
+        return Shown(text, recorded if changed else "")
+    return Shown(observation.value_text)
+
+
+def _rounded(parts: list[Any]) -> bool:
+    return any(
+        isinstance(part, dict)
+        and isinstance(part.get("value"), float)
+        and formatting.shown_quantity(
+            part["value"], str(part.get("unit") or ""), account=formatting.AS_RECORDED
+        ).rounded
+        for part in parts
+    )
+
+
+def result_range(observation: Observation, *, account: Reader, with_unit: bool = False) -> str:
+    """The reference range in the value's units: "70–100", "≤ 5,7", "3,9–5,6 mmol/L" or ""."""
+    low, high = observation.reference_low, observation.reference_high
+    if low is None and high is None:
+        return ""
+    unit = observation.unit or observation.unit_text
+
+    def shown(value: float) -> formatting.Quantity:
+        return formatting.shown_quantity(
+            value, unit, account=account, code=observation.code, written=observation.unit_text
+        )
+
+    ends = [shown(value) if value is not None else None for value in (low, high)]
+    if ends[0] is not None and ends[1] is not None:
+        text = f"{ends[0].number}–{ends[1].number}"
+    elif ends[1] is not None:
+        text = f"≤ {ends[1].number}"
+    else:
+        assert ends[0] is not None
+        text = f"≥ {ends[0].number}"
+    known = next(end for end in ends if end is not None)
+    return formatting.joined(text, known.unit_shown if with_unit else "")
+
+
+def blood_pressure(observation: Observation, *, account: Reader) -> str:
+    """Both numbers of a blood pressure kept as two results: "120/80 mmHg", else "".
+
+    C-CDA files and some FHIR servers send systolic and diastolic as separate
+    observations; the other half is the one of the same source, day and time.
+    """
+    if observation.code not in {SYSTOLIC, DIASTOLIC} or observation.value_number is None:
+        return ""
+    other = SYSTOLIC if observation.code == DIASTOLIC else DIASTOLIC
+    sibling = (
+        Observation.objects.alive()
+        .filter(
+            profile_id=observation.profile_id,
+            code=other,
+            date=observation.date,
+            effective_time=observation.effective_time,
+            source_id=observation.source_id,
+            value_number__isnull=False,
+        )
+        .order_by("id")
+        .first()
+    )
+    if sibling is None:
+        return ""
+    systolic, diastolic = (
+        (observation, sibling) if observation.code == SYSTOLIC else (sibling, observation)
+    )
+    parts = [
+        {"code": part.code, "value": part.value_number, "unit": part.unit or part.unit_text}
+        for part in (systolic, diastolic)
+    ]
+    return formatting.parts_line(parts, account=account)
 
 
 def field_label(kind: Kind, name: str) -> str:
@@ -24,8 +174,10 @@ def field_label(kind: Kind, name: str) -> str:
     return str(kind.model_field(name).verbose_name).capitalize()
 
 
-def field_value(entry: Entry, name: str) -> str:
+def field_value(entry: Entry, name: str, *, account: Reader = None) -> str:
     if name == "value_display":
+        if isinstance(entry, Observation):
+            return result_value(entry, account=account).text
         return str(getattr(entry, name))
     field = entry._meta.get_field(name)
     value: Any = getattr(entry, name)
@@ -44,7 +196,7 @@ def field_value(entry: Entry, name: str) -> str:
     if isinstance(value, dt.date):
         return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, float):
-        return formats.number_format(value)
+        return formatting.number(value)
     return str(value)
 
 
@@ -64,12 +216,39 @@ def changed_labels(kind: Kind, columns: list[str]) -> list[str]:
     return labels
 
 
-def filled_fields(entry: Entry, kind: Kind) -> list[tuple[str, str]]:
-    """(label, value) for every form field of the entry that has a value."""
-    rows = []
+def filled_fields(
+    entry: Entry, kind: Kind, *, account: Reader = None
+) -> list[tuple[str, str | Shown]]:
+    """(label, value) for every form field of the entry that has a value.
+
+    A result's value fields read as one line in the reader's units, its
+    reference range as another, and half a blood pressure brings the other half.
+    """
+    rows: list[tuple[str, str | Shown]] = []
     for name in kind.form_fields:
+        if isinstance(entry, Observation) and name in VALUE_FIELDS | RANGE_FIELDS:
+            if name == "value_number":
+                rows.extend(_result_rows(entry, kind, account))
+            continue
         value = field_value(entry, name)
         # An unticked box ("as needed: no") says nothing worth a line.
         if value and name != "display" and getattr(entry, name) is not False:
             rows.append((field_label(kind, name), value))
+    return rows
+
+
+def _result_rows(
+    observation: Observation, kind: Kind, account: Reader
+) -> list[tuple[str, str | Shown]]:
+    rows: list[tuple[str, str | Shown]] = []
+    shown = result_value(observation, account=account)
+    if shown.text:
+        rows.append((_("Value"), shown))
+    if pressure := blood_pressure(observation, account=account):
+        rows.append((_("Blood pressure"), pressure))
+    reference = formatting.joined(
+        result_range(observation, account=account, with_unit=True), observation.reference_text
+    )
+    if reference:
+        rows.append((field_label(kind, "reference_text"), reference))
     return rows

@@ -1,16 +1,21 @@
-"""A result's values over time, in the viewer's units, for the trend page and its chart."""
+"""A result's values over time, in the viewer's units, for the trend page and its chart.
+
+Laboratory analytes follow the viewer's conventional or SI choice, weight,
+height and temperature their metric or US one (the same rules as
+lib/formatting.py, which shows single values).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 
 from django.db.models import Count, Max
 
-from myhealthhub.accounts.models import UnitSystem
-from myhealthhub.lib.units import ANALYTES, Analyte, UnitError, analyte_for_loinc, convert
+from myhealthhub.accounts.models import BodyUnits, UnitSystem
+from myhealthhub.lib import formatting
+from myhealthhub.lib.units import Analyte, analyte_for_loinc, linear
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Observation
 from myhealthhub.records.models.base import EntryQuerySet
@@ -32,6 +37,8 @@ class Trend:
     high: float | None = None
     # Values whose unit could not be converted to ``unit``: left out, and said so.
     left_out: int = 0
+    # Decimals the values are shown with, the unit's usual ones; None: each value's own.
+    digits: int | None = None
 
 
 def _series(profile: Profile, code: str, name: str) -> EntryQuerySet | None:
@@ -53,7 +60,12 @@ def series_stamp(profile: Profile, *, code: str = "", name: str = "") -> str:
 
 
 def build_trend(
-    profile: Profile, *, code: str = "", name: str = "", unit_system: str
+    profile: Profile,
+    *,
+    code: str = "",
+    name: str = "",
+    unit_system: str,
+    body_units: str = BodyUnits.METRIC,
 ) -> Trend | None:
     """The numeric values of one result (by code, or by name when uncoded), oldest first."""
     series = _series(profile, code, name)
@@ -76,8 +88,8 @@ def build_trend(
         return None
     analyte = analyte_for_loinc(code) if code else None
     units = [_ucum(unit, unit_text) for _d, _dt, _v, _c, unit, unit_text, _l, _h in rows]
-    target = _target_unit(analyte, unit_system, units)
-    trend = Trend(title=rows[-1][0], unit=target)
+    target = _target_unit(analyte, unit_system, body_units, units)
+    trend = Trend(title=rows[-1][0], unit=target, digits=formatting.usual_decimals(target, analyte))
     for (_display, date, value, comparator, _u, _t, low, high), unit in zip(
         rows, units, strict=True
     ):
@@ -95,30 +107,24 @@ def build_trend(
 
 def _ucum(unit: str, unit_text: str) -> str:
     # Sources often give only the printed unit; it is usually valid UCUM ("mg/dL", "%", "kg").
-    return unit or unit_text
+    return formatting.ucum_code(unit or unit_text)
 
 
-def _target_unit(analyte: Analyte | None, unit_system: str, units: list[str]) -> str:
+def _target_unit(
+    analyte: Analyte | None, unit_system: str, body_units: str, units: list[str]
+) -> str:
     if analyte is not None:
         return analyte.si if unit_system == UnitSystem.SI else analyte.conventional
-    return Counter(units).most_common(1)[0][0]
+    most = formatting.ucum_code(Counter(units).most_common(1)[0][0])
+    if most in formatting.BODY_UNITS:
+        dimension, system = formatting.BODY_UNITS[most]
+        if system != body_units:
+            return formatting.BODY_TARGETS[(dimension, body_units)]
+    return most
 
 
 def _convert(value: float, unit: str, target: str, analyte: Analyte | None) -> float | None:
     if unit == target:
         return value
-    line = _linear(unit, target, analyte.key if analyte else "")
+    line = linear(unit, target, analyte.key if analyte else "")
     return None if line is None else line[0] * value + line[1]
-
-
-@cache
-def _linear(unit: str, target: str, analyte_key: str) -> tuple[float, float] | None:
-    """Every conversion we make is affine (°F → °C, HbA1c % → mmol/mol included):
-    two points fix it, so a trend of thousands of values converts at the cost of two."""
-    analyte = ANALYTES.get(analyte_key)
-    try:
-        intercept = convert(0.0, unit, target, analyte)
-        slope = convert(1.0, unit, target, analyte) - intercept
-    except UnitError:
-        return None
-    return slope, intercept

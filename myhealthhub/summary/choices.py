@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from myhealthhub.profiles.models import Profile
 from myhealthhub.summary.options import PAPER_SIZES, ExportOptions
@@ -96,7 +96,7 @@ class SummaryForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     since = forms.DateField(
-        label=gettext_lazy("From"),
+        label=pgettext_lazy("start of a date range", "From"),
         help_text=gettext_lazy(
             "Leave empty for results of the last two years and everything else in full."
         ),

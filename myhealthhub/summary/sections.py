@@ -24,8 +24,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from myhealthhub.lib import formatting
 from myhealthhub.lib.dates import Precision
-from myhealthhub.profiles.models import EmergencyContact, Profile
+from myhealthhub.lib.formatting import Preferences
+from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
+from myhealthhub.profiles.zones import zone_label
 from myhealthhub.records.models import (
     Appointment,
     CareTeamMember,
@@ -44,6 +47,7 @@ from myhealthhub.records.overview import (
     allergy_status,
     medications_taken_now,
 )
+from myhealthhub.records.presenting import result_range, result_value
 from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.sparkline import Series, sparkline_uris
 
@@ -122,6 +126,8 @@ class Summary:
     generated: dt.date
     period: Period
     parts: list[Part] = field(default_factory=list)
+    # The zone its times are in: the reader's on the page, the profile's in an export.
+    zone: str = ""
 
 
 SECTIONS: dict[str, Spec] = {}
@@ -151,13 +157,35 @@ def gather(profile: Profile, options: ExportOptions) -> Summary:
         paper=options.paper,
         generated=today,
         period=period,
+        zone=zone_label(timezone.get_current_timezone()),
     )
     for spec in SECTIONS.values():
         if spec.name in chosen:
+            label = spec.label
+            if spec.name == "medications" and profile.deceased_date is not None:
+                # A person who died takes nothing now: the list is the last one recorded.
+                label = _("Medications last recorded as taken")
             summary.parts.append(
-                Part(spec.name, spec.label, spec.template, spec.gather(profile, period))
+                Part(spec.name, label, spec.template, spec.gather(profile, period))
             )
     return summary
+
+
+def reader_units(profile: Profile) -> Preferences:
+    """The units results are shown in: the reader's, set by the caller with
+    ``formatting.using(account)``, else those of the profile's owner (a
+    background export has no reader at hand)."""
+    chosen = formatting.active()
+    if chosen is not None:
+        return chosen
+    grant = (
+        Grant.objects.in_force()
+        .filter(profile_id=profile.pk, role=Role.OWNER)
+        .select_related("account")
+        .order_by("id")
+        .first()
+    )
+    return Preferences.of(grant.account if grant else None)
 
 
 def to_verify(entry: Entry) -> bool:
@@ -201,6 +229,7 @@ def medications(profile: Profile, period: Period) -> dict[str, Any]:
     return {
         "medications": list(medications_taken_now(profile).select_related("source")),
         "review": review,
+        "deceased": profile.deceased_date is not None,
     }
 
 
@@ -218,6 +247,9 @@ class Result:
     series: Series
     # The chart as a data: URI, or "" with fewer than 2 values.
     chart: str = ""
+    # The latest value and its reference range in the reader's units: "5,5 mmol/L", "3,9–5,6".
+    value: str = ""
+    range: str = ""
 
     @property
     def count(self) -> int:
@@ -230,13 +262,14 @@ def results(profile: Profile, period: Period) -> dict[str, Any]:
     recent = Observation.objects.alive().filter(
         profile_id=profile.pk, date__isnull=False, date__gte=since
     )
+    units = reader_units(profile)
     shown: list[Result] = []
     for code, display in _result_keys(profile, recent):
         series = recent.filter(code=code) if code else recent.filter(code="", display=display)
         # Newest first along the (profile, date) index, stopping at the last point needed.
         newest = list(series.select_related("source").order_by("-date", "-id")[:TREND_POINTS])
         if newest:
-            shown.append(_result(newest))
+            shown.append(_result(newest, units))
         if len(shown) == SHOWN_RESULTS:
             break
     drawn = [result for result in shown if result.count >= 2]
@@ -267,7 +300,7 @@ def _result_keys(profile: Profile, recent: Any) -> Iterator[tuple[str, str]]:
             yield key
 
 
-def _result(newest: list[Observation]) -> Result:
+def _result(newest: list[Observation], units: Preferences) -> Result:
     latest = newest[0]
     flag = ""
     if latest.value_number is not None:
@@ -285,7 +318,13 @@ def _result(newest: list[Observation]) -> Result:
         and observation.date is not None
     ]
     series = Series(points, low=latest.reference_low, high=latest.reference_high)
-    return Result(latest=latest, flag=flag, series=series)
+    return Result(
+        latest=latest,
+        flag=flag,
+        series=series,
+        value=result_value(latest, account=units).text,
+        range=result_range(latest, account=units),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
+"""Results and measurements: one value, a panel's parts, or a text, with its reference range."""
+
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from myhealthhub.lib import formatting
 from myhealthhub.records.models.base import Entry
 
 
@@ -59,13 +62,18 @@ class Observation(Entry):
 
     @property
     def value_display(self) -> str:
+        """The value as recorded, readable: "120/80 mmHg", "< 5 %".
+
+        Pages show it in the reader's units through records/presenting.py.
+        """
         if self.value_number is not None:
-            number = f"{self.value_number:g}"
-            return " ".join(
-                part for part in (self.comparator + number, self.unit_text or self.unit) if part
+            return formatting.quantity(
+                self.value_number,
+                self.unit or self.unit_text,
+                account=formatting.AS_RECORDED,
+                comparator=self.get_comparator_display() if self.comparator else "",
+                written=self.unit_text,
             )
         if self.components:
-            return " / ".join(f"{part.get('value', '')}" for part in self.components) + (
-                f" {self.components[0].get('unit', '')}" if self.components[0].get("unit") else ""
-            )
+            return formatting.parts_line(self.components, account=formatting.AS_RECORDED)
         return self.value_text

@@ -36,7 +36,7 @@ def test_each_filled_value_becomes_a_coded_result(world: World):
     }
     pressure = next(item for item in made if item.code == "85354-9")
     assert [part["value"] for part in pressure.components] == [132, 84]
-    assert pressure.value_display == "132 / 84 mm[Hg]"
+    assert pressure.value_display == "132/84 mmHg"
     assert all(str(item.date) == "2025-05-04" for item in made)
 
 

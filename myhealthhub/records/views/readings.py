@@ -56,12 +56,14 @@ def reading_chart(request: HttpRequest, access: Access, metric: str) -> HttpResp
 
 @profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def add_readings(request: HttpRequest, access: Access) -> HttpResponse:
+    user = account_of(request)
+    # The person's local now: the middleware has activated their time zone.
     form = HomeReadingsForm(
         request.POST or None,
         initial={"when": timezone.localtime().replace(second=0, microsecond=0)},
+        account=user,
     )
     if request.method == "POST" and form.is_valid():
-        user = account_of(request)
         made = add_home_readings(
             access.profile,
             actor=user,

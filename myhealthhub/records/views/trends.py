@@ -22,7 +22,13 @@ def _series_query(request: HttpRequest) -> tuple[str, str]:
 def _trend(request: HttpRequest, access: Access) -> Trend:
     user = account_of(request)
     code, name = _series_query(request)
-    trend = build_trend(access.profile, code=code, name=name, unit_system=user.unit_system)
+    trend = build_trend(
+        access.profile,
+        code=code,
+        name=name,
+        unit_system=user.unit_system,
+        body_units=user.body_units,
+    )
     if trend is None:
         raise Http404
     return trend
@@ -51,6 +57,7 @@ def trend_chart(request: HttpRequest, access: Access) -> HttpResponse:
     code, name = _series_query(request)
     stamp = series_stamp(access.profile, code=code, name=name)
     return svg_response(
-        f"trend|{access.profile.pk}|{code}|{name}|{user.unit_system}|{get_language()}|{stamp}",
+        f"trend|{access.profile.pk}|{code}|{name}|{user.unit_system}|{user.body_units}|"
+        f"{get_language()}|{stamp}",
         lambda: trend_svg(_trend(request, access), reference_label=_("Reference range")),
     )

@@ -58,7 +58,10 @@ def short(value: PartialDate | dt.date | None) -> str:
 
 @register.filter
 def result_value(observation: Observation) -> str:
-    """ "139,6 mg/dL" in Spanish: the number in the language, the unit readable."""
+    """ "139,6 mg/dL" in Spanish: the number in the language, the unit readable.
+
+    The summary's own lines are gathered in the reader's units (sections.Result.value).
+    """
     return values.value_line(observation)
 
 
