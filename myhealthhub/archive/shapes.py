@@ -214,7 +214,7 @@ _PREVIEW = Record(
         "mismatch": Boolean(),
         "apply_demographics": Boolean(),
         "demographics": Record(
-            {name: Text() for name in ("given_name", "family_name", "birth", "sex")},
+            {name: Text() for name in ("given_name", "family_name", "birth", "sex", "deceased")},
             required=frozenset(),
         ),
         # An account's key in the instance that made the archive: dropped on restore.
@@ -225,7 +225,12 @@ _PREVIEW = Record(
 )
 _PATIENTS = ListOf(
     Record(
-        {name: Text() for name in ("key", "given_name", "family_name", "birth", "sex")},
+        {
+            **{name: Text() for name in ("key", "given_name", "family_name", "birth", "sex")},
+            "deceased": Text(),
+            "identifiers": ListOf(Text()),
+        },
+        required=frozenset({"key", "given_name", "family_name", "birth", "sex"}),
         others=_ANY,
     )
 )

@@ -113,6 +113,9 @@ class PatientFound:
     where: str = ""
     # Record numbers as a person would read them ("MRN 12345"), to tell people apart.
     identifiers: tuple[str, ...] = ()
+    # When the person died, if the file says; ``died`` also when it gives no date.
+    deceased: PartialDate | None = None
+    died: bool = False
 
     @property
     def name(self) -> str:

@@ -2,7 +2,10 @@
 
 Mappers say what the file says; the columns decide how much of it fits:
 texts are clipped to their column, control characters dropped, a choice the
-model does not know is left out with a warning.
+model does not know is left out with a warning. Before that, the same
+hygiene for every format: a statement that nothing is known is not an entry
+(``nothing_known.py``), and a report is not a result's value
+(``reports_in_values.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from myhealthhub.imports import nothing_known, reports_in_values
 from myhealthhub.imports.base import MappedEntry, Problem, Skipped
 from myhealthhub.records.kinds import KINDS
 
@@ -55,10 +59,23 @@ NOT_FROM_IMPORTS = frozenset(
 )
 
 
-def fit(item: MappedEntry, skipped: list[Skipped], warnings: list[Problem]) -> bool:
-    """Clip texts and check choices in place; False (and skipped) if the item is unusable."""
+def fit(
+    item: MappedEntry,
+    skipped: list[Skipped],
+    warnings: list[Problem],
+    documented: frozenset[str] = frozenset(),
+) -> bool:
+    """Clip texts and check choices in place; False (and skipped) if the item is unusable.
+
+    ``documented`` are the keys of entries that a kept document belongs to
+    (a report's PDF and its results).
+    """
     if item.kind not in KINDS:
         skipped.append(Skipped(item.origin, _("not a kind of entry MyHealthHub keeps")))
+        return False
+    if not nothing_known.screen(item, skipped):
+        return False
+    if not reports_in_values.screen(item, documented, skipped, warnings):
         return False
     columns = _columns(item.kind)
     values = item.values

@@ -22,7 +22,7 @@ class ChooseForm(forms.Form):
 
 class CommitForm(forms.Form):
     apply_demographics = forms.BooleanField(
-        label=_("Also update the profile's name, birth date and sex from the file"),
+        label=_("Also update the profile's name, birth date, sex and date of death from the file"),
         required=False,
     )
     other_person = forms.BooleanField(

@@ -22,6 +22,7 @@ def patient_data(person: PatientFound) -> dict[str, Any]:
         "birth": person.birth.isoformat() if person.birth else "",
         "sex": person.sex,
         "identifiers": list(person.identifiers),
+        "deceased": person.deceased.isoformat() if person.deceased else "",
     }
 
 
@@ -137,4 +138,8 @@ def demographics(profile: Profile, person: dict[str, Any]) -> dict[str, Any]:
     birth = person.get("birth") or ""
     if birth and (profile.birth is None or profile.birth.isoformat() != birth):
         offered["birth"] = birth
+    # Previews stored before the date of death was read have none.
+    deceased = person.get("deceased") or ""
+    if deceased and (profile.deceased is None or profile.deceased.isoformat() != deceased):
+        offered["deceased"] = deceased
     return offered

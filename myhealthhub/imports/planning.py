@@ -125,8 +125,9 @@ def plan_import(
     plan.skipped = _skipped_of_this_person(mapping.skipped, patient, others)
     entries = _keep_this_person(mapping.entries, patient, others, plan)
     documents = _keep_this_person(mapping.documents, patient, others, plan)
-    entries = [item for item in entries if fit(item, plan.skipped, plan.warnings)]
     documents = [document for document in documents if _keepable(document, plan)]
+    documented = frozenset(key for document in documents for key in document.entry_keys)
+    entries = [item for item in entries if fit(item, plan.skipped, plan.warnings, documented)]
     entries = _first_of_each_key(entries, plan, _entry_hash)
     documents = _first_of_each_key(documents, plan, _document_hash)
     plan.known = _records(profile, [*plan.hashes])

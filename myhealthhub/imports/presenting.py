@@ -42,18 +42,20 @@ def demographic_rows(profile: Profile, preview: Preview) -> list[tuple[str, str,
         "family_name": _("Family name"),
         "birth": _("Birth date"),
         "sex": _("Sex"),
+        "deceased": _("Date of death"),
     }
     now = {
         "given_name": profile.given_name,
         "family_name": profile.family_name,
         "birth": profile.birth.localized() if profile.birth else "",
         "sex": profile.get_sex_display(),
+        "deceased": profile.deceased.localized() if profile.deceased else "",
     }
     rows = []
     for name, value in preview.demographics.items():
         if name == "sex":
             shown = str(dict(Sex.choices).get(value, value))
-        elif name == "birth":
+        elif name in ("birth", "deceased"):
             shown = PartialDate.parse(value).localized()
         else:
             shown = value

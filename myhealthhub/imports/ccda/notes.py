@@ -2,8 +2,10 @@
 
 A section MyHealthHub has no entries for (plan of care, assessment, hospital
 course...), or one of a kind it reads that holds only text, becomes a note
-titled as the section is. A document whose body is not XML (``nonXMLBody``:
-a scanned letter, a PDF, plain text) is kept as a document.
+titled as the section is. An allergies, medications or problems section of
+text only is marked as such (``text_only_sections.py``) and warned about.
+A document whose body is not XML (``nonXMLBody``: a scanned letter, a PDF,
+plain text) is kept as a document.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from myhealthhub.imports import nothing_known, text_only_sections
 from myhealthhub.imports.base import MappedDocument, date_values
 from myhealthhub.imports.carried import DOCUMENT_KINDS, DOCUMENT_TYPES, filename_for
 from myhealthhub.imports.ccda.context import Context
@@ -48,11 +51,23 @@ def section_note(ctx: Context, section: Section, document_date: Moment | None) -
     if NOTES_SECTION in template_ids(section.element):
         # Notes sections are all titled alike ("Notes"); their code says which note.
         title = display_name(kid(section.element, "code")) or title
+    codings = (
+        [{"system": "http://loinc.org", "code": section.code, "display": title}]
+        if section.code
+        else []
+    )
+    if section.kind.name in text_only_sections.CODES:
+        codings = text_only_sections.codings(section.kind.name, codings)
+        # A text that only says there are none ("NKDA") is a statement, not a list.
+        if nothing_known.phrase_of(body) is None:
+            ctx.warn(
+                "text-only-list",
+                text_only_sections.warning(section.kind.name, title[:100]),
+                ctx.where(section.element),
+            )
     values: dict[str, Any] = {
         "display": title[:200],
-        "codings": [{"system": "http://loinc.org", "code": section.code, "display": title}]
-        if section.code
-        else [],
+        "codings": codings,
         **date_values("date", document_date.date if document_date else None),
         "body": body,
     }

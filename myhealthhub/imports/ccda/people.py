@@ -49,6 +49,14 @@ def patient(ctx: Context, root: Element) -> None:
     key = ctx.id_key(role, alone=False) or UNIDENTIFIED
     given, family, _shown = name_parts(kid(person, "name"))
     birth = ctx.when(kid(person, "birthTime"))
+    deceased = ctx.when(kid(person, "sdtc:deceasedTime"))
+    died = deceased is not None or attr(kid(person, "sdtc:deceasedInd"), "value") == "true"
+    if died and deceased is None:
+        ctx.warn(
+            "deceased",
+            _("The file says this person has died, without a date; the profile does not say so."),
+            ctx.where(person if person is not None else root),
+        )
     ctx.patients = frozenset({key})
     ctx.mapping.patients.append(
         PatientFound(
@@ -58,6 +66,8 @@ def patient(ctx: Context, root: Element) -> None:
             birth=birth.date if birth else None,
             sex=SEXES.get(attr(kid(person, "administrativeGenderCode"), "code").upper(), ""),
             where=ctx.where(role if role is not None else root),
+            deceased=deceased.date if deceased else None,
+            died=died,
         )
     )
     if role is None:

@@ -6,7 +6,9 @@ does a patient's note that MyHealthHub itself exported (its text inline). A
 report whose results are only in its narrative becomes a note, or a result
 when the narrative is one line "<test>: <value>". A
 Composition (an IPS summary) is used for who sent it, and for its sections:
-an allergy section that says there are none known becomes that statement.
+an allergy section that says there are none known becomes that statement;
+an allergies, medications or problems section of text only becomes a note,
+marked as such (``text_only_sections.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from myhealthhub.imports import nothing_known, text_only_sections
 from myhealthhub.imports.base import (
     MappedDocument,
     MappedEntry,
@@ -436,6 +439,8 @@ def _sections(
                 },
                 found.where(here),
             )
+        elif text and (listed := _text_only_list(section)):
+            _text_only_note(ctx, found, section, here, title, listed, stated, patients)
         elif text and not section.get("section"):
             ctx.warn(
                 "section",
@@ -443,6 +448,52 @@ def _sections(
                 % {"title": title},
                 found.where(here),
             )
+
+
+def _text_only_list(section: Json) -> str:
+    """The kind of list an allergies, medications or problems section is, if it is one."""
+    if section.get("section"):
+        return ""
+    return next(
+        (
+            text_only_sections.KIND_OF_CODE[code]
+            for code in codes_of(section.get("code"))
+            if code in text_only_sections.KIND_OF_CODE
+        ),
+        "",
+    )
+
+
+def _text_only_note(
+    ctx: Context,
+    found: Found,
+    section: Json,
+    here: str,
+    title: str,
+    listed: str,
+    stated: PartialDate | None,
+    patients: frozenset[str],
+) -> None:
+    """A list written only as text: kept as a note, marked, and warned about."""
+    body = narrative_text(section).strip()
+    if nothing_known.phrase_of(body) is None:
+        ctx.warn("section", text_only_sections.warning(listed, title[:100]), found.where(here))
+    ctx.mapping.entries.append(
+        MappedEntry(
+            kind="notes",
+            key=f"{ctx.key(found)}#{here.lstrip('/')}",
+            values={
+                "display": title[:200],
+                "codings": text_only_sections.codings(listed, codings_of(section.get("code"))),
+                **date_values("date", stated),
+                "body": body,
+            },
+            origin="Composition.section",
+            where=found.where(here),
+            patients=patients,
+            key_is_local=ctx.key_is_local(found),
+        )
+    )
 
 
 def _section_text(section: Json) -> str:

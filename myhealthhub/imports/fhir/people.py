@@ -87,6 +87,10 @@ def patient(ctx: Context, found: Found) -> None:
     if earlier is not None and (ctx.mapping.patients[earlier].name or not (given or family)):
         return  # the same person in two files of one import, or linked: said once
     sex = ctx.enum(found, "/gender", resource.get("gender"), ("female", "male", "other", "unknown"))
+    deceased = ctx.when(found, "/deceasedDateTime", resource.get("deceasedDateTime"))[0]
+    died = deceased is not None or resource.get("deceasedBoolean") is True
+    if died and deceased is None:
+        _died_without_date(ctx, found.where("/deceasedBoolean"))
     person = PatientFound(
         key=key,
         given_name=given,
@@ -95,11 +99,21 @@ def patient(ctx: Context, found: Found) -> None:
         sex=sex,
         where=found.where(),
         identifiers=tuple(_identifiers_shown(resource)),
+        deceased=deceased,
+        died=died,
     )
     if earlier is None:
         ctx.mapping.patients.append(person)
     else:
         ctx.mapping.patients[earlier] = person  # a nameless stub came first
+
+
+def _died_without_date(ctx: Context, where: str) -> None:
+    ctx.warn(
+        "deceased",
+        _("The file says this person has died, without a date; the profile does not say so."),
+        where,
+    )
 
 
 def _identifiers_shown(resource: dict[str, object]) -> list[str]:

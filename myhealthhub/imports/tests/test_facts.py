@@ -83,11 +83,26 @@ NCI_FORM = Why(
     "by design: the file gives the form only as NCI code C42998, no displayName; the "
     "importer names it (ccda/medications.py NCI_NAMES)"
 )
+REPORT_AS_NOTE = Why(
+    "by design: the value is a paragraph over 200 characters (a lipid comment), a report "
+    "rather than a result's value; it is kept as a note with the result's name and date "
+    "(imports/reports_in_values.py)"
+)
+LIPID_COMMENT = (
+    "result: 49062-3 | a combined cvd risk of which lipids is one component should be "
+    "estimated to guide cvd risk management decisions. if lipid modifying medication is "
+    "considered suggest checking first for treatable secondary causes of dyslipidaemia. | "
+)
 # Per file: (side, fact, why). "lost": in the file, not stored; "added": stored, not in
 # the file. Facts are shown normalised (facts.norm); a changed fact is one of each.
 EXPECTED: dict[str, list[tuple[str, str, Why]]] = {
     "cxn_EU_IPS_wylem_bars.json": [
         ("lost", "medication: no information about medications |  | ", NO_INFORMATION),
+    ],
+    "cxn_NZ_Peter_Jordan_NNJ9186.json": [
+        ("lost", LIPID_COMMENT + "2023-10-31 15:06:00", REPORT_AS_NOTE),
+        ("lost", LIPID_COMMENT + "2024-03-11 16:05:00", REPORT_AS_NOTE),
+        ("lost", LIPID_COMMENT + "2024-08-30 13:35:00", REPORT_AS_NOTE),
     ],
     "hl7spec_CCD1.XML": [
         ("lost", "result: 72166-2 | ex-smoker | 2012-09-10", NAMED_FROM_CODE),

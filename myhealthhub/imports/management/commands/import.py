@@ -62,7 +62,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--apply-demographics",
             action="store_true",
-            help=_("also update the profile's name, birth date and sex from the file"),
+            help=_(
+                "also update the profile's name, birth date, sex and date of death from the file"
+            ),
         )
         parser.add_argument(
             "--other-person",
