@@ -122,7 +122,7 @@ def test_every_page_offers_the_other_language(world: World):
     [
         ("account_login", "Iniciar sesión"),
         ("account_signup", "Registrarse"),
-        ("account_reset_password", "Restablecer Contraseña"),
+        ("account_reset_password", "Restablecer la contraseña"),
     ],
 )
 def test_account_pages_in_spanish(db, url_name, spanish):
