@@ -5,15 +5,22 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.http import HttpResponse
 
 from myhealthhub.lib import formatting
-from myhealthhub.records.trends import Trend
+from myhealthhub.records.trends import DIASTOLIC, SYSTOLIC, PressureTrend, Trend
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 LINE = "#0b6e4f"
+# Blood pressure's diastolic line: also dashed, with other markers, so that
+# the two read apart in grey print and without colour vision.
+SECOND_LINE = "#3557a0"
 BAND = "#d9efe6"
 ENVELOPE = "#9fd3bf"
 # More points than this are drawn as bucket means with their min–max envelope:
@@ -39,16 +46,9 @@ def svg_response(key: str, draw: Callable[[], bytes]) -> HttpResponse:
 
 
 def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
-    # Imported here: matplotlib takes half a second, which every command line
-    # start would pay when Django loads the views, drawing or not.
     from matplotlib import dates as mdates
-    from matplotlib.figure import Figure
 
-    # A Figure, not pyplot: no global state, no display, safe in threaded servers.
-    figure = Figure(figsize=(8, 3.2), dpi=100)
-    # Fixed margins: the constrained layout engine would double the drawing time.
-    figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.12)
-    axes = figure.add_subplot()
+    figure, axes = _figure()
     # Matplotlib's own date numbers: typed, and what its date locators expect.
     dates = mdates.date2num([point.date for point in trend.points])
     values = [point.value for point in trend.points]
@@ -63,8 +63,81 @@ def trend_svg(trend: Trend, *, reference_label: str) -> bytes:
         axes.plot(dates, values, color=LINE, linewidth=1.4, zorder=2)
     else:
         axes.plot(dates, values, color=LINE, marker="o", markersize=4, linewidth=1.6, zorder=2)
+    return _finished(figure, axes, trend.unit)
+
+
+def pressure_svg(
+    trend: PressureTrend, *, systolic_label: str, diastolic_label: str, reference_label: str
+) -> bytes:
+    """Systolic and diastolic on one chart, told apart by line style and the legend.
+
+    Each line carries an id (``systolic``, ``diastolic``) in the SVG, so that
+    what reads the picture can find it.
+    """
+    from matplotlib import dates as mdates
+
+    figure, axes = _figure()
+    lines = (
+        (SYSTOLIC, systolic_label, LINE, "-", "o", trend.systolic_range),
+        (DIASTOLIC, diastolic_label, SECOND_LINE, "--", "s", trend.diastolic_range),
+    )
+    banded = False
+    for half, label, colour, style, marker, reference in lines:
+        points = trend.line(half)
+        if not points:
+            continue
+        dates = mdates.date2num([moment for moment, _value in points])
+        values = [value for _moment, value in points]
+        if reference is not None:
+            low, high = reference
+            axes.axhspan(
+                low if low is not None else min(values) * 0.9,
+                high if high is not None else max(values) * 1.1,
+                color=BAND,
+                # One legend entry for both halves' bands.
+                label=reference_label if not banded else None,
+                zorder=0,
+            )
+            banded = True
+        width = 1.6
+        if len(values) > MAX_DRAWN:
+            dates, values, lows, highs = _buckets(dates, values, MAX_DRAWN)
+            axes.fill_between(dates, lows, highs, color=ENVELOPE, linewidth=0, zorder=1)
+            marker, width = "", 1.4  # bucket means: a marker on each would be noise
+        axes.plot(
+            dates,
+            values,
+            color=colour,
+            linestyle=style,
+            marker=marker,
+            markersize=4,
+            linewidth=width,
+            label=label,
+            gid="systolic" if half == SYSTOLIC else "diastolic",
+            zorder=2,
+        )
+    axes.legend(loc="upper left", frameon=False, fontsize=9, ncols=3)
+    return _finished(figure, axes, trend.unit)
+
+
+def _figure() -> tuple[Figure, Axes]:
+    # Imported here (and matplotlib.dates in each function that needs it):
+    # matplotlib takes half a second, which every command line start would pay
+    # when Django loads the views, drawing or not.
+    from matplotlib.figure import Figure
+
+    # A Figure, not pyplot: no global state, no display, safe in threaded servers.
+    figure = Figure(figsize=(8, 3.2), dpi=100)
+    # Fixed margins: the constrained layout engine would double the drawing time.
+    figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.12)
+    return figure, figure.add_subplot()
+
+
+def _finished(figure: Figure, axes: Axes, unit: str) -> bytes:
+    from matplotlib import dates as mdates
+
     # A "$" in a typed unit would otherwise start matplotlib's maths mode.
-    axes.set_ylabel(formatting.unit(trend.unit), parse_math=False)
+    axes.set_ylabel(formatting.unit(unit), parse_math=False)
     locator = mdates.AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -3,15 +3,21 @@
 Laboratory analytes follow the viewer's conventional or SI choice, weight,
 height and temperature their metric or US one (the same rules as
 lib/formatting.py, which shows single values).
+
+Blood pressure is a pair, not one value: :func:`build_pressure_trend` reads
+both halves whichever way they were stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max
+from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.models import BodyUnits, UnitSystem
 from myhealthhub.lib import formatting
@@ -52,7 +58,7 @@ def _series(profile: Profile, code: str, name: str) -> EntryQuerySet | None:
 
 def series_stamp(profile: Profile, *, code: str = "", name: str = "") -> str:
     """Changes whenever a value of the series is added, edited, deleted or restored."""
-    observations = _series(profile, code, name)
+    observations = _pressures(profile) if is_blood_pressure(code) else _series(profile, code, name)
     if observations is None:
         return ""
     stamp = observations.aggregate(count=Count("id"), last=Max("updated_at"))
@@ -128,3 +134,228 @@ def _convert(value: float, unit: str, target: str, analyte: Analyte | None) -> f
         return value
     line = linear(unit, target, analyte.key if analyte else "")
     return None if line is None else line[0] * value + line[1]
+
+
+# Blood pressure.
+
+BLOOD_PRESSURE, SYSTOLIC, DIASTOLIC = "85354-9", "8480-6", "8462-4"
+# The panel, or either half on its own: each opens the one trend of the pair.
+BLOOD_PRESSURE_CODES = frozenset({BLOOD_PRESSURE, SYSTOLIC, DIASTOLIC})
+MM_HG = "mm[Hg]"
+
+
+def is_blood_pressure(code: str) -> bool:
+    return code in BLOOD_PRESSURE_CODES
+
+
+@dataclass(frozen=True)
+class Pressure:
+    """One blood pressure reading: both halves, or the one half a source gave alone."""
+
+    date: dt.date
+    time: dt.time | None
+    systolic: float | None
+    diastolic: float | None
+
+    @property
+    def moment(self) -> dt.datetime:
+        """Where the reading sits on the chart: home readings come twice a day."""
+        return dt.datetime.combine(self.date, self.time or dt.time(0))
+
+    @property
+    def text(self) -> str:
+        """ "132/84 mmHg" in the reader's units and language; a lone half says which it is."""
+        if self.systolic is not None and self.diastolic is not None:
+            parts = [
+                {"code": SYSTOLIC, "value": self.systolic, "unit": MM_HG},
+                {"code": DIASTOLIC, "value": self.diastolic, "unit": MM_HG},
+            ]
+            return formatting.parts_line(parts, account=None)
+        if self.systolic is not None:
+            return formatting.joined(_("Systolic"), _mm_hg(self.systolic))
+        assert self.diastolic is not None  # a reading has at least one half
+        return formatting.joined(_("Diastolic"), _mm_hg(self.diastolic))
+
+
+@dataclass
+class PressureTrend:
+    """Both halves of blood pressure over time, in mmHg, oldest first."""
+
+    title: str
+    readings: list[Pressure] = field(default_factory=list)
+    # Each half's reference range, from its latest value that gives one.
+    systolic_range: tuple[float | None, float | None] | None = None
+    diastolic_range: tuple[float | None, float | None] | None = None
+    # Halves whose unit could not be converted to mmHg: left out, and said so.
+    left_out: int = 0
+    unit: str = MM_HG
+
+    @property
+    def ranges_text(self) -> str:
+        """ "Systolic 90 – 120 mmHg; Diastolic 60 – 80 mmHg"; "" when no value gives a range."""
+        shown = []
+        for label, reference in (
+            (_("Systolic"), self.systolic_range),
+            (_("Diastolic"), self.diastolic_range),
+        ):
+            if reference is not None:
+                low, high = (
+                    "—" if bound is None else formatting.number(bound, digits=0)
+                    for bound in reference
+                )
+                shown.append(formatting.joined(label, low, "–", high, formatting.unit(self.unit)))
+        return "; ".join(shown)
+
+    def line(self, half: str) -> list[tuple[dt.datetime, float]]:
+        """One half's values to draw, ``SYSTOLIC`` or ``DIASTOLIC``, oldest first."""
+        values = (
+            ((reading.moment, reading.systolic) for reading in self.readings)
+            if half == SYSTOLIC
+            else ((reading.moment, reading.diastolic) for reading in self.readings)
+        )
+        return [(moment, value) for moment, value in values if value is not None]
+
+
+@dataclass(frozen=True)
+class Half:
+    """A systolic or diastolic value as stored: a panel's part or an observation of its own."""
+
+    code: str
+    value: float
+    unit: str
+    date: dt.date
+    time: dt.time | None
+    # What a separate half is paired by: its source, as the detail page pairs them
+    # (records/presenting.py); a panel's parts are paired already.
+    source_id: int
+    order: int
+    low: float | None = None
+    high: float | None = None
+
+
+def _pressures(profile: Profile) -> EntryQuerySet:
+    return Observation.objects.filter(profile_id=profile.pk, code__in=BLOOD_PRESSURE_CODES)
+
+
+def build_pressure_trend(profile: Profile) -> PressureTrend | None:
+    """Every dated blood pressure, from panels and from separate halves, merged in time order."""
+    rows = (
+        _pressures(profile)
+        .alive()
+        .filter(date__isnull=False)
+        .order_by("id")
+        .values_list(
+            "id",
+            "code",
+            "date",
+            "effective_time",
+            "source_id",
+            "value_number",
+            "unit",
+            "unit_text",
+            "reference_low",
+            "reference_high",
+            "components",
+        )
+    )
+    panels: list[tuple[Half | None, Half | None]] = []
+    separate: list[Half] = []
+    for pk, code, date, time, source, number, unit, unit_text, low, high, parts in rows:
+        if code == BLOOD_PRESSURE:
+            halves = _panel_halves(parts, date=date, time=time, source_id=source, order=pk)
+            if any(halves):
+                panels.append(halves)
+        elif number is not None:
+            separate.append(
+                Half(code, number, unit or unit_text, date, time, source, pk, low, high)
+            )
+    pairs = panels + pair_halves(separate)
+    if not pairs:
+        return None
+    trend = PressureTrend(title=_("Blood pressure"))
+    pairs.sort(key=_sort_key)
+    for systolic, diastolic in pairs:
+        upper, lower = _in_mm_hg(systolic), _in_mm_hg(diastolic)
+        trend.left_out += (systolic is not None and upper is None) + (
+            diastolic is not None and lower is None
+        )
+        if upper is not None or lower is not None:
+            first = systolic or diastolic
+            assert first is not None  # pairs hold at least one half
+            trend.readings.append(Pressure(first.date, first.time, upper, lower))
+        # The reference range of the latest value that gives one, as build_trend does.
+        if systolic is not None and (systolic.low is not None or systolic.high is not None):
+            trend.systolic_range = _range_in_mm_hg(systolic)
+        if diastolic is not None and (diastolic.low is not None or diastolic.high is not None):
+            trend.diastolic_range = _range_in_mm_hg(diastolic)
+    return trend if trend.readings else None
+
+
+def pair_halves(halves: Iterable[Half]) -> list[tuple[Half | None, Half | None]]:
+    """Separate systolic and diastolic values of one source at one moment, as (systolic, diastolic).
+
+    C-CDA files and some FHIR servers send the halves as observations of their
+    own. A half whose other is missing stays, alone; two readings at the same
+    moment pair in the order they were stored.
+    """
+    moments: dict[tuple[dt.date, dt.time | None, int], tuple[list[Half], list[Half]]] = {}
+    for half in sorted(halves, key=lambda half: half.order):
+        key = (half.date, half.time, half.source_id)
+        systolic, diastolic = moments.setdefault(key, ([], []))
+        (systolic if half.code == SYSTOLIC else diastolic).append(half)
+    pairs: list[tuple[Half | None, Half | None]] = []
+    for systolic, diastolic in moments.values():
+        for index in range(max(len(systolic), len(diastolic))):
+            pairs.append(
+                (
+                    systolic[index] if index < len(systolic) else None,
+                    diastolic[index] if index < len(diastolic) else None,
+                )
+            )
+    return pairs
+
+
+def _panel_halves(
+    parts: Any, *, date: dt.date, time: dt.time | None, source_id: int, order: int
+) -> tuple[Half | None, Half | None]:
+    found: dict[str, Half] = {}
+    for part in parts if isinstance(parts, list) else []:
+        if not isinstance(part, dict) or part.get("code") not in (SYSTOLIC, DIASTOLIC):
+            continue
+        value = part.get("value")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            unit = str(part.get("unit") or part.get("unit_text") or "")
+            found.setdefault(
+                part["code"], Half(part["code"], float(value), unit, date, time, source_id, order)
+            )
+    return found.get(SYSTOLIC), found.get(DIASTOLIC)
+
+
+def _sort_key(pair: tuple[Half | None, Half | None]) -> tuple[dt.date, bool, dt.time, int]:
+    first = pair[0] or pair[1]
+    assert first is not None  # pairs hold at least one half
+    # A reading without a time of day sorts first on its day, then by when it was stored.
+    return (first.date, first.time is not None, first.time or dt.time(0), first.order)
+
+
+def _in_mm_hg(half: Half | None) -> float | None:
+    if half is None:
+        return None
+    return _convert_pressure(half.value, half.unit)
+
+
+def _range_in_mm_hg(half: Half) -> tuple[float | None, float | None]:
+    return (
+        _convert_pressure(half.low, half.unit) if half.low is not None else None,
+        _convert_pressure(half.high, half.unit) if half.high is not None else None,
+    )
+
+
+def _convert_pressure(value: float, unit: str) -> float | None:
+    # Some sources leave a blood pressure's unit out; nobody measures it in anything
+    # but mmHg without saying so.
+    return _convert(value, _ucum(unit, "") or MM_HG, MM_HG, None)
+
+
+def _mm_hg(value: float) -> str:
+    return formatting.quantity(value, MM_HG, account=None)

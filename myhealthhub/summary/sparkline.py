@@ -4,6 +4,7 @@ The same URI serves the web page (the CSP allows ``data:`` images) and the
 PDF (whose URL fetcher accepts only the data: URIs made here, see pdf.py).
 Drawn with matplotlib like the trend page's chart (records/charts.py), in
 the same colours, but small and without axes: the numbers sit beside it.
+Blood pressure draws two lines, systolic above diastolic, as its trend page does.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import base64
 import datetime as dt
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
-from myhealthhub.records.charts import BAND, LINE
+from myhealthhub.records.charts import BAND, LINE, SECOND_LINE
+from myhealthhub.records.trends import Pressure
 
 PREFIX = "data:image/svg+xml;base64,"
 WIDTH_INCHES = 1.5
@@ -29,10 +31,22 @@ class Series:
     points: list[tuple[dt.date, float]]  # oldest first
     low: float | None = None
     high: float | None = None
+    # A second line, dashed: blood pressure's diastolic values under ``points``' systolic ones.
+    second: list[tuple[dt.date, float]] = field(default_factory=list)
+
+    @classmethod
+    def of_pressures(cls, readings: list[Pressure]) -> Series:
+        """Blood pressure's two lines from its readings (records/trends.py), oldest first."""
+        return cls(
+            points=[(r.date, r.systolic) for r in readings if r.systolic is not None],
+            second=[(r.date, r.diastolic) for r in readings if r.diastolic is not None],
+        )
 
     @property
     def key(self) -> str:
-        digest = hashlib.sha256(repr((self.points, self.low, self.high)).encode()).hexdigest()
+        # Everything drawn, the second line too: a pair's chart differs from either half's.
+        drawn = (self.points, self.low, self.high, self.second)
+        digest = hashlib.sha256(repr(drawn).encode()).hexdigest()
         return "summary-sparkline:" + digest
 
 
@@ -45,7 +59,9 @@ def sparkline_uris(many: list[Series]) -> list[str]:
     drawn: dict[str, str] = {}
     for series in many:
         if series.key not in kept and series.key not in drawn:
-            svg = sparkline_svg(series.points, low=series.low, high=series.high)
+            svg = sparkline_svg(
+                series.points, low=series.low, high=series.high, second=series.second
+            )
             drawn[series.key] = PREFIX + base64.b64encode(svg).decode("ascii")
     if drawn:
         cache.set_many(drawn, CACHE_SECONDS)
@@ -53,7 +69,11 @@ def sparkline_uris(many: list[Series]) -> list[str]:
 
 
 def sparkline_svg(
-    points: list[tuple[dt.date, float]], *, low: float | None, high: float | None
+    points: list[tuple[dt.date, float]],
+    *,
+    low: float | None,
+    high: float | None,
+    second: list[tuple[dt.date, float]] | None = None,
 ) -> bytes:
     # Imported here, as on the trend page (records/charts.py): only drawing pays for it.
     from matplotlib.figure import Figure
@@ -65,7 +85,9 @@ def sparkline_svg(
     # Day numbers are enough: the chart has no axis to label.
     dates = [day.toordinal() for day, _value in points]
     values = [value for _day, value in points]
-    bounds = [*values, *(bound for bound in (low, high) if bound is not None)]
+    second_dates = [day.toordinal() for day, _value in second or []]
+    second_values = [value for _day, value in second or []]
+    bounds = [*values, *second_values, *(bound for bound in (low, high) if bound is not None)]
     floor, ceiling = min(bounds), max(bounds)
     margin = (ceiling - floor) * 0.12 or abs(ceiling) * 0.1 or 1.0
     bottom, top = floor - margin, ceiling + margin
@@ -79,8 +101,16 @@ def sparkline_svg(
             linewidth=0,
             zorder=0,
         )
-    axes.plot(dates, values, color=LINE, linewidth=1.1, zorder=2)
-    axes.plot(dates[-1:], values[-1:], color=LINE, marker="o", markersize=2.6, zorder=3)
+    # Ids name blood pressure's lines in the SVG; a single line needs none.
+    lines = [(dates, values, LINE, "-", "systolic" if second_values else None)]
+    if second_values:
+        # Dashed, not only another colour: the summary is often printed in grey.
+        lines.append((second_dates, second_values, SECOND_LINE, "--", "diastolic"))
+    for days, heights, colour, style, gid in lines:
+        if not heights:
+            continue
+        axes.plot(days, heights, color=colour, linestyle=style, linewidth=1.1, gid=gid, zorder=2)
+        axes.plot(days[-1:], heights[-1:], color=colour, marker="o", markersize=2.6, zorder=3)
     axes.set_axis_off()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
