@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.summary.options import ExportOptions
@@ -49,6 +49,13 @@ class Exporter(Protocol):
         ...
 
 
+@runtime_checkable
+class NamesItsFiles(Protocol):
+    """An exporter whose files are not named ``<whose>-<slug>-<date>``."""
+
+    def filename(self, profile: Profile, on: dt.date) -> str: ...
+
+
 # Formats written by apps above exports (the archive), added from their ready().
 _added: list[Exporter] = []
 
@@ -71,8 +78,14 @@ def exporters() -> dict[str, Exporter]:
 
 
 def filename(profile: Profile, exporter: Exporter, on: dt.date) -> str:
-    """``ana-garcia-summary-2026-11-26.pdf``: whose, what and when, in ASCII."""
+    """``ana-garcia-csv-2026-11-26.zip``: whose, what and when, in ASCII.
+
+    A format that names its files otherwise says so with a ``filename`` method
+    (the summary PDF: ``summary-ana-garcia-2026-11-26.pdf``).
+    """
     from django.utils.text import slugify
 
+    if isinstance(exporter, NamesItsFiles):
+        return exporter.filename(profile, on)
     who = slugify(profile.name) or "profile"
     return f"{who}-{exporter.slug}-{on.isoformat()}.{exporter.extension}"

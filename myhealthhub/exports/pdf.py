@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import BinaryIO
 
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from myhealthhub.exports.formats import Progress
@@ -28,6 +30,13 @@ class SummaryPdf:
             "A dated summary of allergies, medications, conditions, recent results and "
             "vaccinations, to print or hand to a clinician."
         )
+
+    def filename(self, profile: Profile, on: dt.date) -> str:
+        """``summary-ana-garcia-2026-11-26.pdf``: what it is first, as people look for it.
+
+        ``on`` is the day in the export's zone (profiles/zones.py: ``zone_for``).
+        """
+        return f"summary-{slugify(profile.name) or 'profile'}-{on.isoformat()}.{self.extension}"
 
     def write(
         self, profile: Profile, out: BinaryIO, options: ExportOptions, progress: Progress

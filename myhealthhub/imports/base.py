@@ -150,6 +150,10 @@ class Mapping:
     sender: str = ""
     # A clinical document's own title, date and kind (C-CDA), for its original.
     about: AboutFile | None = None
+    # What the file says it is, for the Source its entries name: a document's
+    # title and the day it was written (a C-CDA header, a FHIR Composition).
+    title: str = ""
+    written: PartialDate | None = None
 
     def use(self, origin: str, count: int = 1) -> None:
         self.used[origin] = self.used.get(origin, 0) + count

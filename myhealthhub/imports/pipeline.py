@@ -49,7 +49,7 @@ from myhealthhub.imports.base import Mapping, Progress, Upload
 from myhealthhub.imports.formats import detect
 from myhealthhub.imports.kept_files import read_files
 from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
-from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.dates import PartialDate, Precision
 from myhealthhub.lib.workers import this_worker
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
@@ -282,11 +282,16 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             Profile.objects.select_for_update().filter(pk=profile.pk).first()
             plan = planning.plan_import(profile, mapping, job.patient, lock=True)
             writing.leave_out_unsealed(plan, sealed)
+            # What the document says it is, as people name it: its title, who sent
+            # it and when it was written. The file's name stays the job's label.
+            written = mapping.written
             source = Source.objects.create(
                 profile=profile,
                 kind=SourceKind.IMPORT,
-                label=job.label[:200],
+                label=mapping.title[:200],
                 facility=mapping.sender[:200],
+                written=written.earliest if written else None,
+                written_precision=written.precision if written else Precision.DAY,
             )
             entries = writing.create_entries(job, plan, source, actor)
             updated = writing.update_entries(job, plan, actor, request)

@@ -18,6 +18,7 @@ from myhealthhub.exports.formats import filename
 from myhealthhub.exports.pdf import SummaryPdf
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
+from myhealthhub.profiles.zones import zone_for
 from myhealthhub.summary import checklist as checklist_items
 from myhealthhub.summary.choices import Choices, SummaryForm, read_choices
 from myhealthhub.summary.render import summary_document
@@ -61,7 +62,12 @@ def pdf(request: HttpRequest, access: Access) -> HttpResponse:
     if not _pdf_allowed(access):
         choices.problems.append(_("The plan of this profile does not include the PDF summary."))
         return _page(request, access, choices, status=403)
-    name = filename(access.profile, SummaryPdf(), timezone.localdate())
+    # The day in the export's zone, as the summary's own "times are in" line.
+    name = filename(
+        access.profile,
+        SummaryPdf(),
+        timezone.localdate(timezone=zone_for(access.profile, request.user)),
+    )
     if request.method == "HEAD":
         # A link checker or a browser probing: headers only, nothing drawn, no download logged.
         return _pdf_response(b"", name)

@@ -59,6 +59,8 @@ def to_mapping(parsed: Parsed) -> Mapping:
     people.care_team(ctx, root)
     document_date = ctx.when(kid(root, "effectiveTime"))
     title = text_of(kid(root, "title")) or ctx.concept(kid(root, "code"))
+    ctx.mapping.title = title
+    ctx.mapping.written = document_date.date if document_date else None
     ctx.mapping.about = AboutFile(
         title=title[:255],
         when=document_date.date if document_date else None,

@@ -40,6 +40,7 @@ from myhealthhub.imports.fhir.context import Context, example_of
 from myhealthhub.imports.fhir.fields import codes_of, string
 from myhealthhub.imports.fhir.parse import Found, Parsed
 from myhealthhub.imports.fhir.references import SUPPORTING
+from myhealthhub.lib.dates import PartialDate
 
 Handler = Callable[[Context, Found], None]
 
@@ -119,6 +120,7 @@ def to_mapping(parsed: Parsed) -> Mapping:
             _mapped(HANDLERS.get(found.type, _not_kept), ctx, found)
     if not ctx.mapping.sender:
         ctx.mapping.sender = people.sender_from_patients(ctx, patients)
+    _what_it_is(ctx.mapping, parsed.resources)
     # Supporting resources last, once every entry that refers to them is known;
     # practitioners first, as their entries refer to their roles' organizations.
     practitioners = [f for f in supporting if f.type == "Practitioner"]
@@ -129,6 +131,33 @@ def to_mapping(parsed: Parsed) -> Mapping:
     documents.link_documents(ctx.mapping)
     ctx.flush_warnings()
     return ctx.mapping
+
+
+def _what_it_is(mapping: Mapping, resources: list[Found]) -> None:
+    """The file's title and date, for its Source: a document's Composition says them.
+
+    Without one, a file that is one DocumentReference is that document; the
+    description of one among many would misname the rest. The dates were read,
+    and warned about, by the resources' own handlers: unreadable ones stay empty.
+    """
+    compositions = [f for f in resources if f.type == "Composition" and not f.contained]
+    references = [f for f in resources if f.type == "DocumentReference" and not f.contained]
+    if compositions:
+        resource = compositions[0].resource
+        mapping.title = string(resource.get("title"))
+        mapping.written = _day(resource.get("date"))
+    elif len(references) == 1:
+        resource = references[0].resource
+        mapping.title = string(resource.get("description"))
+        mapping.written = _day(resource.get("date"))
+
+
+def _day(value: object) -> PartialDate | None:
+    """The date part of a FHIR date or dateTime as written, without converting its zone."""
+    try:
+        return PartialDate.parse(string(value)[:10])
+    except ValueError:
+        return None
 
 
 def _mapped(handler: Handler, ctx: Context, found: Found) -> None:

@@ -39,6 +39,12 @@ class Source(models.Model):
     label = models.CharField(_("label"), max_length=200)
     facility = models.CharField(_("facility"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # For an import: the day the document says it was written (C-CDA effectiveTime,
+    # a Composition's date), which may be known only to the month or the year.
+    written = models.DateField(_("written"), null=True, blank=True)
+    written_precision = models.CharField(
+        max_length=5, choices=PRECISION_CHOICES, default=Precision.DAY
+    )
     # For hand-typed entries: whose hand.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,6 +62,13 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def written_on(self) -> PartialDate | None:
+        """``written`` as a PartialDate, showing only what the document said."""
+        if self.written is None:
+            return None
+        return PartialDate.from_stored(self.written, self.written_precision)
 
 
 class PartialDateAttribute:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from myhealthhub.lib.dates import PartialDate, Precision
 from myhealthhub.records.models import Entry, MedicationReview, Observation
 from myhealthhub.records.models.medications import ReviewedWith
+from myhealthhub.records.sources import source_label
 from myhealthhub.summary import sections, values
 
 register = template.Library()
@@ -74,4 +75,6 @@ def result_range(observation: Observation) -> str:
 def review_note(review: MedicationReview) -> str:
     """The sentence saying when the medication list was last reviewed, and with whom."""
     sentence = REVIEWED_WITH.get(review.with_whom, REVIEWED)
-    return str(sentence) % {"date": short(review.when), "source": review.source.label}
+    # Written for someone else to read: no reader, every typist in the third person.
+    source = source_label(review.source, None, short=True)
+    return str(sentence) % {"date": short(review.when), "source": source}
