@@ -12,7 +12,9 @@ stored number with a point, so a spreadsheet computes with what the record
 holds; results add one column, "Value as shown", with the value as the pages
 show it (lib/formatting.py): in the language, without float noise, in the
 owner's units (only the owner exports spreadsheets), blood pressure as
-"120/80 mmHg".
+"120/80 mmHg"; and "Flag", a value out of range in the pages' words ("High"
+as the source says it, "Above the range given" when only its range says so,
+records/abnormal.py), so a spreadsheet can filter them.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from myhealthhub.documents.models import Document
 from myhealthhub.exports.formats import Progress
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.lib.formatting import Preferences
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
+from myhealthhub.records.abnormal import flag_of
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Observation
 from myhealthhub.records.models.base import OLDEST_FIRST
@@ -158,7 +162,7 @@ def _header(kind: Kind) -> list[str]:
     labels = {"display": kind.display_label, "date": kind.date_label}
     return [
         *(capfirst(str(labels.get(field.name, field.verbose_name))) for field in _fields(kind)),
-        *([_("Value as shown")] if kind.model is Observation else []),
+        *([_("Value as shown"), pgettext("result", "Flag")] if kind.model is Observation else []),
         _("Codes"),
         _("Source"),
         _("Source facility"),
@@ -250,10 +254,21 @@ def _entry_rows(kind: Kind, profile: Profile, units: Preferences) -> Iterator[li
         ):
             yield [*cells, _codings(kind, codings, system, code), source, facility, str(uuid)]
         return
-    values = ["value_number", "comparator", "unit", "unit_text", "value_text", "components"]
+    values = [
+        "value_number",
+        "comparator",
+        "unit",
+        "unit_text",
+        "value_text",
+        "components",
+        "interpretation",
+        "reference_low",
+        "reference_high",
+    ]
     for cells, row in _table(entries, columns, [*values, *extra]):
-        number, comparator, unit, unit_text, text, components = row[: len(values)]
+        number, comparator, unit, unit_text, text, components, said, low, high = row[: len(values)]
         codings, system, code, source, facility, uuid = row[len(values) :]
+        flag = flag_of(interpretation=said, value=number, comparator=comparator, low=low, high=high)
         shown = result_text(
             value_number=number,
             comparator=comparator,
@@ -264,7 +279,15 @@ def _entry_rows(kind: Kind, profile: Profile, units: Preferences) -> Iterator[li
             code=code,
             account=units,
         )
-        yield [*cells, shown, _codings(kind, codings, system, code), source, facility, str(uuid)]
+        yield [
+            *cells,
+            shown,
+            flag.text if flag else "",
+            _codings(kind, codings, system, code),
+            source,
+            facility,
+            str(uuid),
+        ]
 
 
 def _codings(kind: Kind, codings: Any, system: str, code: str) -> str:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-LOINC = "http://loinc.org"
-# The kind of list → the LOINC code of its section, as C-CDA and the IPS name it.
+from myhealthhub.records.text_only import LOINC, SECTION_CODES
+
+# The kind of section → the LOINC code that marks its note (records/text_only.py,
+# which the pages and the checklist read).
 CODES = {
-    "allergies": "48765-2",  # Allergies and adverse reactions Document
-    "medications": "10160-0",  # History of Medication use Narrative
-    "problems": "11450-4",  # Problem list - Reported
+    "allergies": SECTION_CODES["allergies"],
+    "medications": SECTION_CODES["medications"],
+    "problems": SECTION_CODES["conditions"],
 }
 KIND_OF_CODE = {code: kind for kind, code in CODES.items()}
 DISPLAYS = {

@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from myhealthhub.accounts.models import User
 from myhealthhub.fields import PartialDateField, model_field
 from myhealthhub.lib import codes, formatting
 from myhealthhub.lib.dates import PartialDate
@@ -27,6 +28,7 @@ from myhealthhub.lib.units import convert
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, Source
+from myhealthhub.records.sources import Typists, source_label
 from myhealthhub.records.timeline import TimelineFilter
 
 TEXTAREA_FIELDS = {"notes", "body", "questions", "bring", "outcome"}
@@ -189,15 +191,20 @@ class TimelineForm(forms.Form):
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, profile: Profile, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, profile: Profile, reader: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         kinds = self.fields["kinds"]
         assert isinstance(kinds, forms.MultipleChoiceField)
         kinds.choices = [(slug, capfirst(kind.plural)) for slug, kind in KINDS.items()]
         source = self.fields["source"]
         assert isinstance(source, forms.TypedChoiceField)
+        # Named as every page names them (records/sources.py): never an address or a file.
+        typists = Typists(profile.pk)
         source.choices = [("", _("All sources"))] + [
-            (str(item.uuid), item.label) for item in Source.objects.filter(profile_id=profile.pk)
+            (str(item.uuid), source_label(item, reader, typists=typists))
+            for item in Source.objects.filter(profile_id=profile.pk)
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.overview import Section, overview_section
+from myhealthhub.records import presenting
 from myhealthhub.records.models import (
     Allergy,
     Appointment,
@@ -25,6 +29,9 @@ from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
 
 SHOWN = 8
+# Newest results read to find the latest of each test: a long panel (a CBC of
+# 20 parts, a metabolic panel) on the last day must not hide every other test.
+RESULTS_SCAN = 200
 
 
 def allergy_status(profile: Profile, limit: int | None = None) -> dict[str, Any]:
@@ -110,15 +117,69 @@ def appointments(profile: Profile) -> Section:
     )
 
 
+@dataclass(frozen=True)
+class LatestResult:
+    """One test's latest value, and how many values of that test the record holds."""
+
+    latest: Observation
+    count: int
+
+    @property
+    def name(self) -> str:
+        return presenting.result_name(self.latest)
+
+    @property
+    def trend_query(self) -> str:
+        """The trend page's query for this test: by code, else by name, as the page reads it."""
+        if self.latest.code:
+            return urlencode({"code": self.latest.code})
+        return urlencode({"name": self.latest.display})
+
+
+def result_key(code: str, display: str) -> tuple[str, str]:
+    """What makes two results the same test: the code, else the name as written."""
+    return (code, "") if code else ("", display)
+
+
+def latest_results(profile: Profile, limit: int = SHOWN) -> list[LatestResult]:
+    """The latest value of each of the most recently measured tests, newest first, no repeats.
+
+    Three queries whatever the record's size: the newest rows (bounded), the
+    chosen results, and one count grouped by test along the (profile, code) index.
+    """
+    alive = Observation.objects.alive().filter(profile_id=profile.pk)
+    # An undated result is not a "latest" one; the plain order walks the index.
+    newest = (
+        alive.filter(date__isnull=False)
+        .order_by("-date", "-id")
+        .values_list("id", "code", "display")[:RESULTS_SCAN]
+    )
+    chosen: dict[tuple[str, str], int] = {}
+    for pk, code, display in newest:
+        key = result_key(code, display)
+        if key not in chosen:
+            chosen[key] = pk
+            if len(chosen) == limit:
+                break
+    results = alive.filter(pk__in=chosen.values()).select_related("source").in_bulk()
+    coded = [code for code, _display in chosen if code]
+    named = [display for code, display in chosen if not code]
+    counts: Counter[tuple[str, str]] = Counter()
+    if chosen:
+        grouped = (
+            alive.filter(Q(code__in=coded) | Q(code="", display__in=named))
+            .values_list("code", "display")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for code, display, n in grouped:
+            counts[result_key(code, display)] += n
+    return [LatestResult(results[pk], counts[key]) for key, pk in chosen.items() if pk in results]
+
+
 @overview_section(50)
 def results(profile: Profile) -> Section:
-    # An undated result is not a "latest" one; the plain order walks the index.
-    latest = (
-        Observation.objects.alive()
-        .filter(profile_id=profile.pk, date__isnull=False)
-        .order_by("-date", "-id")[:SHOWN]
-    )
-    return Section("records/overview/results.html", {"results": list(latest)})
+    return Section("records/overview/results.html", {"results": latest_results(profile)})
 
 
 @overview_section(60)

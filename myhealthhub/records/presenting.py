@@ -2,23 +2,26 @@
 
 A result's value, reference range and blood pressure go through
 lib/formatting.py in the reader's units (``account``): the list, the detail
-page, the overview and the summary all show the same text.
+page, the overview and the summary all show the same text. So does its name
+(:func:`result_name`): a common test reads as people say it, in their language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from myhealthhub.lib import formatting
+from myhealthhub.lib import codes, formatting
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.lib.formatting import HasUnits, Preferences
-from myhealthhub.records.kinds import Kind
+from myhealthhub.records import abnormal
+from myhealthhub.records.kinds import LOINC, Kind
 from myhealthhub.records.models import Entry, Observation
 from myhealthhub.records.models.observations import Comparator
 
@@ -37,9 +40,50 @@ class Shown:
     text: str
     # The stored number and the source's unit, when the text converted or rounded them.
     original: str = ""
+    # A result out of range (records/abnormal.py), shown beside the text.
+    flag: abnormal.Flag | None = None
 
     def __str__(self) -> str:
         return self.text
+
+
+def test_name(*, display: str, code: str, code_system: str, codings: Any = None) -> str:
+    """A result's name as people say it, in the active language, else ``display``.
+
+    Sources name tests the LOINC way ("Platelet mean volume [Entitic volume]
+    in Blood by Automated count"); data/loinc.csv has the common ones as a
+    lab report's reader knows them ("Mean platelet volume (MPV)"). The
+    source's own name stays on the detail page.
+    """
+    known = _lab_tests().get(_loinc_code(code, code_system, codings))
+    if known is None:
+        return display
+    spanish = (translation.get_language() or "").startswith("es")
+    return (known.name_es if spanish else known.name) or display
+
+
+def result_name(entry: Entry) -> str:
+    """:func:`test_name` of an entry: its table name for a known result, else its own."""
+    if not isinstance(entry, Observation):
+        return entry.display
+    return test_name(
+        display=entry.display, code=entry.code, code_system=entry.code_system, codings=entry.codings
+    )
+
+
+def _loinc_code(code: str, system: str, codings: Any) -> str:
+    # A code typed in the form has no system: the kind's own, LOINC.
+    if code and system in (LOINC, ""):
+        return code
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, dict) and coding.get("system") == LOINC and coding.get("code"):
+            return str(coding["code"])
+    return ""
+
+
+@cache
+def _lab_tests() -> dict[str, codes.Code]:
+    return {known.code: known for known in codes.lab_tests()}
 
 
 def result_text(
@@ -85,14 +129,18 @@ def result_value(observation: Observation, *, account: Reader) -> Shown:
             comparator=comparator,
         )
         changed = shown.converted or shown.rounded
-        return Shown(formatting.joined(comparator, str(shown)), recorded if changed else "")
+        return Shown(
+            formatting.joined(comparator, str(shown)),
+            recorded if changed else "",
+            abnormal.result_flag(observation),
+        )
     if observation.components:
         text = formatting.parts_line(observation.components, account=account)
         recorded = formatting.original_parts(observation.components)
         as_recorded = formatting.parts_line(observation.components, account=formatting.AS_RECORDED)
         changed = text != as_recorded or _rounded(observation.components)
-        return Shown(text, recorded if changed else "")
-    return Shown(observation.value_text)
+        return Shown(text, recorded if changed else "", abnormal.result_flag(observation))
+    return Shown(observation.value_text, flag=abnormal.result_flag(observation))
 
 
 def _rounded(parts: list[Any]) -> bool:
@@ -174,11 +222,21 @@ def field_label(kind: Kind, name: str) -> str:
     return str(kind.model_field(name).verbose_name).capitalize()
 
 
+def list_value(entry: Entry, name: str, *, account: Reader = None) -> str | Shown:
+    """A list column's cell: :func:`field_value`, a result's value with its flag."""
+    if name == "value_display" and isinstance(entry, Observation):
+        return result_value(entry, account=account)
+    return field_value(entry, name, account=account)
+
+
 def field_value(entry: Entry, name: str, *, account: Reader = None) -> str:
     if name == "value_display":
         if isinstance(entry, Observation):
             return result_value(entry, account=account).text
         return str(getattr(entry, name))
+    if name == "interpretation" and isinstance(entry, Observation):
+        # "H" from one source and "HIGH" from another read as the same word.
+        return abnormal.interpretation_text(entry.interpretation)
     field = entry._meta.get_field(name)
     value: Any = getattr(entry, name)
     if value in (None, ""):

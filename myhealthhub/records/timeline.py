@@ -3,6 +3,9 @@
 One indexed query per kind (profile, date), merged here: the number of
 queries depends on the number of kinds, never on the size of the profile,
 and each query reads only as many rows as the page shows.
+
+A result reads as every page names it (presenting.result_name) and carries
+its out-of-range flag (records/abnormal.py), from the same row.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import heapq
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
+from myhealthhub.records import abnormal, presenting
 from myhealthhub.records.kinds import KINDS, Kind
+from myhealthhub.records.models import Observation
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class TimelineItem:
     display: str
     when: PartialDate
     source_label: str
+    flag: abnormal.Flag | None = None
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,43 @@ def _stream(
     if filters.end:
         entries = entries.filter(date__lte=filters.end)
     # Undated entries are already filtered out: the plain order walks the index.
-    rows = entries.order_by("-date", "-id").values_list(
-        "uuid", "display", "date", "date_precision", "source__label"
-    )[:limit]
+    common = ("uuid", "display", "date", "date_precision", "source__label")
+    if kind.model is Observation:
+        return [
+            _result_item(kind, row)
+            for row in entries.order_by("-date", "-id").values_list(*common, *_RESULT_COLUMNS)[
+                :limit
+            ]
+        ]
+    rows = entries.order_by("-date", "-id").values_list(*common)[:limit]
     return [
         TimelineItem(kind, entry_uuid, display, PartialDate.from_stored(date, precision), source)
         for entry_uuid, display, date, precision, source in rows
     ]
+
+
+_RESULT_COLUMNS = (
+    "code",
+    "code_system",
+    "codings",
+    "interpretation",
+    "value_number",
+    "comparator",
+    "reference_low",
+    "reference_high",
+)
+
+
+def _result_item(kind: Kind, row: tuple[Any, ...]) -> TimelineItem:
+    entry_uuid, display, date, precision, source = row[:5]
+    code, system, codings, interpretation, value, comparator, low, high = row[5:]
+    return TimelineItem(
+        kind,
+        entry_uuid,
+        presenting.test_name(display=display, code=code, code_system=system, codings=codings),
+        PartialDate.from_stored(date, precision),
+        source,
+        abnormal.flag_of(
+            interpretation=interpretation, value=value, comparator=comparator, low=low, high=high
+        ),
+    )

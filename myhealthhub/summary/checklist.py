@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from myhealthhub.documents.models import Document
 from myhealthhub.profiles.models import EmergencyContact, Profile
+from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Appointment, Immunization, MedicationReview
 from myhealthhub.records.models.base import NEWEST_FIRST
 from myhealthhub.records.models.visits import AppointmentStatus
 from myhealthhub.records.overview import allergy_status
+from myhealthhub.records.text_only import lists_kept_as_text
 
 REVIEW_WITHIN = dt.timedelta(days=183)  # six months
 
@@ -43,11 +45,41 @@ class Item:
 def checklist(profile: Profile) -> list[Item]:
     return [
         _allergies(profile),
+        *_lists_kept_as_text(profile),
         _medication_review(profile),
         _emergency_contact(profile),
         _immunizations(profile),
         _documents(profile),
         _next_visit(profile),
+    ]
+
+
+def _lists_kept_as_text(profile: Profile) -> list[Item]:
+    """Imported lists that reached the record only as text: shown only while there are some."""
+    kept = lists_kept_as_text(profile)
+    if not kept:
+        return []
+    kinds = [KINDS[slug] for slug in ("allergies", "medications", "conditions") if slug in kept]
+    names = ", ".join(str(kind.plural) for kind in kinds)
+    first = kept[kinds[0].slug][0]
+    note_url = reverse(
+        "records:detail",
+        kwargs={"profile_uuid": profile.uuid, "kind": "notes", "entry_uuid": first.uuid},
+    )
+    return [
+        Item(
+            key="kept-as-text",
+            title=gettext_lazy("Lists that imported documents gave only as text reviewed"),
+            done=False,
+            why=gettext_lazy(
+                "An allergy or a medicine that is only in a note's text reaches no list, "
+                "and no summary a clinician reads."
+            ),
+            found=_("An imported document lists these only as text: %(kinds)s.") % {"kinds": names},
+            fix_url=_kind_url("create", profile, kinds[0].slug),
+            fix_label=_("Add them to the list"),
+            see_url=note_url,
+        )
     ]
 
 

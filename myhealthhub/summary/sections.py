@@ -29,6 +29,7 @@ from myhealthhub.lib.dates import Precision
 from myhealthhub.lib.formatting import Preferences
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.profiles.zones import zone_label
+from myhealthhub.records.abnormal import Flag, result_flag
 from myhealthhub.records.models import (
     Appointment,
     CareTeamMember,
@@ -47,7 +48,7 @@ from myhealthhub.records.overview import (
     allergy_status,
     medications_taken_now,
 )
-from myhealthhub.records.presenting import result_range, result_value
+from myhealthhub.records.presenting import result_name, result_range, result_value
 from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.sparkline import Series, sparkline_uris
 
@@ -241,8 +242,8 @@ def conditions(profile: Profile, period: Period) -> dict[str, Any]:
 @dataclass
 class Result:
     latest: Observation
-    # How the latest value compares with its reference range: "high", "low" or "".
-    flag: str
+    # The latest value out of range, as the source says or as its range shows (records/abnormal.py).
+    flag: Flag | None
     # The values to draw, oldest first, in the latest one's unit.
     series: Series
     # The chart as a data: URI, or "" with fewer than 2 values.
@@ -250,6 +251,8 @@ class Result:
     # The latest value and its reference range in the reader's units: "5,5 mmol/L", "3,9–5,6".
     value: str = ""
     range: str = ""
+    # The test as every page names it: "Mean platelet volume (MPV)", "Glucosa".
+    name: str = ""
 
     @property
     def count(self) -> int:
@@ -302,12 +305,6 @@ def _result_keys(profile: Profile, recent: Any) -> Iterator[tuple[str, str]]:
 
 def _result(newest: list[Observation], units: Preferences) -> Result:
     latest = newest[0]
-    flag = ""
-    if latest.value_number is not None:
-        if latest.reference_high is not None and latest.value_number > latest.reference_high:
-            flag = "high"
-        elif latest.reference_low is not None and latest.value_number < latest.reference_low:
-            flag = "low"
     # Only values in the latest one's unit: a chart never mixes mg/dL and mmol/L.
     unit = latest.unit or latest.unit_text
     points = [
@@ -320,10 +317,11 @@ def _result(newest: list[Observation], units: Preferences) -> Result:
     series = Series(points, low=latest.reference_low, high=latest.reference_high)
     return Result(
         latest=latest,
-        flag=flag,
+        flag=result_flag(latest),
         series=series,
         value=result_value(latest, account=units).text,
         range=result_range(latest, account=units),
+        name=result_name(latest),
     )
 
 

@@ -199,7 +199,10 @@ def test_each_source_has_a_provenance_naming_what_it_gave(demo_owner):
             .values_list("uuid", flat=True)
         }
         assert {t["reference"] for t in provenance["target"]} == given
-        assert provenance["agent"][0]["who"]["display"] == source.label
+        # A source without a label of its own (an untitled import) is named by its kind.
+        assert provenance["agent"][0]["who"]["display"] == (
+            source.label or source.get_kind_display()
+        )
         assert provenance["agent"][0]["type"]["coding"][0]["code"] == source.kind
         assert dt.datetime.fromisoformat(provenance["recorded"]) == source.received_at
 

@@ -8,8 +8,9 @@ from myhealthhub.conftest import World
 from myhealthhub.imports.ccda.tests.files import document, section
 from myhealthhub.imports.fhir.tests.files import patient
 from myhealthhub.imports.tests.test_pipeline import commit, new_profile, read
-from myhealthhub.imports.text_only_sections import CODES, LOINC
+from myhealthhub.imports.text_only_sections import CODES
 from myhealthhub.records.models import NoKnownAllergies, Note
+from myhealthhub.records.text_only import LOINC
 
 
 def test_a_ccda_allergy_list_in_words_is_a_marked_note_with_a_warning(world: World):

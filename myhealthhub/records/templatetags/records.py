@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 
 from myhealthhub.lib import formatting
 from myhealthhub.lib.formatting import Preferences
-from myhealthhub.records import presenting
+from myhealthhub.records import abnormal, presenting
 from myhealthhub.records.kinds import Kind
 from myhealthhub.records.models import Entry, EntryVersion, Observation
 
@@ -34,9 +35,39 @@ def column_labels(kind: Kind) -> list[str]:
 
 
 @register.simple_tag(takes_context=True)
-def column_values(context: template.Context, entry: Entry, kind: Kind) -> list[str]:
+def column_values(
+    context: template.Context, entry: Entry, kind: Kind
+) -> list[str | presenting.Shown]:
+    """The list's cells; a result's value carries its flag for :func:`result_flag`."""
     account = reader(context)
-    return [presenting.field_value(entry, name, account=account) for name in kind.list_columns]
+    return [presenting.list_value(entry, name, account=account) for name in kind.list_columns]
+
+
+@register.simple_tag
+def result_name(entry: Entry) -> str:
+    """A result's name as people say it, in the page's language (records/presenting.py)."""
+    return presenting.result_name(entry)
+
+
+@register.simple_tag
+def result_flag(flag: abnormal.Flag | Observation | None) -> str:
+    """The out-of-range marker: an arrow and words, never colour alone; "" when in range.
+
+    Takes the flag a value carries (``value.flag``) or a result to judge.
+    """
+    if isinstance(flag, Observation):
+        flag = abnormal.result_flag(flag)
+    if flag is None:
+        return ""
+    kind = "computed" if flag.computed else "source"
+    return format_html(
+        '<span class="badge warn result-flag {}" data-flag="{}">'
+        '<span aria-hidden="true">{}</span> {}</span>',
+        kind,
+        flag.level,
+        flag.symbol,
+        flag.text,
+    )
 
 
 @register.simple_tag(takes_context=True)

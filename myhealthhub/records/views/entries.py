@@ -22,6 +22,8 @@ from myhealthhub.records.forms import TimelineForm, form_class
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, EntryVersion
 from myhealthhub.records.models.base import NEWEST_FIRST, OLDEST_FIRST
+from myhealthhub.records.sources import sources_of
+from myhealthhub.records.text_only import lists_kept_as_text
 from myhealthhub.records.timeline import TimelineFilter, timeline_page
 
 PAGE_SIZE = 50
@@ -65,6 +67,7 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
             "status": status,
             "status_choices": status_choices,
             "sort": sort,
+            "kept_as_text": lists_kept_as_text(access.profile).get(kind.slug, []),
         },
     )
 
@@ -190,11 +193,13 @@ def recently_deleted(request: HttpRequest, access: Access) -> HttpResponse:
 
 @profile_view(read=Role.VIEWER)
 def timeline(request: HttpRequest, access: Access) -> HttpResponse:
-    form = TimelineForm(request.GET or None, profile=access.profile)
+    form = TimelineForm(request.GET or None, profile=access.profile, reader=account_of(request))
     filters = form.filters() if form.is_valid() else TimelineFilter()
     # Each page reads page × size rows per kind: past a point, narrow the filters instead.
     page = min(max(_int(request.GET.get("page"), 1), 1), MAX_TIMELINE_PAGE)
     items, has_older = timeline_page(access.profile, filters, page=page, size=TIMELINE_PAGE)
+    # Each item's Source, read for the whole page at once: its label depends on who reads.
+    sources = sources_of(access.profile.pk, ((item.kind, item.uuid) for item in items))
     return render(
         request,
         "records/timeline.html",
@@ -202,6 +207,7 @@ def timeline(request: HttpRequest, access: Access) -> HttpResponse:
             "access": access,
             "form": form,
             "items": items,
+            "sources": sources,
             "page": page,
             "has_older": has_older,
             "query": request.GET.copy(),
