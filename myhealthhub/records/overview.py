@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from myhealthhub.records.models import (
     Observation,
 )
 from myhealthhub.records.models.allergies import AllergyStatus
-from myhealthhub.records.models.base import NEWEST_FIRST, EntryQuerySet
+from myhealthhub.records.models.base import NEWEST_FIRST, EntryQuerySet, SourceKind
 from myhealthhub.records.models.conditions import ClinicalStatus, Verification
 from myhealthhub.records.models.medications import MedicationStatus
 from myhealthhub.records.models.visits import AppointmentStatus
@@ -79,6 +80,31 @@ def medications_taken_now(profile: Profile) -> EntryQuerySet:
     )
 
 
+# How long a document's "taking it" stays news: after a year without word
+# from the source, whether the person still takes it is a question to ask.
+STILL_TAKING_FOR = dt.timedelta(days=365)
+
+
+def still_taking_unknown(medications: list[Medication], today: dt.date) -> set[Any]:
+    """The UUIDs of imported medicines whose source last said "taking" over a year ago.
+
+    A document years old with no end date says the medicine was taken then,
+    not now. What the person typed in themselves stays current by their own
+    word; an import counts from the document's own date, else from the
+    medicine's start when the file gives no date of its own.
+    """
+    unknown = set()
+    for medication in medications:
+        source = medication.source
+        if source.kind != SourceKind.IMPORT or medication.end_date is not None:
+            continue
+        written = source.written_on
+        said_on = written.earliest if written else medication.date
+        if said_on is not None and today - said_on > STILL_TAKING_FOR:
+            unknown.add(medication.uuid)
+    return unknown
+
+
 @overview_section(10)
 def allergies(profile: Profile) -> Section:
     return Section("records/overview/allergies.html", allergy_status(profile, SHOWN))
@@ -87,10 +113,12 @@ def allergies(profile: Profile) -> Section:
 @overview_section(20)
 def medications(profile: Profile) -> Section:
     # A person who died takes nothing now: the list is the last one recorded.
+    taken = list(medications_taken_now(profile).select_related("source")[: SHOWN * 3])
     return Section(
         "records/overview/medications.html",
         {
-            "medications": list(medications_taken_now(profile)[: SHOWN * 3]),
+            "medications": taken,
+            "unknown": still_taking_unknown(taken, timezone.localdate()),
             "deceased": profile.deceased_date is not None,
         },
     )

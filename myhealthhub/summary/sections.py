@@ -47,6 +47,7 @@ from myhealthhub.records.overview import (
     active_conditions,
     allergy_status,
     medications_taken_now,
+    still_taking_unknown,
 )
 from myhealthhub.records.presenting import result_name, result_range, result_value
 from myhealthhub.summary.options import ExportOptions
@@ -227,8 +228,10 @@ def medications(profile: Profile, period: Period) -> dict[str, Any]:
         .order_by(*NEWEST_FIRST)
         .first()
     )
+    taken = list(medications_taken_now(profile).select_related("source"))
     return {
-        "medications": list(medications_taken_now(profile).select_related("source")),
+        "medications": taken,
+        "unknown": still_taking_unknown(taken, period.today),
         "review": review,
         "deceased": profile.deceased_date is not None,
     }
