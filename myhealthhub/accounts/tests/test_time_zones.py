@@ -105,7 +105,7 @@ def test_sign_ins_are_listed_in_the_account_s_zone(world: World):
         client.post(reverse("account_login"), {"login": owner.email, "password": PASSWORD})
         page = client.get(ACCOUNT).content.decode()
     # Summer time in Madrid: UTC+2.
-    assert '<time datetime="2027-07-01T10:05:00+02:00">2027-07-01 10:05</time>' in page
+    assert '<time datetime="2027-07-01T10:05:00+02:00">July 1, 2027, 10:05 a.m.</time>' in page
     assert "Times are in Europe/Madrid." in page
 
 

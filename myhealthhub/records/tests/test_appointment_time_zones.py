@@ -92,11 +92,11 @@ def test_the_activity_log_is_in_the_reader_s_zone_and_names_it(zones: World):
     page = owner.get(trail).content.decode()
     assert "Every change to this profile and who made it. Times are in America/New York." in page
     assert (
-        '<td><time datetime="2027-03-10T10:00:00-05:00">2027-03-10 10:00:00</time></td>\n'
+        '<td><time datetime="2027-03-10T10:00:00-05:00">March 10, 2027, 10 a.m.</time></td>\n'
         "        <td>owner@world.example.org</td>\n"
         "        <td>Entry added</td>"
     ) in page
     User.objects.filter(pk=zones.accounts["owner"].pk).update(time_zone="Europe/Madrid")
     page = owner.get(trail).content.decode()
     assert "Times are in Europe/Madrid." in page
-    assert '<time datetime="2027-03-10T16:00:00+01:00">2027-03-10 16:00:00</time>' in page
+    assert '<time datetime="2027-03-10T16:00:00+01:00">March 10, 2027, 4 p.m.</time>' in page
