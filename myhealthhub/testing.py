@@ -72,7 +72,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if fixtures & DATABASE_FIXTURES or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.database)
         if item.get_closest_marker("shared_data") and not shared_data_here:
-            item.add_marker(pytest.mark.skip(reason=WANTING_SHARED))
+            # First, before pytest's own "got empty parameter set" for a test
+            # parametrised over files of ../shared/data: the reason is the same.
+            item.add_marker(pytest.mark.skip(reason=WANTING_SHARED), append=False)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
