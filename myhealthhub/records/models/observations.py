@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from myhealthhub.lib import formatting
 from myhealthhub.records.models.base import Entry
@@ -47,7 +48,7 @@ class Observation(Entry):
     reference_high = models.FloatField(_("reference high"), null=True, blank=True)
     reference_text = models.CharField(_("reference range"), max_length=200, blank=True)
     interpretation = models.CharField(_("interpretation"), max_length=50, blank=True)
-    effective_time = models.TimeField(_("time"), null=True, blank=True)
+    effective_time = models.TimeField(pgettext_lazy("time of day", "time"), null=True, blank=True)
     components = models.JSONField(default=list, blank=True)
 
     class Meta(Entry.Meta):
