@@ -5,6 +5,8 @@ typed as "Tdap" gets CVX 115, "Hemoglobin A1c" gets LOINC 4548-4 and "%".
 Medicine names come with their international equivalents, so "Paracetamol"
 and "Acetaminophen" are known to be one substance. Every row also has its
 Spanish name, so search finds "Glucose" by "glucosa" and the other way round.
+A lab test may also name the panel it is usually ordered in ("lipids" for
+HDL cholesterol), so pages can show a blood count as one group of rows.
 
 The files are plain CSV, quoted where a name holds a comma;
 tests/test_shipped_tables.py holds each to its declared columns.
@@ -26,6 +28,9 @@ class Code:
     name: str
     unit: str = ""
     name_es: str = ""
+    # The key of the panel a lab test is usually ordered in, "" for none: its
+    # name is in records/panels.py (lib imports no app, so none is translated here).
+    panel: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -83,7 +88,20 @@ def vaccines() -> tuple[Code, ...]:
 
 @cache
 def lab_tests() -> tuple[Code, ...]:
-    return tuple(Code(row["code"], row["en"], row["unit"], row["es"]) for row in _rows("loinc.csv"))
+    return tuple(
+        Code(row["code"], row["en"], row["unit"], row["es"], row["panel"])
+        for row in _rows("loinc.csv")
+    )
+
+
+@cache
+def _panels() -> dict[str, str]:
+    return {test.code: test.panel for test in lab_tests() if test.panel}
+
+
+def panel_of(code: str) -> str:
+    """The key of the panel LOINC ``code`` is usually ordered in ("blood-count"), else ""."""
+    return _panels().get(code.strip(), "")
 
 
 @cache

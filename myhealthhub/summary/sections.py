@@ -49,6 +49,7 @@ from myhealthhub.records.overview import (
     medications_taken_now,
     still_taking_unknown,
 )
+from myhealthhub.records.panels import by_panel
 from myhealthhub.records.presenting import result_name, result_range, result_value
 from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.sparkline import Series, sparkline_uris
@@ -281,7 +282,13 @@ def results(profile: Profile, period: Period) -> dict[str, Any]:
     drawn = [result for result in shown if result.count >= 2]
     for result, chart in zip(drawn, sparkline_uris([r.series for r in drawn]), strict=True):
         result.chart = chart
-    return {"results": shown, "since": since}
+    # A clinician reads the lipids together: the chosen tests by panel, each under its name.
+    groups = by_panel(shown, lambda result: result.latest)
+    return {
+        "results": [result for group in groups for result in group.rows],
+        "groups": groups,
+        "since": since,
+    }
 
 
 def _result_keys(profile: Profile, recent: Any) -> Iterator[tuple[str, str]]:

@@ -599,6 +599,8 @@ GAPS: dict[tuple[str, str], str] = {
         "written with the requester's offset (09:30:00+01:00), which names another instant"
     ),
 }
+
+
 def gap(surface: str, what: str, reader: Reader) -> str | None:
     """Why the application does not yet write the right text here, or None."""
     reasons = []

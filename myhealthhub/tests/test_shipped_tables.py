@@ -82,7 +82,8 @@ class Text:
 DECLARED: dict[str, Table | Json | Text] = {
     "LICENSES.md": Text(),
     "cvx.csv": Table(("code", "en", "es"), key=("code",)),
-    "loinc.csv": Table(("code", "en", "es", "unit"), key=("code",), required=("unit",)),
+    # A test in no usual panel (ferritin, INR) has an empty "panel".
+    "loinc.csv": Table(("code", "en", "es", "unit", "panel"), key=("code",), required=("unit",)),
     "medicines.csv": Table(("en", "also_known_as", "es"), key=("en",)),
     # UCUM is case-sensitive: "[IU]/L" and "[iU]/L" are two codes.
     "units.csv": Table(("ucum", "shown"), key=("ucum",), required=("shown",)),

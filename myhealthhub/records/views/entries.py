@@ -22,6 +22,7 @@ from myhealthhub.records.forms import TimelineForm, form_class
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, EntryVersion
 from myhealthhub.records.models.base import NEWEST_FIRST, OLDEST_FIRST
+from myhealthhub.records.panels import Group, by_panel_and_day
 from myhealthhub.records.sources import sources_of
 from myhealthhub.records.text_only import lists_kept_as_text
 from myhealthhub.records.timeline import TimelineFilter, timeline_page
@@ -54,8 +55,15 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
     if status_choices and status in dict(status_choices):
         entries = entries.filter(**{kind.status_field: status})
     sort = request.GET.get("sort", "newest")
-    entries = entries.order_by(*SORTS.get(sort, SORTS["newest"]))
+    order = SORTS.get(sort, SORTS["newest"])
+    entries = entries.order_by(*order)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Results newest first, unfiltered, read by panel and day; any other order or
+    # filter is a question about single rows, answered by the flat table.
+    flat = kind.slug != "results" or query or status or order is not SORTS["newest"]
+    rows = list(page)
+    # One group without a heading is the flat table, and an empty page's "Nothing recorded yet".
+    groups = [Group("", rows)] if flat or not rows else by_panel_and_day(rows)
     return render(
         request,
         "records/list.html",
@@ -63,6 +71,7 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
             "access": access,
             "kind": kind,
             "page": page,
+            "groups": groups,
             "query": query,
             "status": status,
             "status_choices": status_choices,
