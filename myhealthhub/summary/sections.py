@@ -51,6 +51,7 @@ from myhealthhub.records.overview import (
 )
 from myhealthhub.records.panels import by_panel
 from myhealthhub.records.presenting import result_name, result_range, result_value
+from myhealthhub.records.trends import build_pressure_trend
 from myhealthhub.summary.options import ExportOptions
 from myhealthhub.summary.sparkline import Series, sparkline_uris
 
@@ -78,6 +79,8 @@ SHOWN_RESULTS = 6
 # Newest results read to find uncoded or other tests when the list above runs short.
 RECENT_SCAN = 200
 TREND_POINTS = 24
+# Blood pressure, the panel of its two halves (LOINC 85354-9).
+BLOOD_PRESSURE = "85354-9"
 SHOWN_EVENTS = 8
 SHOWN_APPOINTMENTS = 5
 SHOWN_CARE_TEAM = 8
@@ -276,7 +279,10 @@ def results(profile: Profile, period: Period) -> dict[str, Any]:
         # Newest first along the (profile, date) index, stopping at the last point needed.
         newest = list(series.select_related("source").order_by("-date", "-id")[:TREND_POINTS])
         if newest:
-            shown.append(_result(newest, units))
+            result = _result(newest, units)
+            if code == BLOOD_PRESSURE:
+                result.series = _pressure_series(profile, since)
+            shown.append(result)
         if len(shown) == SHOWN_RESULTS:
             break
     drawn = [result for result in shown if result.count >= 2]
@@ -311,6 +317,13 @@ def _result_keys(profile: Profile, recent: Any) -> Iterator[tuple[str, str]]:
         if key not in given:
             given.add(key)
             yield key
+
+
+def _pressure_series(profile: Profile, since: dt.date) -> Series:
+    """Blood pressure's two lines in the period: its readings hold no single number to draw."""
+    trend = build_pressure_trend(profile)
+    readings = [r for r in trend.readings if r.date >= since] if trend else []
+    return Series.of_pressures(readings[-TREND_POINTS:])
 
 
 def _result(newest: list[Observation], units: Preferences) -> Result:

@@ -257,3 +257,20 @@ def test_a_reading_of_both_numbers_links_to_the_blood_pressure_trend(world: Worl
     )
     page = world.client("owner").get(detail).content.decode()
     assert f'href="{trend_url(world)}?code=85354-9"' in page
+
+
+def test_the_summary_draws_blood_pressure_as_two_lines(world: World):
+    for when, systolic, diastolic in (
+        ("2026-11-01T07:30", 132, 84),
+        ("2026-11-15T07:30", 141, 90),
+        ("2026-11-29T07:30", 128, 82),
+    ):
+        add_home_reading(world, when, systolic, diastolic)
+    page = world.client("owner").get(
+        reverse("summary:page", kwargs={"profile_uuid": world.profile.uuid}),
+        {"language": "en", "since": "2026-10-01"},
+    )
+    html = page.content.decode()
+    row = html[html.index("Blood pressure") :]
+    row = row[: row.index("</tr>")]
+    assert "data:image/svg+xml" in row, row
