@@ -23,7 +23,7 @@ from myhealthhub.conftest import make_account
 from myhealthhub.exports.tests.test_fhir import import_into_new_profile
 from myhealthhub.imports.base import MappedEntry, Mapping, Upload
 from myhealthhub.imports.fhir.importer import Fhir
-from myhealthhub.imports.fhir.tests.files import WHOLE_BULK
+from myhealthhub.imports.fhir.tests.files import WHOLE_BULK, bundle
 from myhealthhub.records.models import Allergy, Condition, Immunization, Note, Observation
 from myhealthhub.tests.real_files import shared_data, shared_in
 
@@ -57,19 +57,7 @@ def export_name(paths: list[Path]) -> str:
 
 
 def content(*resources: dict[str, Any]) -> bytes:
-    return json.dumps(
-        {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "entry": [
-                {
-                    "fullUrl": f"https://example.org/fhir/{r['resourceType']}/{r['id']}",
-                    "resource": r,
-                }
-                for r in (PATIENT, *resources)
-            ],
-        }
-    ).encode()
+    return bundle(PATIENT, *resources)
 
 
 def read(*resources: dict[str, Any]) -> Mapping:

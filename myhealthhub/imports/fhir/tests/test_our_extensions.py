@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 from typing import Any
 
@@ -12,29 +11,11 @@ import pytest
 from myhealthhub.conftest import World
 from myhealthhub.documents.models import Document
 from myhealthhub.exports.tests.test_fhir import import_into_new_profile
-from myhealthhub.imports.base import MappedEntry, Mapping, Upload
-from myhealthhub.imports.fhir.importer import Fhir
+from myhealthhub.imports.base import MappedEntry, Mapping
+from myhealthhub.imports.fhir.tests.test_kinds import PATIENT, read
 
-PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"family": "García"}]}
 SUBJECT = {"reference": "Patient/p1"}
 OURS = "urn:myhealthhub:extension:"
-
-
-def read(*resources: dict[str, Any]) -> Mapping:
-    content = json.dumps(
-        {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "entry": [
-                {
-                    "fullUrl": f"https://example.org/fhir/{r['resourceType']}/{r['id']}",
-                    "resource": r,
-                }
-                for r in (PATIENT, *resources)
-            ],
-        }
-    ).encode()
-    return Fhir().read([Upload("b.json", io.BytesIO(content), len(content))], lambda done: None)
 
 
 def the_one(mapping: Mapping, kind: str) -> MappedEntry:
