@@ -92,11 +92,7 @@ def _by_name(person: dict[str, Any], wanted: str) -> bool:
 def _by_birth(person: dict[str, Any], wanted: str) -> bool:
     """The birth date as the file writes it (1970-05-01), or as it is shown."""
     birth = person["birth"]
-    return bool(birth) and wanted in (birth, _birth_shown(person))
-
-
-def _birth_shown(person: dict[str, Any]) -> str:
-    return PartialDate.parse(person["birth"]).localized()
+    return bool(birth) and wanted in (birth, PersonShown.of(person).birth)
 
 
 def differs_from(profile: Profile, person: dict[str, Any]) -> bool:

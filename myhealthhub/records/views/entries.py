@@ -24,7 +24,7 @@ from myhealthhub.records.models import Entry, EntryVersion
 from myhealthhub.records.models.base import NEWEST_FIRST, OLDEST_FIRST
 from myhealthhub.records.panels import Group, by_panel_and_day
 from myhealthhub.records.sources import sources_of
-from myhealthhub.records.text_only import lists_kept_as_text
+from myhealthhub.records.text_only import SECTION_CODES, lists_kept_as_text
 from myhealthhub.records.timeline import TimelineFilter, timeline_page
 
 PAGE_SIZE = 50
@@ -76,7 +76,10 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
             "status": status,
             "status_choices": status_choices,
             "sort": sort,
-            "kept_as_text": lists_kept_as_text(access.profile).get(kind.slug, []),
+            # Only allergies, medicines and problems come as lists kept as text.
+            "kept_as_text": lists_kept_as_text(access.profile).get(kind.slug, [])
+            if kind.slug in SECTION_CODES
+            else [],
         },
     )
 
