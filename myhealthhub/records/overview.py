@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from myhealthhub.profiles.models import Profile
@@ -32,6 +31,7 @@ from myhealthhub.records.models.visits import AppointmentStatus
 SHOWN = 8
 # Newest results read to find the latest of each test: a long panel (a CBC of
 # 20 parts, a metabolic panel) on the last day must not hide every other test.
+COUNT_AT_MOST = 1000
 RESULTS_SCAN = 200
 
 
@@ -150,7 +150,16 @@ class LatestResult:
     """One test's latest value, and how many values of that test the record holds."""
 
     latest: Observation
+    # Counted up to COUNT_AT_MOST + 1: more than the cap reads as "1000+".
     count: int
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.count > COUNT_AT_MOST
+
+    @property
+    def shown_count(self) -> int:
+        return min(self.count, COUNT_AT_MOST)
 
     @property
     def name(self) -> str:
@@ -190,19 +199,20 @@ def latest_results(profile: Profile, limit: int = SHOWN) -> list[LatestResult]:
             if len(chosen) == limit:
                 break
     results = alive.filter(pk__in=chosen.values()).select_related("source").in_bulk()
-    coded = [code for code, _display in chosen if code]
-    named = [display for code, display in chosen if not code]
-    counts: Counter[tuple[str, str]] = Counter()
-    if chosen:
-        grouped = (
-            alive.filter(Q(code__in=coded) | Q(code="", display__in=named))
-            .values_list("code", "display")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for code, display, n in grouped:
-            counts[result_key(code, display)] += n
+    counts = {key: _count_of(alive, key) for key in chosen}
     return [LatestResult(results[pk], counts[key]) for key, pk in chosen.items() if pk in results]
+
+
+def _count_of(alive: EntryQuerySet, key: tuple[str, str]) -> int:
+    """How many values of one test, counted no further than COUNT_AT_MOST.
+
+    Counting every value of a test a device measures hourly would walk tens
+    of thousands of rows for a number no one reads exactly: past the cap the
+    overview says "1000+ values".
+    """
+    code, display = key
+    series = alive.filter(code=code) if code else alive.filter(code="", display=display)
+    return series[: COUNT_AT_MOST + 1].count()
 
 
 @overview_section(50)
