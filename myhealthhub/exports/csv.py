@@ -40,6 +40,7 @@ from myhealthhub.exports.formats import Progress
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.lib.formatting import Preferences
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
+from myhealthhub.records import taken
 from myhealthhub.records.abnormal import flag_of
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Observation
@@ -153,7 +154,7 @@ def _fields(kind: Kind) -> list[models.Field[Any, Any]]:
         for field in kind.model._meta.concrete_fields
         if field.name not in _ENTRY_COLUMNS
         and field.name not in names
-        and not field.name.endswith("_precision")
+        and not field.name.endswith(("_precision", "_offset"))
     ]
     return [*shown, *more, kind.model_field("notes")]
 
@@ -264,10 +265,22 @@ def _entry_rows(kind: Kind, profile: Profile, units: Preferences) -> Iterator[li
         "interpretation",
         "reference_low",
         "reference_high",
+        "date",
+        "date_precision",
+        "effective_time",
+        "effective_offset",
     ]
+    names = [column.field.name for column in columns]
+    day_at, time_at = names.index("date"), names.index("effective_time")
     for cells, row in _table(entries, columns, [*values, *extra]):
-        number, comparator, unit, unit_text, text, components, said, low, high = row[: len(values)]
+        number, comparator, unit, unit_text, text, components, said, low, high = row[:9]
+        date, precision, time, offset = row[9 : len(values)]
         codings, system, code, source, facility, uuid = row[len(values) :]
+        if offset is not None:
+            # Its moment is known: the day and time on the requester's clock.
+            day, time = taken.on_this_clock(date, precision, time, offset)
+            cells[day_at] = columns[day_at].text(day, precision)
+            cells[time_at] = columns[time_at].text(time)
         flag = flag_of(interpretation=said, value=number, comparator=comparator, low=low, high=high)
         shown = result_text(
             value_number=number,

@@ -24,7 +24,8 @@ from importlib import resources
 @dataclass(frozen=True)
 class Code:
     code: str
-    # In English: what the suggestions offer and a typed name is matched against.
+    # In English; the suggestions offer the reader's language, and a typed
+    # name is matched against both.
     name: str
     unit: str = ""
     name_es: str = ""
@@ -36,6 +37,10 @@ class Code:
     def names(self) -> tuple[str, ...]:
         """Every name the code goes by, English first, without repeats."""
         return _distinct(self.name, self.name_es)
+
+    def name_in(self, language: str) -> str:
+        """Its name in ``language`` ("es" or "en"); English where the table has no other."""
+        return self.name_es if language.startswith("es") and self.name_es else self.name
 
 
 @dataclass(frozen=True)
@@ -112,9 +117,11 @@ def medicines() -> tuple[Medicine, ...]:
 
 
 def find_by_name(table: tuple[Code, ...], name: str) -> Code | None:
-    """The code whose English name this is, ignoring case and surrounding spaces."""
+    """The code with this name in any language, ignoring case and surrounding spaces."""
     wanted = name.strip().casefold()
-    return next((code for code in table if code.name.casefold() == wanted), None)
+    return next(
+        (code for code in table if wanted in {known.casefold() for known in code.names}), None
+    )
 
 
 def find_by_code(table: tuple[Code, ...], code: str) -> Code | None:

@@ -22,6 +22,7 @@ The original value and unit stay one click away (:func:`original`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -192,6 +193,18 @@ def significant_decimals(value: float, figures: int = SIGNIFICANT) -> int:
 
 def _fixed(value: float, digits: int) -> str:
     return f"{value:.{digits}f}"
+
+
+# Time zones.
+
+
+def utc_offset(moment: dt.datetime) -> str:
+    """The moment's distance from UTC as clocks print it: "−04:00", "+01:00", "+00:00"."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = round(offset.total_seconds() / 60)
+    sign = "−" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 # Units.

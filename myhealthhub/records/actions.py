@@ -23,9 +23,16 @@ from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.models import Profile
-from myhealthhub.records import changes
+from myhealthhub.records import changes, taken
 from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS, LOINC, Kind
-from myhealthhub.records.models import Appointment, Entry, EntryVersion, Source, SourceKind
+from myhealthhub.records.models import (
+    Appointment,
+    Entry,
+    EntryVersion,
+    Observation,
+    Source,
+    SourceKind,
+)
 from myhealthhub.records.models.base import RESTORE_DAYS
 
 # Fields the history keeps and compares; bookkeeping columns are left out.
@@ -135,8 +142,14 @@ def update_entry(
         raise StaleEdit(_changes_since(current, expected_version))
     before = snapshot(current)
     starts_before = getattr(current, "starts_at", None)
+    taken_before = _taken_as_written(current)
     for name, value in values.items():
         setattr(current, name, value)
+    edited_time = _taken_as_written(current) != taken_before
+    if isinstance(current, Observation) and edited_time and "effective_offset" not in values:
+        # A result's day or time edited: now on the editor's clock.
+        current.effective_offset = None
+        _derive(current)
     if getattr(current, "starts_at", None) != starts_before:
         _derive(current)
     current.full_clean(exclude=["source", "profile"])
@@ -203,6 +216,20 @@ def _derive(entry: Entry) -> None:
     if isinstance(entry, Appointment) and entry.starts_at:
         entry.date = timezone.localtime(entry.starts_at).date()
         entry.date_precision = "day"
+    # A time typed without a zone is on the typist's clock.
+    if (
+        isinstance(entry, Observation)
+        and entry.effective_offset is None
+        and entry.effective_time is not None
+        and entry.date is not None
+    ):
+        entry.effective_offset = taken.offset_here(entry.date, entry.effective_time)
+
+
+def _taken_as_written(entry: Entry) -> tuple[Any, ...] | None:
+    if not isinstance(entry, Observation):
+        return None
+    return (entry.date, entry.date_precision, entry.effective_time)
 
 
 def _keep_version(

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -22,12 +22,12 @@ from django.utils.translation import pgettext_lazy
 from myhealthhub.accounts.models import User
 from myhealthhub.fields import PartialDateField, model_field
 from myhealthhub.lib import codes, formatting
-from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.dates import PartialDate, Precision
 from myhealthhub.lib.formatting import HasUnits, Preferences
 from myhealthhub.lib.units import convert
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.models import Entry, Source
+from myhealthhub.records.models import Entry, Observation, Source
 from myhealthhub.records.sources import Typists, source_label
 from myhealthhub.records.timeline import TimelineFilter
 
@@ -42,10 +42,10 @@ CODE_TABLES: dict[str, Callable[[], tuple[codes.Code, ...]]] = {
     "immunizations": codes.vaccines,
     "results": codes.lab_tests,
 }
-SUGGESTIONS: dict[str, Callable[[], list[str]]] = {
-    "immunizations": lambda: [code.name for code in codes.vaccines()],
-    "results": lambda: [code.name for code in codes.lab_tests()],
-    "medications": lambda: [medicine.suggestion for medicine in codes.medicines()],
+SUGGESTIONS: dict[str, Callable[[str], list[str]]] = {
+    "immunizations": lambda language: [code.name_in(language) for code in codes.vaccines()],
+    "results": lambda language: [code.name_in(language) for code in codes.lab_tests()],
+    "medications": lambda language: [medicine.suggestion for medicine in codes.medicines()],
 }
 SUGGESTIONS_ID = "entry-suggestions"
 
@@ -56,6 +56,8 @@ class EntryForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     existing_codings: list[dict[str, str]] = []
+    # Editing an entry that has a moment: left untouched, it is not written back.
+    kept_moment = False
 
     @classmethod
     def for_entry(cls, entry: Entry, data: Any = None) -> EntryForm:
@@ -74,8 +76,15 @@ class EntryForm(forms.Form):
                 initial[name] = ours[0] if ours else ("" if entry.codings else entry.code)
             else:
                 initial[name] = getattr(entry, name)
+        moment = entry.taken_at if isinstance(entry, Observation) else None
+        if moment is not None:
+            # Shown, and typed back, on the editor's clock (records/taken.py).
+            local = timezone.localtime(moment)
+            initial["date"] = PartialDate.from_stored(local.date(), Precision.DAY)
+            initial["effective_time"] = local.time()
         form = cls(data, initial=initial)
         form.existing_codings = list(entry.codings)
+        form.kept_moment = moment is not None
         return form
 
     def entry_values(self) -> dict[str, Any]:
@@ -97,6 +106,10 @@ class EntryForm(forms.Form):
                         values["unit"] = ""
             elif name not in values:
                 values[name] = value
+        if self.kept_moment and not {"date", "effective_time"} & set(self.changed_data):
+            # Left as it was: the moment stays as its source wrote it.
+            for name in ("date", "date_precision", "effective_time"):
+                values.pop(name, None)
         return values
 
     def _coding_values(self, typed_code: str) -> dict[str, Any]:
@@ -126,7 +139,7 @@ class EntryForm(forms.Form):
     @property
     def suggestions(self) -> list[str]:
         make = SUGGESTIONS.get(self.kind.slug)
-        return make() if make else []
+        return make(translation.get_language() or "en") if make else []
 
 
 def form_class(kind: Kind) -> type[EntryForm]:

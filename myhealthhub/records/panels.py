@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from myhealthhub.lib import codes
-from myhealthhub.lib.dates import PartialDate
+from myhealthhub.records import presenting
 from myhealthhub.records.models import Entry, Observation
 from myhealthhub.records.presenting import _loinc_code
 
@@ -76,7 +76,8 @@ def by_panel_and_day(entries: Iterable[Entry]) -> list[Group[Entry]]:
             continue
         day = (panel, entry.date, entry.date_precision, entry.source_id)
         if day not in panels:
-            when = PartialDate.from_stored(entry.date, entry.date_precision).localized()
+            # The day on the reader's clock, as each of its rows says it.
+            when = presenting.field_value(entry, "date")
             # A separator, not words, so nothing to translate: "Hemograma · 9 de agosto de 2019".
             panels[day] = Group(f"{panel_name(panel)} · {when}")
             groups.append(panels[day])

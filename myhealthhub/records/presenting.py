@@ -18,7 +18,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from myhealthhub.lib import codes, formatting
-from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.dates import PartialDate, Precision
 from myhealthhub.lib.formatting import HasUnits, Preferences
 from myhealthhub.records import abnormal
 from myhealthhub.records.kinds import LOINC, Kind
@@ -234,6 +234,9 @@ def field_value(entry: Entry, name: str, *, account: Reader = None) -> str:
         if isinstance(entry, Observation):
             return result_value(entry, account=account).text
         return str(getattr(entry, name))
+    moment = entry.taken_at if isinstance(entry, Observation) else None
+    if moment is not None and name in {"date", "effective_time"}:
+        return _on_the_readers_clock(moment, name)
     if name == "interpretation" and isinstance(entry, Observation):
         # "H" from one source and "HIGH" from another read as the same word.
         return abnormal.interpretation_text(entry.interpretation)
@@ -256,6 +259,21 @@ def field_value(entry: Entry, name: str, *, account: Reader = None) -> str:
     if isinstance(value, float):
         return formatting.number(value)
     return str(value)
+
+
+def _on_the_readers_clock(moment: dt.datetime, name: str) -> str:
+    """A result's day or time in the reader's zone; the time says its source's clock if other."""
+    local = timezone.localtime(moment)
+    if name == "date":
+        return PartialDate.from_stored(local.date(), Precision.DAY).localized()
+    shown = formats.time_format(local.time(), "TIME_FORMAT")
+    if local.utcoffset() == moment.utcoffset():
+        return shown
+    return _("%(time)s (as recorded: %(recorded)s, UTC%(offset)s)") % {
+        "time": shown,
+        "recorded": formats.time_format(moment.time(), "TIME_FORMAT"),
+        "offset": formatting.utc_offset(moment),
+    }
 
 
 def changed_labels(kind: Kind, columns: list[str]) -> list[str]:

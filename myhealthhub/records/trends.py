@@ -237,12 +237,12 @@ def _pressures(profile: Profile) -> EntryQuerySet:
     return Observation.objects.filter(profile_id=profile.pk, code__in=BLOOD_PRESSURE_CODES)
 
 
-def build_pressure_trend(profile: Profile) -> PressureTrend | None:
-    """Every dated blood pressure, from panels and from separate halves, merged in time order."""
+def build_pressure_trend(profile: Profile, since: dt.date | None = None) -> PressureTrend | None:
+    """Every dated blood pressure (from ``since``), panels and separate halves, in time order."""
     rows = (
         _pressures(profile)
         .alive()
-        .filter(date__isnull=False)
+        .filter(date__gte=since or dt.date.min)
         .order_by("id")
         .values_list(
             "id",

@@ -321,8 +321,8 @@ def _result_keys(profile: Profile, recent: Any) -> Iterator[tuple[str, str]]:
 
 def _pressure_series(profile: Profile, since: dt.date) -> Series:
     """Blood pressure's two lines in the period: its readings hold no single number to draw."""
-    trend = build_pressure_trend(profile)
-    readings = [r for r in trend.readings if r.date >= since] if trend else []
+    trend = build_pressure_trend(profile, since)
+    readings = trend.readings if trend else []
     return Series.of_pressures(readings[-TREND_POINTS:])
 
 

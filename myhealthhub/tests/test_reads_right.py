@@ -11,9 +11,7 @@ English and in Spanish. On 15 March 2026 New York is on summer time (UTC−4)
 and Madrid not yet (UTC+1): 13:30 UTC is 9:30 in one and 14:30 in the other.
 
 Each cell of the matrix is one quantity on one surface for one reader, and
-says the exact text a careful clinician would write. Where the application
-writes something else the cell is a strict xfail naming what is wrong, so
-the gap shows, and the test fails loudly once it is mended.
+says the exact text a careful clinician would write.
 
 The record is built once per module (in a transaction rolled back at the
 end) and each reader's pages and exports are rendered once, on first use.
@@ -33,6 +31,7 @@ import time_machine
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from myhealthhub.accounts.models import BodyUnits, UnitSystem, User
 from myhealthhub.conftest import FAST_HASHERS, make_account
@@ -235,16 +234,18 @@ def build(blocker: Any) -> Scene:
     owner.time_zone = NEW_YORK
     owner.save(update_fields=["time_zone"])
     profile = actions.create_profile(owner, request=None, given_name="Iris", language="en")
-    results = {
-        code: create_entry(
-            KINDS["results"],
-            profile,
-            actor=owner,
-            request=None,
-            values={"code": code, "date": TAKEN_ON, "effective_time": TAKEN_AT, **values},
-        )
-        for code, values in RESULTS.items()
-    }
+    # The owner's requests run on New York's clock (accounts/middleware.py).
+    with timezone.override(NEW_YORK):
+        results = {
+            code: create_entry(
+                KINDS["results"],
+                profile,
+                actor=owner,
+                request=None,
+                values={"code": code, "date": TAKEN_ON, "effective_time": TAKEN_AT, **values},
+            )
+            for code, values in RESULTS.items()
+        }
     appointment = create_entry(
         KINDS["appointments"],
         profile,
@@ -479,8 +480,11 @@ def glucose_range_in(surface: str) -> Callable[[Scene, Reader], tuple[str, str]]
 
 
 def taken_in(surface: str) -> Callable[[Scene, Reader], tuple[str, str]]:
+    """A result's moment as it was recorded, New York's offset and all, for every reader."""
+
     def cell(scene: Scene, reader: Reader) -> tuple[str, str]:
-        return offset_time(reader), scene.shown(reader, surface)[GLUCOSE].get("effectiveDateTime")
+        want = "2026-03-15T09:30:00-04:00"
+        return want, scene.shown(reader, surface)[GLUCOSE].get("effectiveDateTime")
 
     return cell
 
@@ -585,38 +589,10 @@ CELLS: dict[tuple[str, str], Callable[[Scene, Reader], tuple[str, str]]] = {
 WHOLE = {"csv", "fhir", "ips"}
 
 
-ZONELESS = (
-    "a result's time of day is kept as a wall-clock time with no zone (09:30, as typed in "
-    "New York), and "
-)
-GAPS: dict[tuple[str, str], str] = {
-    ("detail", "result time"): "shown as typed (9:30), not in the reader's zone (14:30)",
-    ("csv", "result time"): "written as typed (09:30), not in the requester's zone (14:30)",
-    ("fhir", "result time"): (
-        "written with the requester's offset (09:30:00+01:00), which names another instant"
-    ),
-    ("ips", "result time"): (
-        "written with the requester's offset (09:30:00+01:00), which names another instant"
-    ),
-}
-
-
-def gap(surface: str, what: str, reader: Reader) -> str | None:
-    """Why the application does not yet write the right text here, or None."""
-    reasons = []
-    if reader.in_madrid and (surface, what) in GAPS:
-        reasons.append(ZONELESS + GAPS[surface, what])
-    return "; ".join(reasons) or None
-
-
 def cells() -> Iterator[Any]:
     for (surface, what), _cell in CELLS.items():
         for reader in READERS:
-            reason = gap(surface, what, reader)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(
-                surface, what, reader, marks=marks, id=f"{surface}|{what}|{reader.name}"
-            )
+            yield pytest.param(surface, what, reader, id=f"{surface}|{what}|{reader.name}")
 
 
 @pytest.mark.django_db

@@ -59,8 +59,12 @@ def _effective(entry: Observation) -> str | None:
         return None
     if entry.effective_time is None or when.precision != Precision.DAY:
         return when.isoformat()
-    # A time of day needs its offset in FHIR: the site's zone on that day.
-    moment = timezone.make_aware(dt.datetime.combine(when.earliest, entry.effective_time))
+    # The moment as its source wrote it, offset and all: the same instant on
+    # every reader's clock, and the clock where it was taken is not lost.
+    moment = entry.taken_at
+    if moment is None:
+        # A time written with no zone needs one in FHIR: the export's, on that day.
+        moment = timezone.make_aware(dt.datetime.combine(when.earliest, entry.effective_time))
     return moment.isoformat(timespec="seconds")
 
 

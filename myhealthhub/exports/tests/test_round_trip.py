@@ -234,6 +234,8 @@ def _every_field(recent: dt.date) -> dict[str, list[dict[str, Any]]]:
                 "reference_text": "50-90 kg",
                 "interpretation": "Normal",
                 "effective_time": dt.time(8, 15),
+                # Taken on another clock than the export's (UTC).
+                "effective_offset": -300,
             },
             {
                 "display": "Urine colour",

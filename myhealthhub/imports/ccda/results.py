@@ -193,6 +193,7 @@ def result(
             "category": category,
             **date_values("date", when.date if when else None),
             "effective_time": when.time if when else None,
+            "effective_offset": when.offset if when else None,
             **result_fields(ctx, observation, values),
             "components": [],
             "notes": "\n".join(notes),

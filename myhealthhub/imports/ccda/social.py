@@ -136,6 +136,7 @@ def social_observation(ctx: Context, section: Section, observation: Element) -> 
             "category": "other",
             **date_values("date", when.date if when else None),
             "effective_time": when.time if when else None,
+            "effective_offset": when.offset if when else None,
             **result_fields(ctx, observation, values),
             "components": [],
             "notes": "\n".join(notes),

@@ -44,7 +44,7 @@ SYSTEMS = {
 }
 
 _TS = re.compile(
-    r"(\d{4})(\d{2})?(\d{2})?(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d+)?)?\s*(?:[+-]\d{2,4}|Z)?"
+    r"(\d{4})(\d{2})?(\d{2})?(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d+)?)?\s*([+-]\d{2,4}|Z)?"
 )
 _ISO = re.compile(
     r"(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?)?"
@@ -193,23 +193,28 @@ def codings(code: Element | None) -> list[dict[str, str]]:
 class Moment:
     date: PartialDate
     time: dt.time | None = None
+    # Minutes east of UTC, when the TS gave its zone ("-0500").
+    offset: int | None = None
 
 
 def moment(value: str) -> Moment | None:
     """A TS value (``20110203``, ``201102031530-0500``) as written; None if unreadable.
 
     The time zone is not applied: a visit at 9:00 in the clinic's zone is
-    shown at 9:00, as the document says.
+    9:00, as the document says; its offset is kept beside it, so a result's
+    moment is known (records/taken.py).
     """
     written = value.strip()
     iso = _ISO.fullmatch(written)
     if iso is not None:
         # "2011-02-03T10:00:00-05:00": some vendors write FHIR's shape.
-        written = "".join(part or "" for part in iso.groups()[:6])
+        written = "".join(part or "" for part in iso.groups()[:6]) + (iso.group(7) or "").replace(
+            ":", ""
+        )
     match = _TS.fullmatch(written)
     if match is None:
         return None
-    year, month, day, hour, minute, second = match.groups()[:6]
+    year, month, day, hour, minute, second, zone = match.groups()[:7]
     # "20150000" is how some vendors write "2015": a zero month or day is unknown.
     if month == "00":
         month = day = hour = None
@@ -222,7 +227,22 @@ def moment(value: str) -> Moment | None:
             time = dt.time(int(hour), int(minute or 0), int(second or 0))
     except ValueError:
         return None
-    return Moment(date, time)
+    return Moment(date, time, _offset(zone) if time is not None else None)
+
+
+def _offset(zone: str | None) -> int | None:
+    """``-0500``, ``+01`` or ``Z`` in minutes east of UTC; None if absent or impossible."""
+    if not zone:
+        return None
+    if zone == "Z":
+        return 0
+    digits = zone[1:]
+    if len(digits) == 3:
+        return None
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes > 59:
+        return None
+    return (-1 if zone[0] == "-" else 1) * (hours * 60 + minutes)
 
 
 def members(statement: Element, name: str) -> list[Element]:

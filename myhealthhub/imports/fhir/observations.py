@@ -25,6 +25,7 @@ from myhealthhub.imports.fhir.fields import (
     unique,
 )
 from myhealthhub.imports.fhir.parse import Found, Json
+from myhealthhub.records import taken
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -110,7 +111,8 @@ def observation(ctx: Context, found: Found) -> None:
             "codings": codings_of(code),
             "category": category,
             **date_values("date", effective),
-            "effective_time": time,
+            "effective_time": taken.wall_clock(time),
+            "effective_offset": taken.offset_minutes(time),
             **values,
             "reference_low": ctx.amount(
                 found, "/referenceRange/0/low/value", obj(reference.get("low")).get("value")

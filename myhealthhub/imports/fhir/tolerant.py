@@ -23,6 +23,19 @@ _DATE = re.compile(
 )
 
 
+def _zone(written: str | None) -> dt.timezone | None:
+    """``Z``, ``-04:00`` or nothing; a FHIR offset is never over 14 hours."""
+    if not written:
+        return None
+    if written == "Z":
+        return dt.UTC
+    hours, minutes = int(written[1:3]), int(written[4:6])
+    if hours > 14 or minutes > 59:
+        raise ValueError(written)
+    sign = -1 if written[0] == "-" else 1
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
 class TolerantReader(CappedWarnings):
     """Reads values tolerantly into ``warnings``, saying what it tolerated."""
 
@@ -82,7 +95,10 @@ class TolerantReader(CappedWarnings):
     def when(
         self, found: Found, path: str, value: object, time_too: bool = False
     ) -> tuple[PartialDate | None, dt.time | None]:
-        """A date as written (no time-zone conversion), and its time of day if asked."""
+        """A date as written (no time-zone conversion), and its time of day if asked.
+
+        The time carries the offset written beside it ("09:30-04:00"), if any.
+        """
         text = string(value)
         if not text:
             return None, None
@@ -90,12 +106,14 @@ class TolerantReader(CappedWarnings):
         try:
             if match is None:
                 raise ValueError(text)
-            year, month, day, hour, minute, second, fraction = match.groups()[:7]
+            year, month, day, hour, minute, second, fraction, zone = match.groups()[:8]
             date = PartialDate(int(year), int(month) if month else None, int(day) if day else None)
             moment = None
             if time_too and hour is not None:
                 micro = int((fraction or "0")[:6].ljust(6, "0"))
-                moment = dt.time(int(hour), int(minute), int(second or 0), micro)
+                moment = dt.time(
+                    int(hour), int(minute), int(second or 0), micro, tzinfo=_zone(zone)
+                )
         except ValueError:
             self.warn(
                 "date",

@@ -19,8 +19,10 @@ from django_tasks_db.models import DBTaskResult
 
 from myhealthhub.conftest import make_account
 from myhealthhub.exports.models import ExportJob
+from myhealthhub.imports import models
 from myhealthhub.imports.models import ImportedRecord, ImportJob, ImportOriginal
 from myhealthhub.profiles.actions import create_profile
+from myhealthhub.records.models import Source as RecordsSource
 
 BEFORE = [("interop", "0002_exportjob"), ("imports", None), ("exports", None)]
 
@@ -79,3 +81,31 @@ def test_rows_made_under_interop_are_there_after_the_move():
     assert not ContentType.objects.filter(app_label="interop").exists()
     (queued,) = DBTaskResult.objects.all()
     assert queued.task_path == "myhealthhub.exports.jobs.remove_expired_exports"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_source_named_after_its_file_is_named_no_more():
+    owner = make_account("keeper@example.org")
+    profile = create_profile(owner, request=None, given_name="Ana")
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    file_name = "Ana_2f6c1f0e-8d1a-4c55-9a39-1f1c3b2d9e7a.json"
+    try:
+        old = migrate(
+            [("imports", "0002_indexes_named_for_imports"), ("records", "0006_result_time_zone")]
+        )
+        Source = old.get_model("records", "Source")
+        kept = {"profile_id": profile.pk, "kind": "import", "written_precision": "day"}
+        named_by_file = Source.objects.create(**kept, label=file_name)
+        renamed = Source.objects.create(**kept, label="Dr. Sol")
+        ImportJob = old.get_model("imports", "ImportJob")
+        for source in (named_by_file, renamed):
+            ImportJob.objects.create(
+                profile_id=profile.pk, format="fhir", label=file_name, source=source
+            )
+    finally:
+        migrate(latest)
+
+    assert RecordsSource.objects.get(pk=named_by_file.pk).label == ""
+    assert RecordsSource.objects.get(pk=renamed.pk).label == "Dr. Sol"
+    assert models.ImportJob.objects.get(source_id=named_by_file.pk).label == file_name

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from myhealthhub.lib import formatting
+from myhealthhub.records import taken
 from myhealthhub.records.models.base import Entry
 
 
@@ -49,6 +52,9 @@ class Observation(Entry):
     reference_text = models.CharField(_("reference range"), max_length=200, blank=True)
     interpretation = models.CharField(_("interpretation"), max_length=50, blank=True)
     effective_time = models.TimeField(pgettext_lazy("time of day", "time"), null=True, blank=True)
+    # Minutes east of UTC of the clock ``effective_time`` was read on; None when
+    # the source gave no zone (records/taken.py).
+    effective_offset = models.SmallIntegerField(_("UTC offset (minutes)"), null=True, blank=True)
     components = models.JSONField(default=list, blank=True)
 
     class Meta(Entry.Meta):
@@ -59,6 +65,13 @@ class Observation(Entry):
         indexes = (
             models.Index(fields=("profile", "date"), name="records_observation_date"),
             models.Index(fields=("profile", "code", "date"), name="records_observation_code_date"),
+        )
+
+    @property
+    def taken_at(self) -> dt.datetime | None:
+        """The moment it was taken, when its day, time and zone are all known."""
+        return taken.taken_at(
+            self.date, self.date_precision, self.effective_time, self.effective_offset
         )
 
     @property

@@ -16,7 +16,7 @@ from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import Entry
+from myhealthhub.records.models import Entry, Observation
 
 # As Synthea names it (tests/data/fhir/synthea).
 MPV = "Platelet mean volume [Entitic volume] in Blood by Automated count"
@@ -93,3 +93,21 @@ def test_an_unknown_or_uncoded_test_keeps_its_own_name(language: str):
     text = page(client, "records:list", profile, kind="results")
     assert "Vitamin K1" in text
     assert "Home glucose strip" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "typed"), [("en", "Glucose"), ("es", "Glucosa")])
+def test_the_form_suggests_names_in_the_reader_s_language_and_knows_their_code(
+    language: str, typed: str
+):
+    _account, profile, client = reader(language)
+    create = reverse("records:create", kwargs={"profile_uuid": profile.uuid, "kind": "results"})
+    form = client.get(create).content.decode()
+    assert f'<option value="{typed}">' in form
+    response = client.post(
+        create,
+        {"display": typed, "category": "laboratory", "date_year": "2025", "value_number": "99"},
+    )
+    assert response.status_code == 302
+    made = Observation.objects.get(profile_id=profile.pk)
+    assert (made.code, made.unit) == ("2345-7", "mg/dL")

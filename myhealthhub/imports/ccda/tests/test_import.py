@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -307,6 +308,29 @@ def import_sections(world: World, *sections: str) -> Profile:
     assert job.state == JobState.READY, (job.message, job.where)
     commit(job, world)
     return profile
+
+
+@pytest.mark.parametrize(
+    ("written", "offset"),
+    [("202402011030-0500", -300), ("202402011030+0100", 60), ("202402011030", None)],
+)
+def test_a_result_keeps_the_offset_its_time_was_written_with(world: World, written, offset):
+    results = section(
+        "30954-2",
+        "2.16.840.1.113883.10.20.22.2.3.1",
+        "Results",
+        "<table><tbody><tr><td>Glucose</td><td>105 mg/dl</td></tr></tbody></table>",
+        "<entry><observation classCode='OBS' moodCode='EVN'>"
+        "<id root='1.2.3' extension='res-1'/>"
+        "<code code='2345-7' codeSystem='2.16.840.1.113883.6.1' displayName='Glucose'/>"
+        "<statusCode code='completed'/>"
+        f"<effectiveTime value='{written}'/>"
+        "<value xsi:type='PQ' value='105' unit='mg/dl'/>"
+        "</observation></entry>",
+    )
+    result = Observation.objects.get(profile=import_sections(world, results))
+    # The clock time as the document wrote it, and the offset beside it when it gave one.
+    assert (result.effective_time, result.effective_offset) == (dt.time(10, 30), offset)
 
 
 def test_a_medicine_reads_its_dose_frequency_route_and_dates(world: World):

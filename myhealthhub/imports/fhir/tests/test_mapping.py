@@ -270,6 +270,56 @@ def test_synthea_blood_pressure_reads_systolic_first():
     assert pressure["components"][0]["unit"] == "mm[Hg]"
     assert pressure["category"] == "vital-signs"
     assert pressure["effective_time"] == dt.time(19, 20, 6)
+    # Synthea writes "+00:00": the moment is known.
+    assert pressure["effective_offset"] == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "time", "offset"),
+    [
+        ("2026-03-15T09:30:00-04:00", dt.time(9, 30), -240),
+        ("2026-03-15T14:30:00.25+01:00", dt.time(14, 30, 0, 250000), 60),
+        ("2026-03-15T13:30:00Z", dt.time(13, 30), 0),
+        ("2026-03-15T05:45:00+05:45", dt.time(5, 45), 345),
+    ],
+)
+def test_a_result_keeps_the_offset_its_time_was_written_with(written, time, offset):
+    glucose = {
+        "resourceType": "Observation",
+        "id": "g1",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}], "text": "Glucose"},
+        "effectiveDateTime": written,
+        "valueQuantity": {"value": 99, "unit": "mg/dL"},
+    }
+    (result,) = entries(
+        read_json(
+            {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": glucose}]}
+        ),
+        "results",
+    )
+    assert (result["date"], result["effective_time"], result["effective_offset"]) == (
+        dt.date(2026, 3, 15),
+        time,
+        offset,
+    )
+
+
+def test_an_offset_no_clock_has_leaves_the_date_unread():
+    glucose = {
+        "resourceType": "Observation",
+        "id": "g1",
+        "status": "final",
+        "code": {"text": "Glucose"},
+        "effectiveDateTime": "2026-03-15T09:30:00+19:00",
+        "valueQuantity": {"value": 99, "unit": "mg/dL"},
+    }
+    mapping = read_json(
+        {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": glucose}]}
+    )
+    (result,) = entries(mapping, "results")
+    assert (result["date"], result["effective_time"]) == (None, None)
+    assert any("could not be read" in str(w.message) for w in mapping.warnings)
 
 
 def test_synthea_billing_records_are_skipped_with_a_reason():
