@@ -22,6 +22,7 @@ usage: myhealthhub COMMAND [options]
   export       export a profile: summary PDF, IPS, FHIR, CSV, iCalendar or full archive
   keys         rotate the master key that wraps every file's key
   search       rebuild the search index (search reindex)
+  reconcile    rebuild a profile's groups of entries that state the same thing (--json)
   check        check the configuration (add --deploy for production)
 
 Any other Django management command works too; `myhealthhub help` lists them.

@@ -292,10 +292,19 @@ class Names:
     contact: str
     medication: str
     document: str
+    # The medicine's brand, typed by hand: a group of its own, for linking by hand.
+    brand: str
 
 
-MAIN = Names(contact="Luis García", medication="Metformin", document="informe de alta.txt")
-OTHER = Names(contact="Marta Otero", medication="Hidroferol", document="receta.txt")
+MAIN = Names(
+    contact="Luis García",
+    medication="Metformin",
+    document="informe de alta.txt",
+    brand="Glucophage",
+)
+OTHER = Names(
+    contact="Marta Otero", medication="Hidroferol", document="receta.txt", brand="Deltius"
+)
 
 
 def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
@@ -314,6 +323,20 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
             "dose": "1 tablet",
             "frequency": "twice a day",
         },
+    )
+    # The same medicine as the pharmacy states it, taken once a day: a disagreement.
+    create_entry(
+        KINDS["medications"],
+        profile,
+        actor=owner,
+        request=None,
+        values={"display": names.medication, "strength": "500 mg", "frequency": "once a day"},
+        source=Source.objects.create(
+            profile=profile, kind=SourceKind.IMPORT, label="Dispensed", facility="Pharmacy"
+        ),
+    )
+    create_entry(
+        KINDS["medications"], profile, actor=owner, request=None, values={"display": names.brand}
     )
     condition = create_entry(
         KINDS["conditions"],

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "myhealthhub.interop",
     "myhealthhub.imports",
     "myhealthhub.exports",
+    "myhealthhub.reconcile",
     "myhealthhub.archive",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("p/", include("myhealthhub.exports.urls")),
     path("p/", include("myhealthhub.search.urls")),
     path("p/", include("myhealthhub.summary.urls")),
+    path("p/", include("myhealthhub.reconcile.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
 ]

@@ -65,6 +65,7 @@ from myhealthhub.documents.models import Document, DocumentLink, SealedFile
 from myhealthhub.exports.models import ExportJob
 from myhealthhub.imports.models import ImportedRecord, ImportJob, ImportOriginal, JobState
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile
+from myhealthhub.reconcile.models import Group, Member, Review
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import DailySummary, EntryVersion, Sample, Source
 from myhealthhub.search.models import SearchItem
@@ -217,6 +218,12 @@ def families() -> list[Family]:
         Family("sources", Source, _of_profile(Source)),
         *(_entries_of(slug) for slug in KINDS),
         Family("entry-versions", EntryVersion, _of_profile(EntryVersion)),
+        # What states the same thing, and the reviews of where sources disagree.
+        Family("groups", Group, _of_profile(Group)),
+        Family("group-members", Member, _of_profile(Member)),
+        Family(
+            "group-reviews", Review, lambda profile: Review.objects.filter(group__profile=profile)
+        ),
         Family("documents", Document, _of_profile(Document)),
         Family(
             "document-links",

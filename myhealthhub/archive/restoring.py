@@ -59,6 +59,7 @@ from myhealthhub.documents.sniff import (
 from myhealthhub.documents.tasks import SPOOL_BYTES
 from myhealthhub.imports.models import FINAL_STATES, ImportJob
 from myhealthhub.profiles.models import Grant, Profile, Role
+from myhealthhub.reconcile.grouping import place_missing
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.search.index import index_documents, index_entries
 
@@ -240,6 +241,8 @@ def _write(
             % {"error": str(error)[:300]}
         ) from error
     _index(profile)
+    # An archive made before groups were has none: its entries are grouped now.
+    place_missing(profile)
     for action in (Action.PROFILE_CREATED, Action.IMPORT_COMMITTED):
         log_action(
             action,

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import models
 
 from myhealthhub.imports.models import ImportedRecord, ImportJob
+from myhealthhub.reconcile.models import Group, Review
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import EntryVersion
 from myhealthhub.records.models.allergies import Allergy
@@ -249,6 +250,9 @@ def _shapes() -> dict[tuple[type[models.Model], str], Shape]:
     found[(ImportJob, "patients")] = _PATIENTS
     found[(ImportJob, "counts")] = MapOf(_COUNT)
     found[(ImportedRecord, "values")] = MapOf(_ANY)
+    # The values a person saw when they reviewed a disagreement (reconcile/differences.py).
+    found[(Review, "values")] = ListOf(Text())
+    found[(Group, "open_fields")] = ListOf(Text())
     return found
 
 

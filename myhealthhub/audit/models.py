@@ -40,6 +40,9 @@ class Action(models.TextChoices):
     GRANT_CREATED = "grant.create", _("Access granted")
     GRANT_UPDATED = "grant.update", _("Access changed")
     GRANT_REVOKED = "grant.revoke", _("Access revoked")
+    CONFLICT_REVIEWED = "reconcile.review", _("Disagreement between sources reviewed")
+    GROUP_SPLIT = "reconcile.split", _("Entry taken out of its group")
+    GROUPS_LINKED = "reconcile.link", _("Two groups linked by hand")
 
 
 class AuditEvent(models.Model):

@@ -14,11 +14,19 @@ language active) and every ``where`` points into the file: a JSON pointer
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from myhealthhub.lib.dates import PartialDate
+
+# The longest ``Mapping.system`` (the length of ``ImportedRecord.system``).
+SYSTEM_LENGTH = 300
+# ``Mapping.system`` of a copy of a MyHealthHub record (our own export): not a
+# source itself, its entries carry what their sources called them, so its
+# keys are looked up among the records of every system (planning.py).
+EVERY_SYSTEM = "*"
 
 # Reports how far reading has got, from 0.0 to 1.0.
 Progress = Callable[[float], None]
@@ -154,6 +162,10 @@ class Mapping:
     # title and the day it was written (a C-CDA header, a FHIR Composition).
     title: str = ""
     written: PartialDate | None = None
+    # The system the file comes from (``source_system``), "" when it does not
+    # say, or ``EVERY_SYSTEM``: an import updates, or finds already present,
+    # only what an earlier import of the same system recorded (planning.py).
+    system: str = ""
 
     def use(self, origin: str, count: int = 1) -> None:
         self.used[origin] = self.used.get(origin, 0) + count
@@ -183,6 +195,21 @@ class Upload:
         head = self.file.read(length)
         self.file.seek(0)
         return head
+
+
+def source_system(format_name: str, *parts: str) -> str:
+    """``format:part part``, naming the system a file comes from; "" without parts.
+
+    It is compared, never shown: a name too long for ``ImportedRecord.system``
+    is replaced by its digest, so two long names never become one.
+    """
+    named = " ".join(part for part in parts if part)
+    if not named:
+        return ""
+    system = f"{format_name}:{named}"
+    if len(system) > SYSTEM_LENGTH:
+        system = f"{format_name}:sha256:{hashlib.sha256(system.encode()).hexdigest()}"
+    return system
 
 
 def date_values(column: str, when: PartialDate | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from myhealthhub.documents.models import Document
+from myhealthhub.imports.base import SYSTEM_LENGTH
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Source
 
@@ -116,14 +117,19 @@ class ImportOriginal(models.Model):
 class ImportedRecord(models.Model):
     """What a source called an entry, and a hash of what it said about it.
 
-    A re-import looks keys up here: the same key with the same hash is
-    already present; with another hash, the source has changed what it says.
+    A re-import looks keys up here, among the records of its own system: the
+    same key with the same hash is already present; with another hash, the
+    source has changed what it says. Another system's record under the same
+    key is never touched (imports/planning.py).
     """
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="+")
     # SHA-256 of the key, so any key fits one indexed column.
     key_hash = models.CharField(max_length=64)
     key = models.TextField()
+    # The system the source comes from (``Mapping.system``); "" for one not
+    # known: a file that does not say, or an import made before systems were.
+    system = models.CharField(max_length=SYSTEM_LENGTH, blank=True, default="")
     # A records kind slug, "document" or a sample metric.
     kind = models.CharField(max_length=40)
     object_uuid = models.UUIDField()
@@ -135,7 +141,10 @@ class ImportedRecord(models.Model):
 
     class Meta:
         constraints = (
-            models.UniqueConstraint(fields=("profile", "key_hash"), name="one_record_per_key"),
+            # Its index serves planning: a profile's keys by their hashes, in one or two systems.
+            models.UniqueConstraint(
+                fields=("profile", "key_hash", "system"), name="one_record_per_key_and_system"
+            ),
         )
 
     def __str__(self) -> str:

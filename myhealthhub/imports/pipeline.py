@@ -296,6 +296,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             entries = writing.create_entries(job, plan, source, actor)
             updated = writing.update_entries(job, plan, actor, request)
             documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
+            writing.adopt_records(job, plan)
             readings = add_samples(profile, source, _readings(plan)) if plan.new_readings else 0
             if preview.apply_demographics:
                 _apply_demographics(job, preview, actor, request)

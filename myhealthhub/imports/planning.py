@@ -5,6 +5,25 @@ the profile, through the keys they recorded (``ImportedRecord``): a key seen
 before with the same content hash is present; with another hash, the source
 now says something else. Nothing here writes; the preview shown to the
 person and the commit both start from the same ``ImportPlan``.
+
+Only what the same system said counts (DESIGN.md principle 5): an id means
+something only to the system that gave it, and EHRs that started from the
+same sample data reuse each other's statement ids for what they say
+differently. So a key is looked up among the records of the file's own
+system (``Mapping.system``: a C-CDA's custodian, a FHIR server); another
+system's record under the same key is left alone, and the statement is a
+new entry, which the reconcile app sets beside the other one.
+
+The system is a column beside the key, not part of its hash: a record keeps
+the hash of its key whatever system it is filed under, so records made
+before systems were known (whose system is "", unknown) are still found.
+One of them is taken as the importing system's own (as every record was
+before), and the commit files it under that system (``writing.adopt_records``):
+from then on another system no longer finds it. A file that names no system
+finds only records of no known system, as before, and never another
+system's. Our own export is a copy of a record, not a source: its entries
+carry what their sources called them, and are looked up in every system
+(``EVERY_SYSTEM``); what it adds is filed under no system.
 """
 
 from __future__ import annotations
@@ -17,6 +36,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -27,6 +47,7 @@ from django.utils.translation import gettext as _
 from myhealthhub.documents.sniff import sniff
 from myhealthhub.errors import ActionRefused
 from myhealthhub.imports.base import (
+    EVERY_SYSTEM,
     MappedDocument,
     MappedEntry,
     Mapping,
@@ -69,6 +90,7 @@ class Known(NamedTuple):
     re-import of a large file looks up thousands)."""
 
     pk: int
+    system: str
     kind: str
     object_uuid: uuid.UUID
     content_hash: str
@@ -108,8 +130,15 @@ class ImportPlan:
     warnings: list[Problem] = field(default_factory=list)
     # Content hash of every entry and document kept, by key.
     hashes: dict[str, str] = field(default_factory=dict)
-    # What earlier imports recorded under this file's keys.
+    # What earlier imports of the same system (or of none known) recorded under this file's keys.
     known: dict[str, Known] = field(default_factory=dict)
+    # The system the file comes from (``Mapping.system``); "" when it does not say.
+    system: str = ""
+
+    @property
+    def files_under(self) -> str:
+        """The system the keys this import records are filed under."""
+        return "" if self.system == EVERY_SYSTEM else self.system
 
     @property
     def documents_to_keep(self) -> list[MappedDocument]:
@@ -120,7 +149,7 @@ def plan_import(
     profile: Profile, mapping: Mapping, patient: str, *, lock: bool = False
 ) -> ImportPlan:
     """Compare the mapping with the profile; ``lock`` the entries it would change."""
-    plan = ImportPlan(warnings=list(mapping.warnings))
+    plan = ImportPlan(warnings=list(mapping.warnings), system=mapping.system)
     others = _other_people(mapping.patients, patient)
     plan.skipped = _skipped_of_this_person(mapping.skipped, patient, others)
     entries = _keep_this_person(mapping.entries, patient, others, plan)
@@ -130,7 +159,7 @@ def plan_import(
     entries = [item for item in entries if fit(item, plan.skipped, plan.warnings, documented)]
     entries = _first_of_each_key(entries, plan, _entry_hash)
     documents = _first_of_each_key(documents, plan, _document_hash)
-    plan.known = _records(profile, [*plan.hashes])
+    plan.known = _records(profile, plan.hashes, plan.system)
     for item in entries:
         record = plan.known.get(item.key)
         if record is None or record.kind != item.kind:
@@ -242,16 +271,33 @@ def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K]
     return kept
 
 
-def _records(profile: Profile, keys: list[str]) -> dict[str, Known]:
-    by_hash = {key_hash(key): key for key in keys}
-    found: dict[str, Known] = {}
-    for batch in _batches(list(by_hash), LOOKUP_BATCH):
+def _records(profile: Profile, hashes: dict[str, str], system: str) -> dict[str, Known]:
+    """What ``system`` recorded under the keys of ``hashes``, else a record of no known system.
+
+    For ``EVERY_SYSTEM``, what any system recorded: the record of the same
+    content if there is one, else the oldest.
+    """
+    by_hash = {key_hash(key): key for key in hashes}
+    candidates: dict[str, list[Known]] = defaultdict(list)
+    for batch in batches(list(by_hash), LOOKUP_BATCH):
         rows = ImportedRecord.objects.filter(profile_id=profile.pk, key_hash__in=batch)
-        for hashed, pk, kind, object_uuid, digest, values in rows.values_list(
-            "key_hash", "pk", "kind", "object_uuid", "content_hash", "values"
+        if system != EVERY_SYSTEM:
+            rows = rows.filter(system__in={system, ""})
+        for hashed, *values in rows.values_list(
+            "key_hash", "pk", "system", "kind", "object_uuid", "content_hash", "values"
         ):
-            found[by_hash[hashed]] = Known(pk, kind, object_uuid, digest, values)
-    return found
+            candidates[by_hash[hashed]].append(Known(*values))
+    return {
+        key: min(known, key=partial(_rank, system=system, digest=hashes[key]))
+        for key, known in candidates.items()
+    }
+
+
+def _rank(known: Known, system: str, digest: str) -> tuple[bool, int]:
+    """Which of several records under one key an import takes: the lowest."""
+    if system == EVERY_SYSTEM:
+        return known.content_hash != digest, known.pk
+    return known.system != system, known.pk  # its own system's, else one of none
 
 
 def _load_changed(profile: Profile, plan: ImportPlan, lock: bool) -> None:
@@ -348,7 +394,7 @@ def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:
     return True
 
 
-def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+def batches(items: list[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch

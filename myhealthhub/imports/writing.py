@@ -31,10 +31,10 @@ from myhealthhub.documents.sniff import sniff
 from myhealthhub.imports import planning
 from myhealthhub.imports.base import MappedDocument, Skipped
 from myhealthhub.imports.models import ImportedRecord, ImportJob
+from myhealthhub.records import changes
 from myhealthhub.records.actions import snapshot
 from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS
 from myhealthhub.records.models import Entry, EntryVersion, Source
-from myhealthhub.search.index import index_entries
 
 BATCH = 500
 
@@ -107,7 +107,7 @@ def create_entries(
             for item in items
         ]
         model.objects.bulk_create(entries, batch_size=BATCH)
-        index_entries(slug, entries)
+        changes.saved(slug, entries)  # search indexes them; reconcile groups them
         for item, entry in zip(items, entries, strict=True):
             made[item.key] = (slug, entry.uuid)
     record_keys(job, plan, made, values_of=plan.new)
@@ -143,6 +143,7 @@ def record_keys(
                 profile_id=job.profile_id,
                 key_hash=planning.key_hash(key),
                 key=key,
+                system=plan.files_under,
                 kind=kind,
                 object_uuid=object_uuid,
                 content_hash=plan.hashes[key],
@@ -151,6 +152,22 @@ def record_keys(
             )
         )
     ImportedRecord.objects.bulk_create(fresh, batch_size=BATCH)
+
+
+def adopt_records(job: ImportJob, plan: planning.ImportPlan) -> None:
+    """File the records of no known system that this import found under its own system.
+
+    Such a record was made before systems were recorded (or by a file that
+    named none); the import took it for its own, as every import did before,
+    and from now on another system's file no longer finds it.
+    """
+    if not plan.files_under:
+        return
+    unknown = [known.pk for known in plan.known.values() if not known.system]
+    for batch in planning.batches(unknown, BATCH):
+        ImportedRecord.objects.filter(profile_id=job.profile_id, pk__in=batch, system="").update(
+            system=plan.files_under
+        )
 
 
 def update_entries(
@@ -199,7 +216,7 @@ def update_entries(
         )
         updated[kind].append(entry)
     for slug, entries in updated.items():
-        index_entries(slug, entries)
+        changes.saved(slug, entries)
     return sum(len(entries) for entries in updated.values())
 
 

@@ -7,6 +7,8 @@ and "Acetaminophen" are known to be one substance. Every row also has its
 Spanish name, so search finds "Glucose" by "glucosa" and the other way round.
 A lab test may also name the panel it is usually ordered in ("lipids" for
 HDL cholesterol), so pages can show a blood count as one group of rows.
+Medicines also know their ingredients as RxNorm names them, read with the
+RxNorm codes and the brand names by lib/medicine_names.py.
 
 The files are plain CSV, quoted where a name holds a comma;
 tests/test_shipped_tables.py holds each to its declared columns.
@@ -49,10 +51,17 @@ class Medicine:
     name: str
     also_known_as: str = ""
     name_es: str = ""
+    # Its active ingredients as RxNorm names them, in lower case: "acetaminophen"
+    # for Paracetamol, two for a combination (lib/medicine_names.py).
+    ingredients: frozenset[str] = frozenset()
 
     @property
     def suggestion(self) -> str:
         return f"{self.name} ({self.also_known_as})" if self.also_known_as else self.name
+
+    def suggestion_in(self, language: str) -> str:
+        """As offered while typing: in Spanish its Spanish name, else the INN and its other name."""
+        return self.name_es if language.startswith("es") and self.name_es else self.suggestion
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -112,8 +121,54 @@ def panel_of(code: str) -> str:
 @cache
 def medicines() -> tuple[Medicine, ...]:
     return tuple(
-        Medicine(row["en"], row["also_known_as"], row["es"]) for row in _rows("medicines.csv")
+        Medicine(row["en"], row["also_known_as"], row["es"], ingredient_set(row["ingredients"]))
+        for row in _rows("medicines.csv")
     )
+
+
+@dataclass(frozen=True)
+class RxNormConcept:
+    """One RxNorm code of rxnorm.csv: a drug, a brand or an ingredient, and what it contains."""
+
+    code: str
+    name: str
+    ingredients: frozenset[str]
+    # As written in the table ("500 mg", "100 mg/mL", "500 mg / 25 mg"); "" when unknown.
+    strength: str
+
+
+@cache
+def rxnorm_concepts() -> dict[str, RxNormConcept]:
+    """The RxNorm codes the real files use, by code."""
+    return {
+        row["code"]: RxNormConcept(
+            row["code"], row["name"], ingredient_set(row["ingredients"]), row["strength"]
+        )
+        for row in _rows("rxnorm.csv")
+    }
+
+
+@dataclass(frozen=True)
+class MedicineName:
+    """A brand ("Tylenol PM") or a form's own name ("mycophenolate sodium"), and its ingredients."""
+
+    name: str
+    ingredients: frozenset[str]
+    # "brand", or "form": a salt or ester not named as its base plus a salt word.
+    kind: str
+
+
+@cache
+def medicine_names() -> tuple[MedicineName, ...]:
+    return tuple(
+        MedicineName(row["name"], ingredient_set(row["ingredients"]), row["kind"])
+        for row in _rows("medicine_names.csv")
+    )
+
+
+def ingredient_set(cell: str) -> frozenset[str]:
+    """A table's "a;b" ingredients cell as a set."""
+    return frozenset(name for name in cell.split(";") if name)
 
 
 def find_by_name(table: tuple[Code, ...], name: str) -> Code | None:

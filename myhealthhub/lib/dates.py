@@ -58,6 +58,19 @@ class PartialDate:
     def _sort_key(self) -> tuple[dt.date, int]:
         return self.earliest, list(Precision).index(self.precision)
 
+    def common_precision(self, other: PartialDate) -> tuple[PartialDate, PartialDate]:
+        """Both dates cut to what both know: "2015" and "22 June 2015" compare as 2015."""
+        order = list(Precision)
+        coarsest = min(order.index(self.precision), order.index(other.precision))
+        return self._cut(order[coarsest]), other._cut(order[coarsest])
+
+    def _cut(self, precision: Precision) -> PartialDate:
+        if precision == Precision.YEAR:
+            return PartialDate(self.year)
+        if precision == Precision.MONTH:
+            return PartialDate(self.year, self.month)
+        return self
+
     @property
     def earliest(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)

@@ -45,7 +45,9 @@ CODE_TABLES: dict[str, Callable[[], tuple[codes.Code, ...]]] = {
 SUGGESTIONS: dict[str, Callable[[str], list[str]]] = {
     "immunizations": lambda language: [code.name_in(language) for code in codes.vaccines()],
     "results": lambda language: [code.name_in(language) for code in codes.lab_tests()],
-    "medications": lambda language: [medicine.suggestion for medicine in codes.medicines()],
+    "medications": lambda language: [
+        medicine.suggestion_in(language) for medicine in codes.medicines()
+    ],
 }
 SUGGESTIONS_ID = "entry-suggestions"
 

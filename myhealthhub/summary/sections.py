@@ -7,17 +7,19 @@ current state (allergies, medications, conditions) comes from the same
 selections as the profile overview, so the two never disagree.
 
 "To verify with your clinician": when sources disagree the summary must say
-so beside the item (DESIGN.md principle 5). No conflict model exists yet; the
-hook is :func:`to_verify`, which every section calls for each item and which
-the templates already show. When ``reconcile/`` lands, it answers there.
+so beside the item (DESIGN.md principle 5). Which items state the same thing
+and which disagree is reconcile's to say, an app above this one: it answers
+the :data:`grouping` hook once per summary, and the lists of medicines,
+allergies and problems keep one line per group, with its number of sources.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -27,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from myhealthhub.lib import formatting
 from myhealthhub.lib.dates import Precision
 from myhealthhub.lib.formatting import Preferences
+from myhealthhub.lib.hooks import Hook
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.profiles.zones import zone_label
 from myhealthhub.records.abnormal import Flag, result_flag
@@ -124,6 +127,48 @@ class Part:
     data: dict[str, Any]
 
 
+E = TypeVar("E", bound=Entry)
+
+
+@dataclass
+class Grouping:
+    """Which entries state the same thing, as reconcile filled it in through :data:`grouping`."""
+
+    # Each grouped entry's group, and how many sources state that group.
+    group_of: dict[uuid.UUID, int] = field(default_factory=dict)
+    sources: dict[int, int] = field(default_factory=dict)
+    # The groups whose sources disagree, unreviewed.
+    disputed: set[int] = field(default_factory=set)
+    # Each group stated more than once by the name most of its sources give it.
+    names: dict[int, str] = field(default_factory=dict)
+
+    def name_of(self, entry: Entry) -> str:
+        group = self.group_of.get(entry.uuid)
+        return self.names.get(group, entry.display) if group is not None else entry.display
+
+    def to_verify(self, entry: Entry) -> bool:
+        return self.group_of.get(entry.uuid) in self.disputed
+
+    def sources_of(self, entry: Entry) -> int:
+        group = self.group_of.get(entry.uuid)
+        return self.sources.get(group, 1) if group is not None else 1
+
+    def one_per_group(self, entries: list[E]) -> list[E]:
+        """The first of each group's entries, in order."""
+        seen: set[object] = set()
+        kept = []
+        for entry in entries:
+            group = self.group_of.get(entry.uuid, entry.uuid)
+            if group not in seen:
+                seen.add(group)
+                kept.append(entry)
+        return kept
+
+
+# (profile, grouping to fill): reconcile answers it in its ready().
+grouping: Hook[[Profile, Grouping]] = Hook("summary.grouping")
+
+
 @dataclass(frozen=True)
 class Summary:
     profile: Profile
@@ -134,6 +179,7 @@ class Summary:
     parts: list[Part] = field(default_factory=list)
     # The zone its times are in: the reader's on the page, the profile's in an export.
     zone: str = ""
+    grouping: Grouping = field(default_factory=Grouping)
 
 
 SECTIONS: dict[str, Spec] = {}
@@ -165,16 +211,26 @@ def gather(profile: Profile, options: ExportOptions) -> Summary:
         period=period,
         zone=zone_label(timezone.get_current_timezone()),
     )
+    grouping(profile, summary.grouping)
     for spec in SECTIONS.values():
         if spec.name in chosen:
             label = spec.label
             if spec.name == "medications" and profile.deceased_date is not None:
                 # A person who died takes nothing now: the list is the last one recorded.
                 label = _("Medications last recorded as taken")
-            summary.parts.append(
-                Part(spec.name, label, spec.template, spec.gather(profile, period))
-            )
+            data = spec.gather(profile, period)
+            for listed in FOLDED.get(spec.name, ()):
+                data[listed] = summary.grouping.one_per_group(data[listed])
+            summary.parts.append(Part(spec.name, label, spec.template, data))
     return summary
+
+
+# The lists that show one line per group (the rest are events, each its own).
+FOLDED = {
+    "medications": ("medications",),
+    "allergies": ("allergies",),
+    "conditions": ("conditions",),
+}
 
 
 def reader_units(profile: Profile) -> Preferences:
@@ -192,11 +248,6 @@ def reader_units(profile: Profile) -> Preferences:
         .first()
     )
     return Preferences.of(grant.account if grant else None)
-
-
-def to_verify(entry: Entry) -> bool:
-    """Whether sources disagree on ``entry``: always False until conflicts are modelled."""
-    return False
 
 
 def _dated(queryset: Any, since: dt.date | None) -> Any:

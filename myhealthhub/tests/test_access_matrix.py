@@ -39,6 +39,7 @@ from myhealthhub.documents.models import Document
 from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.profiles.access import Declared
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
+from myhealthhub.reconcile.models import Group, How, Member, Review
 from myhealthhub.records.models import Condition, Medication, Observation
 
 if TYPE_CHECKING:
@@ -150,6 +151,21 @@ def on_choosing_import(rows: Rows) -> dict[str, Any]:
 
 def on_export(rows: Rows) -> dict[str, Any]:
     return on_profile(rows) | {"job_uuid": rows.export_job.uuid}
+
+
+def on_group(rows: Rows) -> dict[str, Any]:
+    """The group of the medicine two sources state differently (conftest.fill)."""
+    group = Member.objects.get(entry_uuid=rows.medication.uuid).group
+    return on_profile(rows) | {"group_uuid": group.uuid}
+
+
+def _brand_group(rows: Rows) -> Group:
+    """The medicine's brand typed by hand (conftest.fill), a group of its own to link with."""
+    return (
+        Member.objects.exclude(group__members__entry_uuid=rows.medication.uuid)
+        .get(profile=rows.profile, kind="medications")
+        .group
+    )
 
 
 def on_reset_key(rows: Rows) -> dict[str, Any]:
@@ -359,6 +375,40 @@ MATRIX: dict[str, Rule] = {
     "documents:thumbnail": Rule(Role.VIEWER, kwargs=on_document, shows=None, get_status=204),
     "search:results": Rule(
         Role.VIEWER, kwargs=on_profile, query="?q=metformin", shows=showing("Metformin")
+    ),
+    "reconcile:conflicts": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("Metformin")),
+    "reconcile:group": Rule(Role.VIEWER, kwargs=on_group, shows=showing("Pharmacy")),
+    "reconcile:review": Rule(
+        Role.EDITOR,
+        Role.EDITOR,
+        kwargs=on_group,
+        get_status=405,
+        change=Change(
+            data=lambda rows: {"field": "frequency", "with_whom": "pharmacist"},
+            made=lambda world, caller: Review.objects.filter(with_whom="pharmacist").exists(),
+        ),
+    ),
+    "reconcile:take_out": Rule(
+        Role.EDITOR,
+        Role.EDITOR,
+        kwargs=on_group,
+        get_status=405,
+        change=Change(
+            data=lambda rows: {"entry": str(rows.medication.uuid)},
+            made=lambda world, caller: (
+                Member.objects.get(entry_uuid=world.medication.uuid).how == How.APART
+            ),
+        ),
+    ),
+    "reconcile:link": Rule(
+        Role.EDITOR,
+        Role.EDITOR,
+        kwargs=on_group,
+        get_status=405,
+        change=Change(
+            data=lambda rows: {"other": str(_brand_group(rows).uuid)},
+            made=lambda world, caller: Member.objects.filter(how=How.HAND).exists(),
+        ),
     ),
     "summary:page": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("Metformin")),
     "summary:pdf": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("%PDF")),

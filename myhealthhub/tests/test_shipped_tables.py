@@ -84,7 +84,21 @@ DECLARED: dict[str, Table | Json | Text] = {
     "cvx.csv": Table(("code", "en", "es"), key=("code",)),
     # A test in no usual panel (ferritin, INR) has an empty "panel".
     "loinc.csv": Table(("code", "en", "es", "unit", "panel"), key=("code",), required=("unit",)),
-    "medicines.csv": Table(("en", "also_known_as", "es"), key=("en",)),
+    # "ingredients": RxNorm's lower-case English names, ";" between two (lib/medicine_names.py).
+    "medicines.csv": Table(
+        ("en", "also_known_as", "es", "ingredients"), key=("en",), required=("ingredients",)
+    ),
+    # The RxNorm codes the real files use; a brand or a pack may state no strength.
+    # "found_in": the folders of ../shared/data whose files carry the code.
+    "rxnorm.csv": Table(
+        ("code", "name", "ingredients", "strength", "found_in"),
+        key=("code",),
+        required=("name", "ingredients", "found_in"),
+    ),
+    # Brands and a salt's own name ("mycophenolate sodium"); "kind" is brand or form.
+    "medicine_names.csv": Table(
+        ("name", "ingredients", "kind"), key=("name",), required=("ingredients", "kind")
+    ),
     # UCUM is case-sensitive: "[IU]/L" and "[iU]/L" are two codes.
     "units.csv": Table(("ucum", "shown"), key=("ucum",), required=("shown",)),
     # The same phrase may mean "nothing known" in two languages, not twice in one.

@@ -39,10 +39,13 @@ from myhealthhub.imports.models import ImportedRecord, ImportJob, ImportOriginal
 from myhealthhub.imports.pipeline import request_commit, start_import
 from myhealthhub.profiles.actions import create_profile, delete_profile
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
-from myhealthhub.records.actions import delete_entry, update_entry
+from myhealthhub.reconcile.actions import review_conflict
+from myhealthhub.reconcile.groups import groups_of
+from myhealthhub.reconcile.models import Group, Member, Review
+from myhealthhub.records.actions import create_entry, delete_entry, update_entry
 from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import DailySummary, EntryVersion, Sample, Source
+from myhealthhub.records.models import DailySummary, EntryVersion, Sample, Source, SourceKind
 from myhealthhub.search.models import SearchItem
 from myhealthhub.summary.options import ExportOptions
 
@@ -62,6 +65,9 @@ OWNED: list[tuple[type[models.Model], str]] = [
     (ImportedRecord, "profile"),
     (Sample, "profile"),
     (DailySummary, "profile"),
+    (Group, "profile"),
+    (Member, "profile"),
+    (Review, "group__profile"),
 ]
 
 
@@ -214,6 +220,25 @@ def demo_adult(owner: User) -> Profile:
         expected_version=medication.version,
     )
     delete_entry(condition, actor=owner, request=None)
+    # A pharmacy says the medicine was stopped: a disagreement, reviewed.
+    stopped = create_entry(
+        KINDS["medications"],
+        adult,
+        actor=owner,
+        request=None,
+        values={"display": medication.display, "codings": medication.codings, "status": "stopped"},
+        source=Source.objects.create(profile=adult, kind=SourceKind.IMPORT, label="Pharmacy"),
+    )
+    (view,) = groups_of(adult, ["medications"], entry_uuids=[stopped.uuid])
+    (conflict,) = view.conflicts
+    review_conflict(
+        view.group,
+        conflict,
+        with_whom="pharmacist",
+        note="Still taking it.",
+        actor=owner,
+        request=None,
+    )
     return adult
 
 

@@ -56,6 +56,7 @@ def to_mapping(parsed: Parsed) -> Mapping:
     ctx = Context(parsed)
     people.patient(ctx, root)
     ctx.mapping.sender = people.sender(root)
+    ctx.mapping.system = people.system(ctx, root)
     people.care_team(ctx, root)
     document_date = ctx.when(kid(root, "effectiveTime"))
     title = text_of(kid(root, "title")) or ctx.concept(kid(root, "code"))

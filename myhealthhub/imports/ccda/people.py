@@ -10,10 +10,12 @@ read here for every section.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.utils.translation import gettext as _
 
 from myhealthhub.errors import Refused
-from myhealthhub.imports.base import PatientFound
+from myhealthhub.imports.base import PatientFound, source_system
 from myhealthhub.imports.ccda.context import Context
 from myhealthhub.imports.ccda.sections import Section
 from myhealthhub.imports.ccda.xml import (
@@ -99,6 +101,43 @@ def sender(root: Element) -> str:
         ),
     ]
     return next((text for name in candidates if (text := text_of(name))), "")
+
+
+def system(ctx: Context, root: Element) -> str:
+    """The system the document comes from, for ``Mapping.system``; "" when it does not say.
+
+    The custodian keeps the document; without one that says who it is, the
+    author's organization wrote it. An organization is known by its id, else
+    by its name. Beside it goes the id the document gives the patient (as a
+    digest: it is compared, never shown). One system's exports for one
+    person all carry the same one; EHRs that copied the same test data
+    (ONC's certification samples, custodian and statement ids included:
+    Carefluence and Get Real Health) numbered the patient each their own way.
+    """
+    organizations = [
+        path(root, "custodian", "assignedCustodian", "representedCustodianOrganization"),
+        *(
+            path(author, "assignedAuthor", "representedOrganization")
+            for author in kids(root, "author")
+        ),
+    ]
+    organization = next(
+        (named for each in organizations if (named := _organization(ctx, each))), ""
+    )
+    if not organization:
+        return ""
+    chart = ctx.id_key(path(root, "recordTarget", "patientRole"), alone=False)
+    digest = hashlib.sha256(chart.encode()).hexdigest()[:32] if chart else ""
+    return source_system("cda", organization, f"patient:{digest}" if digest else "")
+
+
+def _organization(ctx: Context, organization: Element | None) -> str:
+    if organization is None:
+        return ""
+    if known := ctx.id_key(organization, alone=False):
+        return f"id:{known}"
+    name = text_of(kid(organization, "name")).casefold()
+    return f"name:{name}" if name and name not in NOBODY else ""
 
 
 def care_team(ctx: Context, root: Element) -> None:

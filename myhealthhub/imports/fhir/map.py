@@ -35,6 +35,7 @@ from myhealthhub.imports.fhir import (
     ours,
     people,
     plans,
+    systems,
 )
 from myhealthhub.imports.fhir.context import Context, example_of
 from myhealthhub.imports.fhir.fields import codes_of, string
@@ -121,6 +122,7 @@ def to_mapping(parsed: Parsed) -> Mapping:
     if not ctx.mapping.sender:
         ctx.mapping.sender = people.sender_from_patients(ctx, patients)
     _what_it_is(ctx.mapping, parsed.resources)
+    ctx.mapping.system = systems.system_of(parsed)
     # Supporting resources last, once every entry that refers to them is known;
     # practitioners first, as their entries refer to their roles' organizations.
     practitioners = [f for f in supporting if f.type == "Practitioner"]

@@ -79,6 +79,8 @@ class Found:
 class Parsed:
     resources: list[Found] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # What each bundle that is a whole file (or line) says in ``meta.source``.
+    bundle_sources: list[str] = field(default_factory=list)
 
 
 def recognizes(upload: Upload) -> bool:
@@ -314,6 +316,10 @@ class _Reader:
         kind = value["resourceType"]
         refuse_other_version(value, kind, Found(value, kind, name, label, pointer).where())
         if kind == "Bundle":
+            meta = value.get("meta")
+            source = meta.get("source") if isinstance(meta, dict) else None
+            if isinstance(source, str):
+                self.parsed.bundle_sources.append(source)
             self.take_bundle(value, name, label, pointer, scope, nesting)
         else:
             self.parsed.resources.append(Found(value, kind, name, label, pointer, "", scope))

@@ -16,6 +16,7 @@ from myhealthhub.accounts.current import account_of
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
+from myhealthhub.reconcile import listing
 from myhealthhub.records import actions
 from myhealthhub.records.actions import StaleEdit
 from myhealthhub.records.forms import TimelineForm, form_class
@@ -57,11 +58,22 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
     sort = request.GET.get("sort", "newest")
     order = SORTS.get(sort, SORTS["newest"])
     entries = entries.order_by(*order)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    folded = kind.slug in listing.FOLDED
+    if folded:
+        # One row per group: a medicine three sources state is one line.
+        first = listing.first_of_each_group(
+            access.profile, kind.slug, entries.values_list("uuid", flat=True)
+        )
+        page = Paginator(first, PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = entries.in_bulk(list(page), field_name="uuid")
+        rows = [shown[entry_uuid] for entry_uuid in page]
+        page.object_list = rows
+    else:
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page)
     # Results newest first, unfiltered, read by panel and day; any other order or
     # filter is a question about single rows, answered by the flat table.
     flat = kind.slug != "results" or query or status or order is not SORTS["newest"]
-    rows = list(page)
     # One group without a heading is the flat table, and an empty page's "Nothing recorded yet".
     groups = [Group("", rows)] if flat or not rows else by_panel_and_day(rows)
     return render(
@@ -72,6 +84,9 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
             "kind": kind,
             "page": page,
             "groups": groups,
+            "in_groups": listing.group_rows(access.profile, kind.slug, [e.uuid for e in rows])
+            if folded
+            else {},
             "query": query,
             "status": status,
             "status_choices": status_choices,

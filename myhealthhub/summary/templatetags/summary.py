@@ -32,9 +32,21 @@ REVIEWED = _("Medication list last reviewed on %(date)s (source: %(source)s).")
 
 
 @register.filter
-def to_verify(entry: Entry) -> bool:
-    """Sources disagree on this item (the hook for conflicts, see sections.to_verify)."""
-    return sections.to_verify(entry)
+def to_verify(entry: Entry, summary: sections.Summary) -> bool:
+    """Sources disagree on this item, and no one has reviewed it (reconcile, through the hook)."""
+    return summary.grouping.to_verify(entry)
+
+
+@register.filter
+def name_in(entry: Entry, summary: sections.Summary) -> str:
+    """The name its sources give it most: one vendor's code-system name is no name."""
+    return summary.grouping.name_of(entry)
+
+
+@register.filter
+def sources_count(entry: Entry, summary: sections.Summary) -> int:
+    """How many sources state what ``entry`` states."""
+    return summary.grouping.sources_of(entry)
 
 
 @register.filter

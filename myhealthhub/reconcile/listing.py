@@ -1,0 +1,60 @@
+"""Lists of medicines, allergies, problems and vaccines: one row per group, not per statement.
+
+A list keeps its own order and filters; of each group it shows the first
+statement that order reaches, with how many sources state it and whether a
+disagreement waits to be verified.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from myhealthhub.profiles.models import Profile
+from myhealthhub.reconcile.models import Group, Member
+
+# Lists folded to one row per group. Results are not: a results page reads a
+# day's panel row by row, and two sources' same value at one moment is rare.
+FOLDED = frozenset({"medications", "allergies", "conditions", "immunizations"})
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: Group
+    sources: int
+    to_verify: bool
+
+
+def first_of_each_group(
+    profile: Profile, kind: str, ordered: Iterable[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The entries, in the list's order, without the later statements of a group already listed."""
+    group_of = dict(
+        Member.objects.filter(profile_id=profile.pk, kind=kind).values_list(
+            "entry_uuid", "group_id"
+        )
+    )
+    seen: set[int | uuid.UUID] = set()
+    first = []
+    for entry_uuid in ordered:
+        group = group_of.get(entry_uuid, entry_uuid)
+        if group not in seen:
+            seen.add(group)
+            first.append(entry_uuid)
+    return first
+
+
+def group_rows(
+    profile: Profile, kind: str, entry_uuids: list[uuid.UUID]
+) -> dict[uuid.UUID, GroupRow]:
+    """Each listed entry's group, its number of sources and whether it has an open conflict."""
+    members = Member.objects.filter(
+        profile_id=profile.pk, kind=kind, entry_uuid__in=entry_uuids
+    ).select_related("group")
+    return {
+        member.entry_uuid: GroupRow(
+            member.group, member.group.sources, bool(member.group.open_fields)
+        )
+        for member in members
+    }
