@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -190,7 +190,13 @@ def _place(profile_id: int, slug: str, entries: list[Entry]) -> set[int]:
             continue
         found = index.find(now)
         if found is None:
-            group = Group(profile_id=profile_id, kind=slug, key=now.key or now.name_key)
+            # Alone, it stands as its one statement says: named so, one source, no conflict.
+            group = Group(
+                profile_id=profile_id,
+                kind=slug,
+                key=now.key or now.name_key,
+                label=entry.display[:500],
+            )
             how = How.ALONE
             new_groups.append(group)
         else:
@@ -222,7 +228,9 @@ def _place(profile_id: int, slug: str, entries: list[Entry]) -> set[int]:
     _drop_empty(touched)
     # Their own groups too: an edit that leaves an entry in place may change what it says.
     held = {current[key].group_id for key in said if key in current}
-    return touched | held | {member.group.pk for member in [*made, *moved]}
+    joined = Counter(member.group.pk for member in [*made, *moved])
+    alone = {group.pk for group in new_groups if joined[group.pk] == 1}
+    return touched | held | (set(joined) - alone)
 
 
 class _Known(NamedTuple):

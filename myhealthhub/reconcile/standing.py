@@ -22,6 +22,8 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
 
 BATCH = 2000
+# Changed groups written one UPDATE each; more, and one UPDATE … CASE per batch is quicker.
+FEW = 20
 # The columns each kind's conflicts are read from (differences.FIELDS), with the name.
 COMPARED: dict[str, tuple[str, ...]] = {
     "medications": (
@@ -70,11 +72,14 @@ def refresh(profile_id: int, groups: QuerySet[Group]) -> None:
                 profile_id, slug, ids[start : start + BATCH], chosen, reviews, nothing_known
             )
     # Most groups a new statement joins stand as they did: only the others are written.
-    for pk, group in chosen.items():
-        if _standing(group) != before[pk]:
-            Group.objects.filter(pk=pk).update(
-                label=group.label, sources=group.sources, open_fields=group.open_fields
-            )
+    changed = [group for pk, group in chosen.items() if _standing(group) != before[pk]]
+    if len(changed) > FEW:
+        Group.objects.bulk_update(changed, ["label", "sources", "open_fields"], batch_size=BATCH)
+        return
+    for group in changed:
+        Group.objects.filter(pk=group.pk).update(
+            label=group.label, sources=group.sources, open_fields=group.open_fields
+        )
 
 
 def _standing(group: Group) -> tuple[str, int, list[str]]:
