@@ -12,8 +12,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
-
 from myhealthhub.profiles.models import Profile
 from myhealthhub.reconcile.differences import Conflict, conflicts
 from myhealthhub.reconcile.keys import RECONCILED
@@ -81,38 +79,15 @@ def groups_of(
     *,
     entry_uuids: Iterable[uuid.UUID] | None = None,
     group_uuids: Iterable[uuid.UUID] | None = None,
-    groups: QuerySet[Group] | None = None,
-    shared: bool = False,
 ) -> list[GroupView]:
-    """The profile's groups of ``kinds``; only those of some entries, or some groups, if given.
-
-    ``shared``: only groups that can hold a conflict, those stated more than
-    once (and allergies beside a "no known allergies" statement), so a page
-    of conflicts does not read every result of a long record.
-    """
+    """The profile's groups of ``kinds``; only those of some entries, or some groups, if given."""
     kinds = list(kinds)
-    nothing_known: list[Entry] = []
     members = Member.objects.filter(profile_id=profile.pk, kind__in=kinds).select_related("group")
-    if shared:
-        stated_again = (
-            Member.objects.filter(profile_id=profile.pk, kind__in=kinds)
-            .values("group_id")
-            .annotate(count=Count("id"))
-            .filter(count__gt=1)
-            .values("group_id")
-        )
-        nothing_known = _nothing_known(profile) if "allergies" in kinds else []
-        if nothing_known:
-            members = members.filter(Q(group_id__in=stated_again) | Q(kind="allergies"))
-        else:
-            members = members.filter(group_id__in=stated_again)
     if entry_uuids is not None:
         theirs = Member.objects.filter(profile_id=profile.pk, entry_uuid__in=list(entry_uuids))
         members = members.filter(group_id__in=theirs.values("group_id"))
     if group_uuids is not None:
         members = members.filter(group__uuid__in=list(group_uuids))
-    if groups is not None:
-        members = members.filter(group__in=groups)
     by_group: dict[int, list[Member]] = defaultdict(list)
     for member in members:
         by_group[member.group_id].append(member)
@@ -129,8 +104,7 @@ def groups_of(
     in_groups = Review.objects.filter(group_id__in=members.values("group_id"))
     for review in in_groups.select_related("reviewed_by"):
         reviews[review.group_id].append(review)
-    if not shared:
-        nothing_known = _nothing_known(profile) if "allergies" in wanted else []
+    nothing_known = _nothing_known(profile) if "allergies" in wanted else []
     order = {entry_uuid: at for at, entry_uuid in enumerate(entries)}
     views = []
     for group_id, grouped in by_group.items():
