@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from myhealthhub.accounts.current import account_of
+from myhealthhub.accounts.models import User
+from myhealthhub.documents.serving import as_file
 from myhealthhub.errors import ActionRefused
+from myhealthhub.exports import jobs
+from myhealthhub.exports.formats import filename
 from myhealthhub.profiles.access import Access, profile_view
 from myhealthhub.profiles.models import Role
+from myhealthhub.profiles.zones import zone_for
 from myhealthhub.reconcile import actions
+from myhealthhub.reconcile.exporter import MedicationListPdf, list_document
 from myhealthhub.reconcile.groups import GroupView, groups_of
 from myhealthhub.reconcile.keys import RECONCILED
 from myhealthhub.reconcile.marks import to_verify_in
 from myhealthhub.reconcile.models import Group
 from myhealthhub.reconcile.sides import side_by_side
 from myhealthhub.records.kinds import KINDS
+from myhealthhub.summary.choices import Choices, SummaryForm, read_choices
 
 # Groups offered to link with, at most: a longer list is no choice anyone makes.
 LINKABLE = 200
@@ -141,3 +150,55 @@ def open_conflicts(request: HttpRequest, access: Access) -> HttpResponse:
         "reconcile/conflicts.html",
         {"access": access, "views": views, "kinds": KINDS},
     )
+
+
+def _list_page(
+    request: HttpRequest, access: Access, choices: Choices, status: int = 200
+) -> HttpResponse:
+    with translation.override(choices.options.language):
+        document = list_document(access.profile)
+    return render(
+        request,
+        "reconcile/medication_list_page.html",
+        {
+            "access": access,
+            "document": document,
+            "form": SummaryForm.showing(choices.options),
+            "problems": choices.problems,
+            "pdf_allowed": jobs.plan_allows_profile(access.profile, MedicationListPdf()),
+        },
+        status=status,
+    )
+
+
+@profile_view(read=Role.VIEWER)
+@require_safe
+def medication_list(request: HttpRequest, access: Access) -> HttpResponse:
+    return _list_page(request, access, read_choices(request.GET, access.profile))
+
+
+@profile_view(read=Role.VIEWER)
+@require_safe
+def medication_list_pdf(request: HttpRequest, access: Access) -> HttpResponse:
+    assert isinstance(request.user, User)
+    exporter = MedicationListPdf()
+    choices = read_choices(request.GET, access.profile)
+    on = timezone.localdate(timezone=zone_for(access.profile, request.user))
+    body = io.BytesIO()
+    if request.method != "HEAD":
+        # Checked, written and audited as every export answered at once is.
+        try:
+            jobs.export_now(
+                access.profile,
+                exporter,
+                choices.options,
+                body,
+                actor=account_of(request),
+                role=access.role,
+                request=request,
+            )
+        except ActionRefused as refusal:
+            choices.problems.append(refusal.message)
+            return _list_page(request, access, choices, status=403)
+    response = HttpResponse(body.getvalue(), content_type=exporter.media_type)
+    return as_file(response, filename(access.profile, exporter, on))

@@ -106,6 +106,17 @@ def source_label(
     return ", ".join(part for part in (source.label, source.facility) if part)
 
 
+def source_name(source: Source, reader: User | None, typists: Typists | None = None) -> str:
+    """Who ``source`` is, without the date: an import's organisation, else as ``source_label``.
+
+    For lines that name several sources at once, where one organisation's
+    many documents are one name.
+    """
+    if source.kind == SourceKind.IMPORT:
+        return source.facility or source.label or _("Imported file")
+    return source_label(source, reader, short=True, typists=typists)
+
+
 def _typed(source: Source, reader: User | None, typists: Typists, *, short: bool) -> str:
     if source.author_id is None:
         return _("Typed by hand")  # the account is gone: nothing left to name

@@ -55,8 +55,12 @@ def _stylesheet() -> str:
 
 def summary_pdf(profile: Profile, options: ExportOptions) -> bytes:
     """The PDF summary of ``profile`` with the person's choices (``options``)."""
-    html = standalone_html(profile, options)
-    size = PAGE_SIZES.get(options.paper, "A4")
+    return printed(standalone_html(profile, options), options.paper)
+
+
+def printed(html: str, paper: str) -> bytes:
+    """A whole HTML document of ours in the summary's style, as a PDF on ``paper``."""
+    size = PAGE_SIZES.get(paper, "A4")
     stylesheets = [
         CSS(string=_stylesheet(), url_fetcher=RefusingFetcher()),
         CSS(string=f"@page {{ size: {size}; }}", url_fetcher=RefusingFetcher()),

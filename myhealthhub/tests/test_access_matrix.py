@@ -378,6 +378,8 @@ MATRIX: dict[str, Rule] = {
     ),
     "reconcile:conflicts": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("Metformin")),
     "reconcile:group": Rule(Role.VIEWER, kwargs=on_group, shows=showing("Pharmacy")),
+    "reconcile:medication_list": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("Metformin")),
+    "reconcile:medication_list_pdf": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("%PDF")),
     "reconcile:review": Rule(
         Role.EDITOR,
         Role.EDITOR,

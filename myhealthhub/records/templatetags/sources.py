@@ -6,13 +6,15 @@ Loaded by the record pages and the summary (web and PDF); see records/sources.py
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import cast
 
 from django import template
+from django.utils.translation import ngettext
 
 from myhealthhub.accounts.models import User
-from myhealthhub.records.models import Source
-from myhealthhub.records.sources import Typists
+from myhealthhub.records.models import Entry, Source
+from myhealthhub.records.sources import Typists, source_name
 from myhealthhub.records.sources import source_label as label_for
 
 register = template.Library()
@@ -29,9 +31,32 @@ def source_label(context: template.Context, source: Source | None, short: bool =
     """``source`` for the signed-in reader; without a request (the PDF), in the third person."""
     if source is None:
         return ""
-    user = getattr(context.get("request"), "user", None)
-    reader = user if isinstance(user, User) else None
+    reader = _reader(context)
     return label_for(source, reader, short=short, typists=_typists(context, source.profile_id))
+
+
+@register.simple_tag(takes_context=True)
+def source_names(context: template.Context, things: Iterable[Source | Entry], most: int = 3) -> str:
+    """ "Clinic A, Pharmacy B and 2 others": who states ``things``, each name once."""
+    reader = _reader(context)
+    names: list[str] = []
+    for thing in things:
+        source = thing if isinstance(thing, Source) else thing.source
+        name = source_name(source, reader, _typists(context, source.profile_id))
+        if name not in names:
+            names.append(name)
+    shown, others = names[:most], len(names) - most
+    if others <= 0:
+        return ", ".join(shown)
+    return ngettext("%(names)s and %(count)d other", "%(names)s and %(count)d others", others) % {
+        "names": ", ".join(shown),
+        "count": others,
+    }
+
+
+def _reader(context: template.Context) -> User | None:
+    user = getattr(context.get("request"), "user", None)
+    return user if isinstance(user, User) else None
 
 
 @register.filter
