@@ -71,7 +71,9 @@ def problem(
         ctx.skip(observation, origin, _("not a problem"), ctx.concept(kid(observation, "code")))
         return
     value = kid(observation, "value")
-    shown = ctx.concept(value) or ctx.text(observation)
+    shown = (
+        ctx.concept(value) or ctx.text(observation) or section.named_in_table(attr(value, "code"))
+    )
     if attr(value, "code") in NO_PROBLEMS:
         ctx.skip(observation, origin, _("a statement that there are no current problems"), shown)
         return

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from myhealthhub.imports.ccda.xml import (
     Element,
     attr,
+    descendants,
     display_name,
     kid,
     kids,
@@ -139,6 +140,26 @@ class Section:
         """Each entry's clinical statement, in document order."""
         for entry in kids(self.element, "entry"):
             yield from statements(entry)
+
+    def named_in_table(self, code: str) -> str:
+        """The first cell of the one narrative row that gives ``code`` in a cell of its own.
+
+        For a coded value with no name and no reference to the narrative
+        (Intellichart's problems): the row is the only place the document
+        names it. Two rows giving the code, or none, name nothing.
+        """
+        if not code:
+            return ""
+        found = [
+            cells
+            for row in self._rows
+            if len(cells := kids(row, "td")) > 1 and any(text_of(cell) == code for cell in cells)
+        ]
+        return text_of(found[0][0]) if len(found) == 1 else ""
+
+    @cached_property
+    def _rows(self) -> list[Element]:
+        return descendants(self.text, "tr")
 
 
 def kind_of(section: Element) -> SectionKind:

@@ -76,6 +76,11 @@ def _names(name: str) -> tuple[str, ...]:
     return f"{{{V3}}}{name}", name
 
 
+def descendants(element: Element | None, name: str) -> list[Element]:
+    """Every element named ``name`` below ``element``, at any depth, in document order."""
+    return [] if element is None else list(element.iter(*_names(name)))
+
+
 def kids(element: Element | None, name: str) -> list[Element]:
     """The children named ``name`` (in the CDA namespace, or in none).
 

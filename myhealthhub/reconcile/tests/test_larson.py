@@ -121,18 +121,18 @@ OTHER_MEDICINES = {
 }
 EXPECTED_ALLERGIES = {"ampicillin": ALL, "penicillin g": ALL}
 
-# Problems by SNOMED CT. Intellichart's problems are coded with no name or text
-# (the importer skips them: "names no problem"), so it states none of them.
+# Problems by SNOMED CT. Intellichart codes its problems with no name or text: each is
+# named by the one row of the section's table that gives its code.
 EXPECTED_PROBLEMS: dict[str, tuple[frozenset[str], dict[str, list[str]]]] = {
-    "59621000": (but("Intellichart"), {}),
+    "59621000": (ALL, {}),
     # Meditech: since 2015-12-31; the others 2006-12-31.
-    "83986005": (but("Intellichart"), {"date": ["2006-12-31", "2015-12-31"]}),
+    "83986005": (ALL, {"date": ["2006-12-31", "2015-12-31"]}),
     # Carefluence's and Get Real Health's second statement: since 2006-12-31.
-    "236578006": (but("Intellichart"), {"date": ["2006-12-31", "2011-12-31"]}),
+    "236578006": (ALL, {"date": ["2006-12-31", "2011-12-31"]}),
     # Get Real Health: since 2017-07-25.
-    "87522002": (but("Intellichart"), {"date": ["2015-06-22", "2017-07-25"]}),
-    "64667001": (but("Intellichart"), {"date": ["2015-06-22", "2017-07-25"]}),
-    "238131007": (but("Intellichart"), {}),
+    "87522002": (ALL, {"date": ["2015-06-22", "2017-07-25"]}),
+    "64667001": (ALL, {"date": ["2015-06-22", "2017-07-25"]}),
+    "238131007": (ALL, {}),
 }
 OTHER_PROBLEMS = {
     # "Anemia in Chronic Kidney Disease", by ICD-10 alone, beside Meditech's SNOMED

@@ -183,6 +183,43 @@ def test_a_code_of_nothing_is_named_by_its_own_words_never_by_unknown(world: Wor
     assert [c.display for c in Condition.objects.filter(profile=profile)] == ["Hay fever"]
 
 
+def test_a_problem_coded_without_a_name_is_named_by_the_one_table_row_with_its_code(
+    world: World,
+):
+    """Intellichart writes a problem's SNOMED code and nothing else; its table names it."""
+
+    def problem(code: str) -> str:
+        return (
+            "<entry><act classCode='ACT' moodCode='EVN'><entryRelationship typeCode='SUBJ'>"
+            "<observation classCode='OBS' moodCode='EVN'>"
+            f"<value xsi:type='CD' code='{code}' codeSystem='{SNOMED}'/>"
+            "</observation></entryRelationship></act></entry>"
+        )
+
+    table = (
+        "<table><thead><tr><th>Problem Name</th><th>Code</th></tr></thead><tbody>"
+        "<tr><td><content ID='problem1'>Essential hypertension (Disorder)</content></td>"
+        "<td>59621000</td></tr>"
+        # One code in two rows names neither: which row is the statement's is a guess.
+        "<tr><td>Asthma</td><td>195967001</td></tr><tr><td>Hay fever</td><td>195967001</td></tr>"
+        "</tbody></table>"
+    )
+    problems = section(
+        "11450-4",
+        "2.16.840.1.113883.10.20.22.2.5.1",
+        "Problems",
+        table,
+        problem("59621000") + problem("195967001") + problem("38341003"),
+    )
+    profile = new_profile(world, "Ana")
+    job = read(profile, [("summary.xml", document(problems))], world)
+    assert _skipped(job, "names no problem") == 2
+    commit(job, world)
+    (condition,) = Condition.objects.filter(profile=profile)
+    assert condition.display == "Essential hypertension (Disorder)"
+    assert condition.codings[0]["code"] == "59621000"
+
+
 def _vaccine(performer: str, place: str = "") -> str:
     return section(
         "11369-6",
