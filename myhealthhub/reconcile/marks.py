@@ -16,7 +16,7 @@ from myhealthhub.profiles.overview import Section, overview_section
 from myhealthhub.reconcile.differences import label_of
 from myhealthhub.reconcile.listing import FOLDED
 from myhealthhub.reconcile.models import Group, Member
-from myhealthhub.summary.sections import Grouping
+from myhealthhub.records.grouped import Grouping
 
 
 def disputed(profile: Profile, kinds: frozenset[str] | tuple[str, ...] = FOLDED) -> QuerySet[Group]:
@@ -29,16 +29,22 @@ def disputed(profile: Profile, kinds: frozenset[str] | tuple[str, ...] = FOLDED)
 
 
 def fill_grouping(profile: Profile, grouping: Grouping) -> None:
-    """The summary's hook: every entry's group, its name and sources, and what is to verify."""
+    """The records' hook: each entry's group, its name and sources, and what is to verify."""
     members = Member.objects.filter(profile_id=profile.pk, kind__in=FOLDED)
-    grouping.group_of.update(members.values_list("entry_uuid", "group_id"))
-    shared = Group.objects.filter(profile_id=profile.pk, kind__in=FOLDED, sources__gt=1)
-    for pk, label, sources, fields in shared.values_list("pk", "label", "sources", "open_fields"):
-        grouping.names[pk] = label
-        grouping.sources[pk] = sources
+    if grouping.only is not None:
+        # A page's few rows: their groups alone, not the whole record's.
+        members = members.filter(entry_uuid__in=list(grouping.only))
+    # One query: each member with what its group keeps of itself (standing.py).
+    rows = members.values_list(
+        "entry_uuid", "group_id", "group__label", "group__sources", "group__open_fields"
+    )
+    for entry_uuid, group_id, label, sources, fields in rows:
+        grouping.group_of[entry_uuid] = group_id
+        if sources > 1:
+            grouping.names[group_id] = label
+            grouping.sources[group_id] = sources
         if fields:
-            grouping.disputed.add(pk)
-    grouping.disputed.update(disputed(profile).values_list("pk", flat=True))
+            grouping.disputed.add(group_id)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.overview import Section, overview_section
 from myhealthhub.records import presenting
+from myhealthhub.records.grouped import folded
 from myhealthhub.records.models import (
     Allergy,
     Appointment,
@@ -105,20 +106,32 @@ def still_taking_unknown(medications: list[Medication], today: dt.date) -> set[A
     return unknown
 
 
+# Statements read for a panel's lines: several sources state most things.
+READ_FOR_LINES = 10
+
+
 @overview_section(10)
 def allergies(profile: Profile) -> Section:
-    return Section("records/overview/allergies.html", allergy_status(profile, SHOWN))
+    status = allergy_status(profile, SHOWN * READ_FOR_LINES)
+    status["allergies"] = folded(profile, status["allergies"], SHOWN)
+    return Section("records/overview/allergies.html", status)
 
 
 @overview_section(20)
 def medications(profile: Profile) -> Section:
     # A person who died takes nothing now: the list is the last one recorded.
-    taken = list(medications_taken_now(profile).select_related("source")[: SHOWN * 3])
+    taken = list(
+        medications_taken_now(profile).select_related("source")[: SHOWN * 3 * READ_FOR_LINES]
+    )
+    lines = folded(profile, taken, SHOWN * 3)
     return Section(
         "records/overview/medications.html",
         {
-            "medications": taken,
-            "unknown": still_taking_unknown(taken, timezone.localdate()),
+            "medications": lines,
+            "unknown": still_taking_unknown(
+                [line.entry for line in lines if isinstance(line.entry, Medication)],
+                timezone.localdate(),
+            ),
             "deceased": profile.deceased_date is not None,
         },
     )
@@ -126,9 +139,9 @@ def medications(profile: Profile) -> Section:
 
 @overview_section(30)
 def conditions(profile: Profile) -> Section:
+    listed = list(active_conditions(profile)[: SHOWN * 3 * READ_FOR_LINES])
     return Section(
-        "records/overview/conditions.html",
-        {"conditions": list(active_conditions(profile)[: SHOWN * 3])},
+        "records/overview/conditions.html", {"conditions": folded(profile, listed, SHOWN * 3)}
     )
 
 

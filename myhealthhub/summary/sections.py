@@ -9,17 +9,16 @@ selections as the profile overview, so the two never disagree.
 "To verify with your clinician": when sources disagree the summary must say
 so beside the item (DESIGN.md principle 5). Which items state the same thing
 and which disagree is reconcile's to say, an app above this one: it answers
-the :data:`grouping` hook once per summary, and the lists of medicines,
+the records' grouping hook once per summary, and the lists of medicines,
 allergies and problems keep one line per group, with its number of sources.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -29,10 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from myhealthhub.lib import formatting
 from myhealthhub.lib.dates import Precision
 from myhealthhub.lib.formatting import Preferences
-from myhealthhub.lib.hooks import Hook
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.profiles.zones import zone_label
 from myhealthhub.records.abnormal import Flag, result_flag
+from myhealthhub.records.grouped import Grouping, grouping
 from myhealthhub.records.models import (
     Appointment,
     CareTeamMember,
@@ -125,48 +124,6 @@ class Part:
     label: Promise
     template: str
     data: dict[str, Any]
-
-
-E = TypeVar("E", bound=Entry)
-
-
-@dataclass
-class Grouping:
-    """Which entries state the same thing, as reconcile filled it in through :data:`grouping`."""
-
-    # Each grouped entry's group, and how many sources state that group.
-    group_of: dict[uuid.UUID, int] = field(default_factory=dict)
-    sources: dict[int, int] = field(default_factory=dict)
-    # The groups whose sources disagree, unreviewed.
-    disputed: set[int] = field(default_factory=set)
-    # Each group stated more than once by the name most of its sources give it.
-    names: dict[int, str] = field(default_factory=dict)
-
-    def name_of(self, entry: Entry) -> str:
-        group = self.group_of.get(entry.uuid)
-        return self.names.get(group, entry.display) if group is not None else entry.display
-
-    def to_verify(self, entry: Entry) -> bool:
-        return self.group_of.get(entry.uuid) in self.disputed
-
-    def sources_of(self, entry: Entry) -> int:
-        group = self.group_of.get(entry.uuid)
-        return self.sources.get(group, 1) if group is not None else 1
-
-    def one_per_group(self, entries: list[E]) -> list[E]:
-        """The first of each group's entries, in order."""
-        seen: set[object] = set()
-        kept = []
-        for entry in entries:
-            group = self.group_of.get(entry.uuid, entry.uuid)
-            if group not in seen:
-                seen.add(group)
-                kept.append(entry)
-        return kept
-
-
-# (profile, grouping to fill): reconcile answers it in its ready().
-grouping: Hook[[Profile, Grouping]] = Hook("summary.grouping")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from lxml import html
 
 from myhealthhub.conftest import World
 from myhealthhub.reconcile.groups import GroupView, groups_of
@@ -20,6 +21,7 @@ from myhealthhub.reconcile.models import Group, How, Member
 from myhealthhub.records.actions import create_entry, delete_entry, restore_entry, update_entry
 from myhealthhub.records.kinds import CVX, KINDS
 from myhealthhub.records.models import Entry, Source, SourceKind
+from myhealthhub.summary.tests.markup import find
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
@@ -301,3 +303,20 @@ def test_every_entry_of_a_grouped_kind_is_in_exactly_one_group(world: World, kin
     entries = KINDS[kind].queryset(world.profile).alive()
     members = Member.objects.filter(profile=world.profile, kind=kind)
     assert sorted(str(e.uuid) for e in entries) == sorted(str(m.entry_uuid) for m in members)
+
+
+def test_the_overview_lists_each_medicine_once_with_its_sources_and_what_to_verify(world: World):
+    clinic = imported(world, "Community Health")
+    add(world, "allergies", clinic, display="Penicillin", status="active", reaction="Hives")
+    add(world, "allergies", display="penicillin", status="active", reaction="Rash")
+    client = world.client("viewer")
+    page = client.get(reverse("profiles:overview", args=[world.profile.uuid]))
+    panels = {
+        panel.get("aria-labelledby"): " ".join(panel.text_content().split())
+        for panel in find(html.fromstring(page.content), "//section[@class='panel']")
+    }
+    medicines, allergies = panels["medications-heading"], panels["allergies-heading"]
+    # Metformin as the owner typed it and as the pharmacy dispensed it: one line.
+    assert medicines.count("Metformin") == 1
+    assert "Metformin 500 mg · 1 tablet twice a day · 2 sources To verify" in medicines
+    assert allergies.count("enicillin") == 1 and "2 sources To verify" in allergies
