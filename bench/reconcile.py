@@ -104,8 +104,9 @@ the hook's own time in the attached commits. The difference of the two
 medians also takes in whatever the members' rows cost the commit after the
 hook returns, and more of the machine's noise. The first rebuild starts
 with no groups and reads the code tables for the first time: the max
-column shows it. Between runs on this shared machine the rebuild moved from 1.1 to 1.5 s
-and the hook's difference from 86 to 130 ms (its own time, 72 to 110 ms).
+column shows it. This shared machine's speed varies from day to day: on a
+slow day the rebuild took 1.1 to 1.5 s and the hook's difference 86 to 130
+ms (its own time, 72 to 110 ms); the run below is from a fast day.
 
 Where the time goes: each group keeps its name, number of sources and
 unsettled conflicts (`reconcile/standing.py`), worked out again in the
@@ -113,8 +114,11 @@ commit's transaction from its statements' distinct values counted in SQL,
 so a list reads only its 50 rows and their groups. What the medication
 list still pays for is finding the first statement of each group in the
 list's order: every medication's UUID and every member's group (2,500
-rows each here); its median is 70 to 85 ms and its p95 moved between 85
-and 135 ms from run to run, over the goal in the run below. Before the
+rows each here); on the slow day its median was 70 to 85 ms and its p95
+85 to 135 ms, over the goal; below, 42 and 46 ms. Folding in SQL instead
+(each entry's group by a subquery, the first of each by a ROW_NUMBER
+window, paginated by the database) was slower on SQLite: 57 ms median,
+62 ms p95, since the count and the page each compute the window. Before the
 groups kept their standing, the same list read every statement of the
 groups on its page: 542 ms median, 826 ms p95. The rebuild spends most of
 its time inserting the 5,000 members and reading the entries; the hook,
