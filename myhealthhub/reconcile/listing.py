@@ -10,13 +10,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from myhealthhub.profiles.models import Profile
 from myhealthhub.reconcile.models import Group, Member
+from myhealthhub.records.models import Entry
 
-# Lists folded to one row per group. Results are not: a results page reads a
-# day's panel row by row, and two sources' same value at one moment is rare.
+# Lists folded to one row per group.
 FOLDED = frozenset({"medications", "allergies", "conditions", "immunizations"})
+# Lists folded page by page: a device's hundred thousand results are paged by
+# the database, not read whole to fold. Two sources' statements of one result
+# are of the same moment, so they sort side by side and meet on one page.
+FOLDED_BY_PAGE = frozenset({"results"})
 
 
 @dataclass(frozen=True)
@@ -58,3 +63,19 @@ def group_rows(
         )
         for member in members
     }
+
+
+E = TypeVar("E", bound=Entry)
+
+
+def one_row_per_group(rows: list[E], in_groups: dict[uuid.UUID, GroupRow]) -> list[E]:
+    """A page's rows without the later statements of a group already on it."""
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        grouped = in_groups.get(row.uuid)
+        if grouped is None or grouped.group.pk not in seen:
+            kept.append(row)
+            if grouped is not None:
+                seen.add(grouped.group.pk)
+    return kept

@@ -320,3 +320,37 @@ def test_the_overview_lists_each_medicine_once_with_its_sources_and_what_to_veri
     assert medicines.count("Metformin") == 1
     assert "Metformin 500 mg · 1 tablet twice a day · 2 sources To verify" in medicines
     assert allergies.count("enicillin") == 1 and "2 sources To verify" in allergies
+
+
+def test_a_result_two_sources_state_is_one_row_of_the_results_list(world: World):
+    taken = {"date": dt.date(2025, 3, 4), "code": "2345-7", "unit_text": "mg/dL"}
+    for source, value in ((imported(world, "City Lab"), 99.0), (None, 99.0)):
+        add(world, "results", source, display="Glucose", value_number=value, **taken)
+    add(
+        world,
+        "results",
+        imported(world, "Portal"),
+        display="Glucose",
+        value_number=140.0,
+        **{**taken, "date": dt.date(2025, 3, 5)},
+    )
+    add(
+        world,
+        "results",
+        imported(world, "Clinic"),
+        display="Glucose",
+        value_number=145.0,
+        **{**taken, "date": dt.date(2025, 3, 5)},
+    )
+    page = world.client("viewer").get(
+        reverse("records:list", args=[world.profile.uuid, "results"]), {"sort": "oldest"}
+    )
+    rows = [
+        " ".join(row.text_content().split())
+        for row in find(html.fromstring(page.content), "//table/tbody/tr")
+        if "Glucose" in row.text_content()
+    ]
+    # The 4th: two sources, one value. The 5th: two sources, two values to verify.
+    assert len(rows) == 2, rows
+    assert "2 sources" in rows[0] and "To verify" not in rows[0]
+    assert "2 sources" in rows[1] and "To verify" in rows[1]

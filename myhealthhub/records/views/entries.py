@@ -58,8 +58,7 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
     sort = request.GET.get("sort", "newest")
     order = SORTS.get(sort, SORTS["newest"])
     entries = entries.order_by(*order)
-    folded = kind.slug in listing.FOLDED
-    if folded:
+    if kind.slug in listing.FOLDED:
         # One row per group: a medicine three sources state is one line.
         first = listing.first_of_each_group(
             access.profile, kind.slug, entries.values_list("uuid", flat=True)
@@ -71,6 +70,13 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
     else:
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page)
+    in_groups = (
+        listing.group_rows(access.profile, kind.slug, [e.uuid for e in rows])
+        if kind.slug in listing.FOLDED | listing.FOLDED_BY_PAGE
+        else {}
+    )
+    if kind.slug in listing.FOLDED_BY_PAGE:
+        rows = listing.one_row_per_group(rows, in_groups)
     # Results newest first, unfiltered, read by panel and day; any other order or
     # filter is a question about single rows, answered by the flat table.
     flat = kind.slug != "results" or query or status or order is not SORTS["newest"]
@@ -84,9 +90,7 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
             "kind": kind,
             "page": page,
             "groups": groups,
-            "in_groups": listing.group_rows(access.profile, kind.slug, [e.uuid for e in rows])
-            if folded
-            else {},
+            "in_groups": in_groups,
             "query": query,
             "status": status,
             "status_choices": status_choices,
