@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "myhealthhub.exports",
     "myhealthhub.reconcile",
     "myhealthhub.archive",
+    "myhealthhub.sharing",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

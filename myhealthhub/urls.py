@@ -13,6 +13,7 @@ urlpatterns = [
     path("p/", include("myhealthhub.search.urls")),
     path("p/", include("myhealthhub.summary.urls")),
     path("p/", include("myhealthhub.reconcile.urls")),
+    path("", include("myhealthhub.sharing.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
 ]

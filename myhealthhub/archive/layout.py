@@ -42,6 +42,7 @@ What an archive never carries, and why:
 - The audit log: it records what accounts of the exporting instance did; an
   instance keeps its own (a restore is audited as one), and a file cannot be
   trusted to say what happened elsewhere.
+- Invitations and share links, like grants: access is never carried.
 - Search rows, export jobs and their results: derived or transient, rebuilt
   or made again (``EXCLUDED``; ``test_archive`` checks that every model that
   belongs to a profile is either archived or listed there).
@@ -173,10 +174,14 @@ _LEFT_OUT = NOT_CARRIED
 # What an unfinished import becomes on restore (see the module's docstring).
 UNFINISHED_JOB = JobState.FAILED
 
-# Models that belong to a profile but are deliberately not archived.
-EXCLUDED: frozenset[type[models.Model]] = frozenset(
-    {Grant, AuditEvent, SealedFile, SearchItem, ExportJob}
-)
+# Models that belong to a profile but are deliberately not archived. Apps above
+# the archive add theirs from their ready() through leave_out().
+EXCLUDED: set[type[models.Model]] = {Grant, AuditEvent, SealedFile, SearchItem, ExportJob}
+
+
+def leave_out(*found: type[models.Model]) -> None:
+    """Models of an app above the archive that it must not carry."""
+    EXCLUDED.update(found)
 
 
 def columns_of(model: type[models.Model]) -> list[Column]:

@@ -43,6 +43,15 @@ class Action(models.TextChoices):
     CONFLICT_REVIEWED = "reconcile.review", _("Disagreement between sources reviewed")
     GROUP_SPLIT = "reconcile.split", _("Entry taken out of its group")
     GROUPS_LINKED = "reconcile.link", _("Two groups linked by hand")
+    INVITATION_SENT = "invitation.send", _("Caregiver invited")
+    INVITATION_CANCELLED = "invitation.cancel", _("Invitation cancelled")
+    INVITATION_ACCEPTED = "invitation.accept", _("Invitation accepted")
+    INVITATION_DECLINED = "invitation.decline", _("Invitation declined")
+    GRANT_LEFT = "grant.leave", _("Caregiver left")
+    SHARE_LINK_CREATED = "share.create", _("Share link made")
+    SHARE_LINK_REVOKED = "share.revoke", _("Share link revoked")
+    SHARE_LINK_OPENED = "share.open", _("Share link opened")
+    SHARE_LINK_DISABLED = "share.disable", _("Share link disabled after wrong passcodes")
 
 
 class AuditEvent(models.Model):

@@ -26,7 +26,7 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("records", "documents"),
     ("search",),
     ("summary",),
-    ("imports", "exports", "reconcile", "archive"),
+    ("imports", "exports", "reconcile", "archive", "sharing"),
 )
 # The project's web layer and test plumbing: they may import any app.
 PROJECT_WEB = {"settings", "urls", "cli", "wsgi", "checks", "apps", "management", "testing"}
