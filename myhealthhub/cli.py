@@ -23,6 +23,7 @@ usage: myhealthhub COMMAND [options]
   keys         rotate the master key that wraps every file's key
   search       rebuild the search index (search reindex)
   reconcile    rebuild a profile's groups of entries that state the same thing (--json)
+  share        make, list and revoke SMART Health Links to a profile's summary
   check        check the configuration (add --deploy for production)
 
 Any other Django management command works too; `myhealthhub help` lists them.

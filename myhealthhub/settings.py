@@ -48,6 +48,9 @@ MASTER_KEY_PREVIOUS = (
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The address people reach this instance at, for what is made with no request
+# to read it from: a share link made on the command line.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

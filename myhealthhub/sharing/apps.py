@@ -8,6 +8,7 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from myhealthhub.archive import layout
+        from myhealthhub.sharing.links import actions  # noqa: F401  (registers its plan limits)
         from myhealthhub.sharing.models import Invitation, ShareAccess, ShareFile, ShareLink
 
         # Who may see a record is decided again in each instance: no archive hands it out.
