@@ -23,6 +23,7 @@ from myhealthhub.documents import storage
 from myhealthhub.documents.models import SealedFile
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import crypto, keyfiles, keyring
+from myhealthhub.lib.hooks import Hook
 
 BATCH = 500
 
@@ -41,6 +42,11 @@ def read(sealed: SealedFile) -> Iterator[bytes]:
     return storage.read(sealed.stored, master_key=master_for(sealed))
 
 
+# (the target master key): apps above documents reseal the secrets they keep (sharing's
+# link keys) under it, in the same transaction as the second-factor secrets.
+resealing: Hook[[bytes]] = Hook("documents.resealing")
+
+
 def rewrap_all(target: bytes) -> int:
     """Rewrap every file key not yet under ``target``; returns how many were rewrapped.
 
@@ -50,6 +56,7 @@ def rewrap_all(target: bytes) -> int:
 
     with transaction.atomic():
         secrets.reseal_all(target)
+        resealing(target)
     ring = keyring.keyring()
     target_id = keyring.key_id(target)
     done = 0

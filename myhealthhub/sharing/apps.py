@@ -8,7 +8,11 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from myhealthhub.archive import layout
-        from myhealthhub.sharing.links import actions  # noqa: F401  (registers its plan limits)
+        from myhealthhub.documents import keys
+        from myhealthhub.sharing.links import actions  # registers its plan limits too
+
+        # A key rotation reseals the keys of links kept up to date.
+        keys.resealing.add(actions.reseal_keys)
         from myhealthhub.sharing.models import Invitation, ShareAccess, ShareFile, ShareLink
 
         # Who may see a record is decided again in each instance: no archive hands it out.

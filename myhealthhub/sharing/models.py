@@ -148,7 +148,7 @@ class ShareFile(models.Model):
     link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="files")
     position = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100)
-    sealed = models.OneToOneField(SealedFile, on_delete=models.PROTECT, related_name="+")
+    sealed = models.OneToOneField(SealedFile, on_delete=models.CASCADE, related_name="+")
     size = models.PositiveIntegerField()
 
     class Meta:

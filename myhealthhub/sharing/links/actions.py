@@ -17,10 +17,12 @@ import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -108,6 +110,7 @@ def create_link(
     """A new link to ``profile``; ActionRefused, with nothing written, if a choice is wrong."""
     _check(profile, choices)
     key = os.urandom(jwe.KEY_BYTES)
+    sweep_ended()
     with transaction.atomic():
         link = ShareLink.objects.create(
             profile=profile,
@@ -224,6 +227,18 @@ def revoke_link(link: ShareLink, *, actor: User | None, request: HttpRequest | N
     transaction.on_commit(lambda: storage.delete_names(names))
 
 
+def sweep_ended() -> None:
+    """Drop the files and keys of links that ended: no one can open them any more."""
+    ended = ShareLink.objects.exclude(pk__in=ShareLink.objects.live().values("pk")).filter(
+        Q(files__isnull=False) | ~Q(sealed_key="")
+    )
+    for link in ended.distinct():
+        with transaction.atomic():
+            ShareLink.objects.filter(pk=link.pk).update(sealed_key="")
+            names = drop_files(link)
+        transaction.on_commit(partial(storage.delete_names, names))
+
+
 def drop_files(link: ShareLink) -> list[str]:
     """Delete the link's file rows; the stored names, to remove once committed."""
     sealed = list(SealedFile.objects.filter(pk__in=link.files.values("sealed_id")))
@@ -258,3 +273,12 @@ def addresses(link: ShareLink, request: HttpRequest | None) -> tuple[str, str]:
     if request is not None:
         return request.build_absolute_uri(viewer), request.build_absolute_uri(manifest)
     return settings.SITE_URL + viewer, settings.SITE_URL + manifest
+
+
+def reseal_keys(target: bytes) -> None:
+    """Every kept link key sealed under the master key ``target`` (a key rotation)."""
+    prefix = f"{sealed_secrets.PREFIX}{keyring.key_id(target)}:"
+    kept = ShareLink.objects.select_for_update().exclude(sealed_key="")
+    for link in kept.exclude(sealed_key__startswith=prefix):
+        link.sealed_key = sealed_secrets.seal(sealed_secrets.open_sealed(link.sealed_key), target)
+        link.save(update_fields=["sealed_key"])

@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveSmallIntegerField()),
                 ('content_type', models.CharField(max_length=100)),
                 ('size', models.PositiveIntegerField()),
-                ('sealed', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.sealedfile')),
+                ('sealed', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='documents.sealedfile')),
                 ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='sharing.sharelink')),
             ],
             options={

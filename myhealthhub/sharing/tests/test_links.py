@@ -24,7 +24,9 @@ from joserfc.jwk import OctKey
 
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import World
+from myhealthhub.documents.storage import default_storage
 from myhealthhub.errors import ActionRefused
+from myhealthhub.profiles.actions import delete_profile
 from myhealthhub.records.actions import create_entry
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.sharing.links.actions import (
@@ -264,3 +266,39 @@ def test_the_command_line_makes_lists_and_revokes_a_link(world: World, monkeypat
     assert ask(payload, passcode="lighthouse").status_code == 404
     with pytest.raises(CommandError, match="number of days or hours"):
         call_command("share", "create", "--profile", str(world.profile.uuid), "--expires", "soon")
+
+
+def test_deleting_the_profile_takes_its_links_and_their_files(
+    world: World, django_capture_on_commit_callbacks
+):
+    payload = decoded(make(world))
+    names = list(ShareLink.objects.get().files.values_list("sealed__name", flat=True))
+    store = default_storage()
+    assert names and all(store.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_profile(world.profile, actor=world.accounts["owner"], request=None)
+    assert not ShareLink.objects.exists()
+    assert not any(store.exists(name) for name in names)
+    assert ask(payload).status_code == 404
+
+
+def test_a_new_link_sweeps_the_files_of_links_that_ended(world: World):
+    make(world, expires_at=timezone.now() + dt.timedelta(hours=1))
+    ended = ShareLink.objects.get()
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        make(world)
+    assert not ended.files.exists()
+    assert ShareLink.objects.exclude(pk=ended.pk).get().files.exists()
+
+
+def test_a_kept_link_key_is_resealed_by_a_key_rotation_and_the_link_still_opens(
+    rotating_keys, world: World
+):
+    payload = decoded(make(world, long_term=True))
+    before = ShareLink.objects.get().sealed_key
+    assert payload["key"] not in before and before.startswith("sealed:v1:")
+    call_command("keys", "rotate", stdout=io.StringIO())
+    after = ShareLink.objects.get().sealed_key
+    assert after != before and after.startswith("sealed:v1:")
+    (file,) = ask(payload).json()["files"]
+    Bundle.model_validate(json.loads(opened(payload, file["embedded"])))
