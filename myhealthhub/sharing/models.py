@@ -97,7 +97,7 @@ class ShareLink(models.Model):
     long_term = models.BooleanField(_("keep it up to date"), default=False)
     # Flag U: the one file fetched by GET, with no manifest.
     direct = models.BooleanField(default=False)
-    # Flag P: Django's password hash of the passcode; "" for none.
+    # Flag P: the passcode's salted HMAC (sharing/links/passcodes.py); "" for none.
     passcode_hash = models.CharField(max_length=200, blank=True)
     # Wrong passcodes left before the link is disabled, for the link's whole life.
     attempts_left = models.PositiveIntegerField(default=0)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -39,7 +38,7 @@ from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import keyring
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.profiles.usage import profile_allowance
-from myhealthhub.sharing.links import jwe
+from myhealthhub.sharing.links import jwe, passcodes
 from myhealthhub.sharing.links.contents import contents_of
 from myhealthhub.sharing.models import ShareFile, ShareLink
 
@@ -121,7 +120,7 @@ def create_link(
             expires_at=choices.expires_at,
             long_term=choices.long_term,
             direct=choices.direct,
-            passcode_hash=make_password(choices.passcode) if choices.passcode else "",
+            passcode_hash=passcodes.hashed(choices.passcode) if choices.passcode else "",
             attempts_left=PASSCODE_ATTEMPTS if choices.passcode else 0,
             with_summary_ips=choices.with_summary_ips,
             with_summary_pdf=choices.with_summary_pdf,

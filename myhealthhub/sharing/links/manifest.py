@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.hashers import check_password
 from django.core import signing
 from django.db import transaction
 from django.db.models import F
@@ -30,7 +29,7 @@ from django.utils import timezone
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import keys
-from myhealthhub.sharing.links import jwe
+from myhealthhub.sharing.links import jwe, passcodes
 from myhealthhub.sharing.links.actions import key_of
 from myhealthhub.sharing.links.contents import contents_of
 from myhealthhub.sharing.models import AccessOutcome, ShareAccess, ShareLink
@@ -78,7 +77,7 @@ def open_manifest(
     """The files of a live link, for ``recipient``; Gone, WrongPasscode or TooOften if not."""
     link = live_link(manifest_id)
     recipient = recipient[:RECIPIENT_MOST]
-    if link.has_passcode and not check_password(passcode, link.passcode_hash):
+    if link.has_passcode and not passcodes.matches(passcode, link.passcode_hash):
         _spend_an_attempt(link, recipient, request)
     if link.long_term:
         _check_polling(link, recipient)
