@@ -44,6 +44,8 @@ from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Appointment, Condition, Medication, Source, SourceKind
 from myhealthhub.records.samples import add_samples
+from myhealthhub.sharing.links.actions import LinkChoices, create_link
+from myhealthhub.sharing.models import ShareLink
 from myhealthhub.summary.options import ExportOptions
 
 IMPORT_BUNDLE = json.dumps(
@@ -141,6 +143,8 @@ class Rows:
     choosing_job: ImportJob
     # A CSV export the owner made, done and waiting to be downloaded.
     export_job: ExportJob
+    # A SMART Health Link to the summary as IPS, live for a week, with no passcode.
+    share_link: ShareLink
 
 
 @dataclass
@@ -403,6 +407,16 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
     export_job = start_export(
         profile, CsvExport(), ExportOptions(), actor=owner, role=Role.OWNER, request=None
     )
+    share_link = create_link(
+        profile,
+        LinkChoices(
+            expires_at=timezone.now() + dt.timedelta(days=7),
+            label=f"For {names.contact}",
+            with_summary_pdf=False,
+        ),
+        actor=owner,
+        request=None,
+    ).link
     assert isinstance(medication, Medication) and isinstance(condition, Condition)
     assert isinstance(appointment, Appointment)
     return Rows(
@@ -417,6 +431,7 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
         import_job=import_job,
         choosing_job=choosing_job,
         export_job=export_job,
+        share_link=share_link,
     )
 
 

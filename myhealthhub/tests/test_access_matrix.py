@@ -20,6 +20,7 @@ allauth's.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from myhealthhub.profiles.access import Declared
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
 from myhealthhub.reconcile.models import Group, How, Member, Review
 from myhealthhub.records.models import Condition, Medication, Observation
+from myhealthhub.sharing.links.manifest import location_token
+from myhealthhub.sharing.models import ShareAccess
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -80,6 +83,8 @@ class Change:
     edits: dict[str, str] | None = None
     data: Callable[[Rows], dict[str, Any]] = lambda rows: {}
     status: int = 302
+    # Sent as a JSON body, as an API's client sends it, not as a form.
+    as_json: bool = False
 
 
 @dataclass(frozen=True)
@@ -414,6 +419,27 @@ MATRIX: dict[str, Rule] = {
     ),
     "summary:page": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("Metformin")),
     "summary:pdf": Rule(Role.VIEWER, kwargs=on_profile, shows=showing("%PDF")),
+    # A SMART Health Link's manifest: whoever holds the link, the 256-bit address its key.
+    "sharing:shl_manifest": Rule(
+        PUBLIC,
+        PUBLIC,
+        kwargs=lambda rows: {"manifest_id": rows.share_link.manifest_id},
+        # A GET reaches only a link with flag U; the world's link has none.
+        query="?recipient=matrix",
+        get_status=404,
+        shows=None,
+        change=Change(
+            made=lambda world, caller: ShareAccess.objects.filter(recipient="matrix").exists(),
+            data=lambda rows: {"recipient": "matrix"},
+            status=200,
+            as_json=True,
+        ),
+    ),
+    "sharing:shl_file": Rule(
+        PUBLIC,
+        kwargs=lambda rows: {"token": location_token(rows.share_link, 0)},
+        shows=showing("eyJ"),
+    ),
     "summary:checklist": Rule(Role.VIEWER, kwargs=on_profile),
     "imports:list": Rule(
         Role.VIEWER,
@@ -635,6 +661,8 @@ class Call:
     def send(self, client: Client, data: dict[str, Any] | None) -> TestResponse:
         if data is None:
             return getattr(client, self.method)(self.url)
+        if self.rule.change is not None and self.rule.change.as_json:
+            return client.post(self.url, json.dumps(data), content_type="application/json")
         return client.post(self.url, data)
 
 
