@@ -248,7 +248,12 @@ def drop_files(link: ShareLink) -> list[str]:
 
 @counts_usage("share_links")
 def _live_links(account: User) -> int:
-    return ShareLink.objects.live().filter(profile__grants__account=account, **_owned()).count()
+    return (
+        ShareLink.objects.live()
+        .filter(profile__grants__account=account, **_owned())
+        .distinct()
+        .count()
+    )
 
 
 @counts_usage("long_term_share_links")
@@ -256,6 +261,7 @@ def _long_term_links(account: User) -> int:
     return (
         ShareLink.objects.live()
         .filter(long_term=True, profile__grants__account=account, **_owned())
+        .distinct()
         .count()
     )
 

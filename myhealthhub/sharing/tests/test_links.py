@@ -53,6 +53,13 @@ def make(world: World, **chosen: Any) -> str:
     return link_text(viewer, made.link, made.key, manifest)
 
 
+def newest() -> ShareLink:
+    """The link a test made last (the world has its own)."""
+    found = ShareLink.objects.order_by("-pk").first()
+    assert found is not None
+    return found
+
+
 def decoded(text: str) -> dict[str, Any]:
     """The payload, read as the guide says: after ``#shlink:/``, base64url JSON."""
     encoded = text.split("#shlink:/", 1)[1]
@@ -129,7 +136,7 @@ def test_a_wrong_choice_is_refused_and_nothing_is_made(
 ):
     with pytest.raises(ActionRefused, match=message):
         make(world, **chosen)
-    assert not ShareLink.objects.filter(profile=world.profile).exists()
+    assert list(ShareLink.objects.filter(profile=world.profile)) == [world.share_link]
 
 
 def test_wrong_passcodes_are_counted_for_the_link_s_life_then_it_is_gone(world: World):
@@ -147,7 +154,7 @@ def test_the_right_passcode_opens_and_spends_nothing(world: World):
     payload = decoded(make(world, passcode="lighthouse"))
     assert ask(payload).status_code == 401  # no passcode is a wrong one
     assert ask(payload, passcode="lighthouse").status_code == 200
-    assert ShareLink.objects.get().attempts_left == PASSCODE_ATTEMPTS - 1
+    assert newest().attempts_left == PASSCODE_ATTEMPTS - 1
 
 
 def test_an_ended_link_answers_404_at_once(world: World):
@@ -160,7 +167,7 @@ def test_an_ended_link_answers_404_at_once(world: World):
 def test_a_revoked_link_answers_404_on_the_next_request_and_its_files_are_gone(world: World):
     payload = decoded(make(world))
     assert ask(payload).status_code == 200
-    link = ShareLink.objects.get()
+    link = newest()
     revoke_link(link, actor=world.accounts["owner"], request=None)
     assert ask(payload).status_code == 404
     assert not link.files.exists()
@@ -272,33 +279,52 @@ def test_deleting_the_profile_takes_its_links_and_their_files(
     world: World, django_capture_on_commit_callbacks
 ):
     payload = decoded(make(world))
-    names = list(ShareLink.objects.get().files.values_list("sealed__name", flat=True))
+    names = list(newest().files.values_list("sealed__name", flat=True))
     store = default_storage()
     assert names and all(store.exists(name) for name in names)
     with django_capture_on_commit_callbacks(execute=True):
         delete_profile(world.profile, actor=world.accounts["owner"], request=None)
-    assert not ShareLink.objects.exists()
+    assert not ShareLink.objects.filter(profile_id=world.profile.pk).exists()
     assert not any(store.exists(name) for name in names)
     assert ask(payload).status_code == 404
 
 
 def test_a_new_link_sweeps_the_files_of_links_that_ended(world: World):
     make(world, expires_at=timezone.now() + dt.timedelta(hours=1))
-    ended = ShareLink.objects.get()
+    ended = newest()
     with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
         make(world)
     assert not ended.files.exists()
-    assert ShareLink.objects.exclude(pk=ended.pk).get().files.exists()
+    assert newest().files.exists() and world.share_link.files.exists()
 
 
 def test_a_kept_link_key_is_resealed_by_a_key_rotation_and_the_link_still_opens(
     rotating_keys, world: World
 ):
     payload = decoded(make(world, long_term=True))
-    before = ShareLink.objects.get().sealed_key
+    before = newest().sealed_key
     assert payload["key"] not in before and before.startswith("sealed:v1:")
     call_command("keys", "rotate", stdout=io.StringIO())
-    after = ShareLink.objects.get().sealed_key
+    after = newest().sealed_key
     assert after != before and after.startswith("sealed:v1:")
     (file,) = ask(payload).json()["files"]
     Bundle.model_validate(json.loads(opened(payload, file["embedded"])))
+
+
+def test_the_plan_of_the_profile_s_owner_limits_live_and_long_term_links(world: World, settings):
+    # The world's live links, one to each of the owner's two profiles, count: one more is
+    # the limit here.
+    settings.PLANS = {
+        "selfhosted": {
+            "name": "Small",
+            "limits": {"share_links": 3, "long_term_share_links": 0},
+            "features": ["*"],
+        }
+    }
+    with pytest.raises(ActionRefused, match="allows no more links kept up to date"):
+        make(world, long_term=True)
+    make(world)
+    with pytest.raises(ActionRefused, match="allows no more live links"):
+        make(world)
+    ShareLink.objects.filter(profile=world.profile).update(revoked_at=timezone.now())
+    make(world)  # revoked links count no more
