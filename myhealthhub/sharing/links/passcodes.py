@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 SCHEME = "hmac-sha256"
@@ -25,12 +26,17 @@ def hashed(passcode: str) -> str:
 
 
 def matches(passcode: str, stored: str) -> bool:
+    """Whether ``passcode`` is the one kept; under a previous secret key too, while it is kept."""
     scheme, _sep, rest = stored.partition("$")
     salt, _sep, digest = rest.partition("$")
     if scheme != SCHEME or not salt or not digest:
         return False
-    return constant_time_compare(_digest(salt, passcode), digest)
+    secrets_kept: list[str | bytes] = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return any(
+        constant_time_compare(_digest(salt, passcode, secret), digest) for secret in secrets_kept
+    )
 
 
-def _digest(salt: str, passcode: str) -> str:
-    return salted_hmac(f"{_PURPOSE}:{salt}", passcode, algorithm="sha256").hexdigest()
+def _digest(salt: str, passcode: str, secret: str | bytes | None = None) -> str:
+    key_salt = f"{_PURPOSE}:{salt}"
+    return salted_hmac(key_salt, passcode, secret=secret, algorithm="sha256").hexdigest()

@@ -328,3 +328,11 @@ def test_the_plan_of_the_profile_s_owner_limits_live_and_long_term_links(world: 
         make(world)
     ShareLink.objects.filter(profile=world.profile).update(revoked_at=timezone.now())
     make(world)  # revoked links count no more
+
+
+def test_a_passcode_still_opens_after_the_secret_key_is_rotated(world: World, settings):
+    payload = decoded(make(world, passcode="lighthouse"))
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a new secret key " * 4
+    assert ask(payload, passcode="lighthouse").status_code == 200
+    assert ask(payload, passcode="lightship").status_code == 401
