@@ -43,7 +43,7 @@ from myhealthhub.profiles.models import EmergencyContact, Profile, Role
 from myhealthhub.reconcile.models import Group, How, Member, Review
 from myhealthhub.records.models import Condition, Medication, Observation
 from myhealthhub.sharing.links.manifest import location_token
-from myhealthhub.sharing.models import ShareAccess
+from myhealthhub.sharing.models import ShareAccess, ShareLink
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -108,6 +108,10 @@ class Rule:
 
 def on_profile(rows: Rows) -> dict[str, Any]:
     return {"profile_uuid": rows.profile.uuid}
+
+
+def on_share_link(rows: Rows) -> dict[str, Any]:
+    return on_profile(rows) | {"link_uuid": rows.share_link.uuid}
 
 
 def on_contact(rows: Rows) -> dict[str, Any]:
@@ -433,6 +437,36 @@ MATRIX: dict[str, Rule] = {
             data=lambda rows: {"recipient": "matrix"},
             status=200,
             as_json=True,
+        ),
+    ),
+    "sharing:viewer": Rule(PUBLIC, shows=showing("data-shl-viewer")),
+    # The keeper's SMART Health Links: handing the record out is the owners' decision alone.
+    "sharing:links": Rule(Role.OWNER, kwargs=on_profile, shows=showing("For Luis García")),
+    # Making a link asks for the password again (SECURITY.md): the owner's POST is sent to
+    # give it, and nothing is made before it is given (test_link_pages.py gives it).
+    "sharing:link_new": Rule(
+        Role.OWNER,
+        Role.OWNER,
+        kwargs=on_profile,
+        shows=showing('name="passcode_again"'),
+        change=Change(
+            edits={"label": "Matrix"},
+            made=lambda world, caller: not ShareLink.objects.filter(label="Matrix").exists(),
+        ),
+    ),
+    "sharing:link": Rule(Role.OWNER, kwargs=on_share_link, shows=showing("For Luis García")),
+    # The world's link keeps no key: its page says it cannot be shown again.
+    "sharing:link_card": Rule(
+        Role.OWNER, kwargs=on_share_link, shows=showing("its key was not kept")
+    ),
+    "sharing:link_revoke": Rule(
+        Role.OWNER,
+        Role.OWNER,
+        kwargs=on_share_link,
+        shows=showing("For Luis García"),
+        change=Change(
+            edits={},
+            made=lambda world, caller: refreshed(world.share_link).revoked_at is not None,
         ),
     ),
     "sharing:shl_file": Rule(

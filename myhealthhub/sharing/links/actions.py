@@ -273,7 +273,7 @@ def _owned() -> dict[str, object]:
 
 def addresses(link: ShareLink, request: HttpRequest | None) -> tuple[str, str]:
     """The viewer's and the manifest's absolute addresses, from the request, else SITE_URL."""
-    viewer = "/view/"  # TODO(integration): reverse("sharing:viewer")
+    viewer = reverse("sharing:viewer")
     manifest = reverse("sharing:shl_manifest", args=[link.manifest_id])
     if request is not None:
         return request.build_absolute_uri(viewer), request.build_absolute_uri(manifest)

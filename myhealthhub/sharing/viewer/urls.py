@@ -1,5 +1,9 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from myhealthhub.sharing.viewer import views
+
+urlpatterns: list[URLPattern] = [
+    path("view/", views.viewer, name="viewer"),
+]
