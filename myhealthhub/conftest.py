@@ -44,8 +44,9 @@ from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Appointment, Condition, Medication, Source, SourceKind
 from myhealthhub.records.samples import add_samples
+from myhealthhub.sharing.invitations.actions import invite
 from myhealthhub.sharing.links.actions import LinkChoices, create_link
-from myhealthhub.sharing.models import ShareLink
+from myhealthhub.sharing.models import Invitation, ShareLink
 from myhealthhub.summary.options import ExportOptions
 
 IMPORT_BUNDLE = json.dumps(
@@ -145,6 +146,10 @@ class Rows:
     export_job: ExportJob
     # A SMART Health Link to the summary as IPS, live for a week, with no passcode.
     share_link: ShareLink
+    # The owner's invitation to the stranger, waiting for an answer, and the
+    # token its e-mail carried (the database keeps only its hash).
+    invitation: Invitation
+    invitation_token: str
 
 
 @dataclass
@@ -417,6 +422,16 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
         actor=owner,
         request=None,
     ).link
+    invited = invite(
+        profile,
+        email="stranger@world.example.org",
+        role=Role.VIEWER,
+        consent_note="To help with appointments",
+        access_ends_at=None,
+        actor=owner,
+        request=None,
+        link_for=lambda token: token,
+    )
     assert isinstance(medication, Medication) and isinstance(condition, Condition)
     assert isinstance(appointment, Appointment)
     return Rows(
@@ -432,6 +447,8 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
         choosing_job=choosing_job,
         export_job=export_job,
         share_link=share_link,
+        invitation=invited.invitation,
+        invitation_token=invited.token,
     )
 
 

@@ -16,6 +16,7 @@ from myhealthhub.profiles.access import Access, live_grants, profile_view
 from myhealthhub.profiles.forms import EmergencyContactForm, ProfileForm
 from myhealthhub.profiles.models import Grant, Role
 from myhealthhub.profiles.overview import sections as overview_sections
+from myhealthhub.sharing.models import Invitation
 
 
 @login_required
@@ -139,12 +140,18 @@ def contact_remove(request: HttpRequest, access: Access, contact_uuid: uuid.UUID
 
 @profile_view(read=Role.OWNER)
 def sharing(request: HttpRequest, access: Access) -> HttpResponse:
+    """Every grant of the profile, and every invitation: waiting, answered, expired."""
     grants = (
         Grant.objects.filter(profile_id=access.profile.pk)
         .select_related("account", "granted_by")
         .order_by("revoked_at", "granted_at")
     )
-    return render(request, "profiles/sharing.html", {"access": access, "grants": grants})
+    invitations = Invitation.objects.filter(profile_id=access.profile.pk)
+    return render(
+        request,
+        "profiles/sharing.html",
+        {"access": access, "grants": grants, "invitations": invitations},
+    )
 
 
 @profile_view(read=Role.OWNER, write=Role.OWNER)

@@ -145,6 +145,8 @@ class ShareLink(models.Model):
 class ShareFile(models.Model):
     """One encrypted file of a link that does not change: a compact JWE, sealed at rest too."""
 
+    # The link's profile, as on every row that belongs to one (DESIGN.md principle 10).
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="+")
     link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="files")
     position = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100)
@@ -170,6 +172,7 @@ class AccessOutcome(models.TextChoices):
 class ShareAccess(models.Model):
     """One request of a link's manifest or file: when, who said they were, and what came of it."""
 
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="+")
     link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="accesses")
     at = models.DateTimeField(default=timezone.now)
     # What the recipient's software said it is: "Dr. Sol, Clínica Norte". Untrusted text.

@@ -39,11 +39,11 @@ from myhealthhub.conftest import CALLERS, IMPORT_BUNDLE, OTHER, Rows, World
 from myhealthhub.documents.models import Document
 from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.profiles.access import Declared
-from myhealthhub.profiles.models import EmergencyContact, Profile, Role
+from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.reconcile.models import Group, How, Member, Review
 from myhealthhub.records.models import Condition, Medication, Observation
 from myhealthhub.sharing.links.manifest import location_token
-from myhealthhub.sharing.models import ShareAccess, ShareLink
+from myhealthhub.sharing.models import Invitation, InvitationState, ShareAccess, ShareLink
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -110,10 +110,6 @@ def on_profile(rows: Rows) -> dict[str, Any]:
     return {"profile_uuid": rows.profile.uuid}
 
 
-def on_share_link(rows: Rows) -> dict[str, Any]:
-    return on_profile(rows) | {"link_uuid": rows.share_link.uuid}
-
-
 def on_contact(rows: Rows) -> dict[str, Any]:
     return on_profile(rows) | {"contact_uuid": rows.contact.uuid}
 
@@ -174,6 +170,26 @@ def _brand_group(rows: Rows) -> Group:
         Member.objects.exclude(group__members__entry_uuid=rows.medication.uuid)
         .get(profile=rows.profile, kind="medications")
         .group
+    )
+
+
+def on_share_link(rows: Rows) -> dict[str, Any]:
+    return on_profile(rows) | {"link_uuid": rows.share_link.uuid}
+
+
+def on_invitation(rows: Rows) -> dict[str, Any]:
+    return on_profile(rows) | {"invitation_uuid": rows.invitation.uuid}
+
+
+def on_invitation_token(rows: Rows) -> dict[str, Any]:
+    return {"token": rows.invitation_token}
+
+
+def has_access(world: World, caller: str) -> bool:
+    return (
+        Grant.objects.in_force()
+        .filter(profile=world.profile, account=account(world, caller))
+        .exists()
     )
 
 
@@ -264,6 +280,60 @@ MATRIX: dict[str, Rule] = {
         kwargs=on_grant,
         get_status=405,
         change=Change(made=lambda world, caller: refreshed(world.grant).revoked_at is not None),
+    ),
+    "sharing:invite": Rule(
+        Role.OWNER,
+        Role.OWNER,
+        kwargs=on_profile,
+        change=Change(
+            edits={"email": "new.carer@example.org", "consent_note": "Helps with appointments"},
+            made=lambda world, caller: Invitation.objects.filter(
+                profile=world.profile, email="new.carer@example.org"
+            ).exists(),
+        ),
+    ),
+    "sharing:cancel_invitation": Rule(
+        Role.OWNER,
+        Role.OWNER,
+        kwargs=on_invitation,
+        get_status=405,
+        change=Change(
+            made=lambda world, caller: (
+                refreshed(world.invitation).state == InvitationState.CANCELLED
+            )
+        ),
+    ),
+    "sharing:grant": Rule(
+        Role.OWNER,
+        Role.OWNER,
+        kwargs=on_grant,
+        shows=showing("viewer@world"),
+        change=Change(
+            edits={"role": "editor"},
+            made=lambda world, caller: refreshed(world.grant).role == Role.EDITOR,
+        ),
+    ),
+    # A caregiver ends their own access; the only owner is refused, and told so.
+    "sharing:leave": Rule(
+        Role.VIEWER,
+        Role.VIEWER,
+        kwargs=on_profile,
+        change=Change(
+            made=lambda world, caller: caller == "owner" or not has_access(world, caller)
+        ),
+    ),
+    # The invitee's page, reached by the e-mail's token. Signed out: the same page
+    # for any token, to sign up or in. Signed in: only the stranger, who was
+    # invited, sees the invitation and can accept it; others are told it is not theirs.
+    "sharing:invitation": Rule(
+        PUBLIC,
+        SIGNED_IN,
+        kwargs=on_invitation_token,
+        shows=None,
+        change=Change(
+            data=lambda rows: {"answer": "accept"},
+            made=lambda world, caller: caller != "stranger" or has_access(world, caller),
+        ),
     ),
     "audit:trail": Rule(Role.OWNER, kwargs=on_profile, shows=showing("owner@world")),
     "records:list": Rule(Role.VIEWER, kwargs=on_kind, shows=showing("Metformin")),

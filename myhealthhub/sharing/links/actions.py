@@ -183,6 +183,7 @@ def _write_files(link: ShareLink, key: bytes) -> None:
             size=stored.size,
         )
         ShareFile.objects.create(
+            profile=link.profile,
             link=link,
             position=position,
             content_type=content.content_type,

@@ -166,7 +166,10 @@ def _spend_an_attempt(link: ShareLink, recipient: str, request: HttpRequest | No
                 object_uuid=link.uuid,
             )
         ShareAccess.objects.create(
-            link=link, recipient=recipient, outcome=AccessOutcome.WRONG_PASSCODE
+            profile_id=link.profile_id,
+            link=link,
+            recipient=recipient,
+            outcome=AccessOutcome.WRONG_PASSCODE,
         )
     raise WrongPasscode(left)
 
@@ -183,14 +186,21 @@ def _check_polling(link: ShareLink, recipient: str) -> None:
     if not claimed:
         last = ShareLink.objects.values_list("last_polled_at", flat=True).get(pk=link.pk)
         wait = POLL_EVERY - (now - last) if last else POLL_EVERY
-        ShareAccess.objects.create(link=link, recipient=recipient, outcome=AccessOutcome.TOO_OFTEN)
+        ShareAccess.objects.create(
+            profile_id=link.profile_id,
+            link=link,
+            recipient=recipient,
+            outcome=AccessOutcome.TOO_OFTEN,
+        )
         raise TooOften(max(1, int(wait.total_seconds()) + 1))
 
 
 def _log(
     link: ShareLink, recipient: str, outcome: AccessOutcome, request: HttpRequest | None
 ) -> None:
-    ShareAccess.objects.create(link=link, recipient=recipient, outcome=outcome)
+    ShareAccess.objects.create(
+        profile_id=link.profile_id, link=link, recipient=recipient, outcome=outcome
+    )
     log_action(
         Action.SHARE_LINK_OPENED,
         request=request,
