@@ -161,6 +161,8 @@ def _check(profile: Profile, choices: LinkChoices) -> None:
     if any(d.profile_id != profile.pk or d.deleted_at is not None for d in choices.documents):
         raise ActionRefused(_("Choose documents of this profile."))
     if not profile_allowance(profile, "share_links").allowed:
+        raise ActionRefused(_("The plan of this profile does not include share links."))
+    if not profile_allowance(profile, "live_share_links").allowed:
         raise ActionRefused(_("The plan of this profile allows no more live links."))
     if choices.long_term and not profile_allowance(profile, "long_term_share_links").allowed:
         raise ActionRefused(_("The plan of this profile allows no more links kept up to date."))
@@ -247,7 +249,7 @@ def drop_files(link: ShareLink) -> list[str]:
     return [s.name for s in sealed]
 
 
-@counts_usage("share_links")
+@counts_usage("live_share_links")
 def _live_links(account: User) -> int:
     return (
         ShareLink.objects.live()

@@ -317,7 +317,7 @@ def test_the_plan_of_the_profile_s_owner_limits_live_and_long_term_links(world: 
     settings.PLANS = {
         "selfhosted": {
             "name": "Small",
-            "limits": {"share_links": 3, "long_term_share_links": 0},
+            "limits": {"live_share_links": 3, "long_term_share_links": 0},
             "features": ["*"],
         }
     }
@@ -328,6 +328,9 @@ def test_the_plan_of_the_profile_s_owner_limits_live_and_long_term_links(world: 
         make(world)
     ShareLink.objects.filter(profile=world.profile).update(revoked_at=timezone.now())
     make(world)  # revoked links count no more
+    settings.PLANS["selfhosted"]["features"] = ["export.pdf"]
+    with pytest.raises(ActionRefused, match="does not include share links"):
+        make(world)
 
 
 def test_a_passcode_still_opens_after_the_secret_key_is_rotated(world: World, settings):

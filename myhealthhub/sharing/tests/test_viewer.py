@@ -31,7 +31,7 @@ from myhealthhub.sharing.viewer.payload import LinkRefused, Payload, decode_link
 from myhealthhub.sharing.viewer.wording import wording
 from myhealthhub.tests.real_files import ours
 
-DATA = Path(__file__).parent / "data" / "shl"
+DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "shl"
 PACKAGE = Path(__file__).resolve().parents[2]
 SCRIPT = PACKAGE / "static" / "myhealthhub" / "shl-viewer.js"
 SPEC_KEY = "rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q"

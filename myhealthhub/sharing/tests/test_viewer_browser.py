@@ -47,7 +47,7 @@ from myhealthhub.tests.test_browser_journey import (
     collect_browser_errors,
 )
 
-DATA = Path(__file__).parent / "data" / "shl"
+DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "shl"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "viewer"
 IPS_BUNDLE = "ips/hl7ri_IPS-bundle-01.json"
 SPEC_KEY = "rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q"
