@@ -50,3 +50,22 @@ def test_the_trail_is_paginated_newest_first(world: World):
     assert len(first.context["page"].object_list) == 50
     second = client.get(trail_url(world) + "?page=2")
     assert second.context["page"].object_list[-1].action == Action.PROFILE_CREATED
+
+
+def test_the_owner_sees_what_one_caregiver_did(world: World):
+    editor = world.client("editor")
+    editor.post(
+        reverse("profiles:contact_add", kwargs={"profile_uuid": world.profile.uuid}),
+        {"name": "Dr. Sol"},
+    )
+    grant = world.grants["editor"]
+    owner = world.client("owner")
+    page = owner.get(trail_url(world), {"who": str(grant.uuid)}).content.decode()
+    assert "Only what editor@world.example.org did." in page
+    assert "Emergency contact added" in page
+    assert "Profile created" not in page  # the owner's doing
+    # A grant of another profile, or no grant at all, filters nothing.
+    other = world.other.grant.uuid
+    for who in (str(other), "not-a-uuid"):
+        page = owner.get(trail_url(world), {"who": who}).content.decode()
+        assert "Profile created" in page and "Only what" not in page
