@@ -92,6 +92,26 @@ def link_text(viewer_url: str, link: ShareLink, key: bytes, manifest_url: str) -
     return f"{viewer_url}#shlink:/{b64url(body)}"
 
 
+def audit(
+    action: Action,
+    link: ShareLink,
+    *,
+    request: HttpRequest | None,
+    actor: User | None = None,
+    recipient: str = "",
+) -> None:
+    """One event of a link in the profile's activity log; a recipient is named as they said."""
+    log_action(
+        action,
+        request=request,
+        actor=actor,
+        actor_label=recipient,
+        profile=link.profile,
+        object_type="share_link",
+        object_uuid=link.uuid,
+    )
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -130,14 +150,7 @@ def create_link(
         link.documents.set(choices.documents)
         if not choices.long_term:
             _write_files(link, key)
-        log_action(
-            Action.SHARE_LINK_CREATED,
-            request=request,
-            actor=actor,
-            profile=profile,
-            object_type="share_link",
-            object_uuid=link.uuid,
-        )
+        audit(Action.SHARE_LINK_CREATED, link, request=request, actor=actor)
     return Made(link, key)
 
 
@@ -217,14 +230,7 @@ def revoke_link(link: ShareLink, *, actor: User | None, request: HttpRequest | N
         link.sealed_key = ""
         link.save(update_fields=["revoked_at", "sealed_key"])
         names = drop_files(link)
-        log_action(
-            Action.SHARE_LINK_REVOKED,
-            request=request,
-            actor=actor,
-            profile=link.profile,
-            object_type="share_link",
-            object_uuid=link.uuid,
-        )
+        audit(Action.SHARE_LINK_REVOKED, link, request=request, actor=actor)
     # After the commit: a rolled-back revocation keeps its files.
     transaction.on_commit(lambda: storage.delete_names(names))
 

@@ -26,11 +26,10 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import keys
 from myhealthhub.sharing.links import jwe, passcodes
-from myhealthhub.sharing.links.actions import key_of
+from myhealthhub.sharing.links.actions import audit, key_of
 from myhealthhub.sharing.links.contents import contents_of
 from myhealthhub.sharing.models import AccessOutcome, ShareAccess, ShareLink
 
@@ -157,14 +156,7 @@ def _spend_an_attempt(link: ShareLink, recipient: str, request: HttpRequest | No
             ShareLink.objects.filter(pk=link.pk, disabled_at__isnull=True).update(
                 disabled_at=timezone.now()
             )
-            log_action(
-                Action.SHARE_LINK_DISABLED,
-                request=request,
-                actor_label=recipient,
-                profile=link.profile,
-                object_type="share_link",
-                object_uuid=link.uuid,
-            )
+            audit(Action.SHARE_LINK_DISABLED, link, request=request, recipient=recipient)
         ShareAccess.objects.create(
             profile_id=link.profile_id,
             link=link,
@@ -201,11 +193,4 @@ def _log(
     ShareAccess.objects.create(
         profile_id=link.profile_id, link=link, recipient=recipient, outcome=outcome
     )
-    log_action(
-        Action.SHARE_LINK_OPENED,
-        request=request,
-        actor_label=recipient,
-        profile=link.profile,
-        object_type="share_link",
-        object_uuid=link.uuid,
-    )
+    audit(Action.SHARE_LINK_OPENED, link, request=request, recipient=recipient)

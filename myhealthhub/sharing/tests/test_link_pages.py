@@ -234,11 +234,11 @@ def test_documents_of_another_profile_or_deleted_cannot_be_chosen(world: World):
     assert not new_links(world).exists()
 
 
-def test_a_refusal_of_the_action_is_shown_as_a_form_error(world: World, monkeypatch):
-    monkeypatch.setattr(
-        "myhealthhub.sharing.links.actions.profile_allowance",
-        lambda profile, what: type("Allowance", (), {"allowed": False})(),
-    )
+def test_a_refusal_of_the_action_is_shown_as_a_form_error(world: World, settings):
+    # The plan allows the two live links the world has (one to each of the owner's profiles).
+    settings.PLANS = {
+        "selfhosted": {"name": "Small", "limits": {"live_share_links": 2}, "features": ["*"]}
+    }
     page = owner(world).post(url(world, "link_new"), form()).content.decode()
     assert "The plan of this profile allows no more live links." in errors_on(page)
     assert not new_links(world).exists()
