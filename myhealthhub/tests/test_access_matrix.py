@@ -512,15 +512,16 @@ MATRIX: dict[str, Rule] = {
     "sharing:viewer": Rule(PUBLIC, shows=showing("data-shl-viewer")),
     # The keeper's SMART Health Links: handing the record out is the owners' decision alone.
     "sharing:links": Rule(Role.OWNER, kwargs=on_profile, shows=showing("For Luis García")),
-    # Making a link asks for the password again (SECURITY.md): the owner's POST is sent to
-    # give it, and nothing is made before it is given (test_link_pages.py gives it).
+    # Making a link asks for the password again (SECURITY.md), before the form: the owner
+    # is sent to give it, and nothing is made before it is given (test_link_pages.py).
     "sharing:link_new": Rule(
         Role.OWNER,
         Role.OWNER,
         kwargs=on_profile,
-        shows=showing('name="passcode_again"'),
+        get_status=302,
+        shows=None,
         change=Change(
-            edits={"label": "Matrix"},
+            data=lambda rows: {"label": "Matrix", "ends": "7d"},
             made=lambda world, caller: not ShareLink.objects.filter(label="Matrix").exists(),
         ),
     ),

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.account.decorators import reauthentication_required
+from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -60,10 +63,21 @@ def link_list(request: HttpRequest, access: Access) -> HttpResponse:
 
 @profile_view(read=Role.OWNER, write=Role.OWNER)
 def link_new(request: HttpRequest, access: Access) -> HttpResponse:
+    # The password is asked before the form, not after it: allauth would keep the
+    # POST, passcode included, in the session while asking. A form sent after the
+    # window closed is not kept either: it is typed again.
+    try:
+        _ask_password_again(request)
+    except ReauthenticationRequired:
+        if request.method == "POST":
+            messages.info(
+                request,
+                _("Give your password again, then make the link: what you typed was not kept."),
+            )
+        asked = urlencode({"next": request.path})
+        return redirect(f"{reverse('account_reauthenticate')}?{asked}")
     form = NewLinkForm(access.profile, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        # allauth keeps this POST while the password is asked, then replays it here.
-        _ask_password_again(request)
         try:
             made = create_link(
                 access.profile, form.choices(), actor=account_of(request), request=request

@@ -139,14 +139,22 @@ def test_the_qr_code_is_a_full_qr_code_with_error_correction_m():
     assert '<title>Ana &lt;"García"&gt;</title>' in svg
 
 
-def test_making_a_link_asks_for_the_password_again_then_shows_the_link(world: World):
+def test_making_a_link_asks_for_the_password_before_the_form_and_keeps_no_passcode(
+    world: World,
+):
     client = world.client("owner")
-    asked = client.post(url(world, "link_new"), form())
+    asked = client.get(url(world, "link_new"))
     assert asked.status_code == 302
     assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    # A form sent without the password given: nothing made, and nothing of it kept.
+    sent = client.post(url(world, "link_new"), form())
+    assert sent["Location"] == asked["Location"]
     assert not new_links(world).exists()
-    # The password given, allauth replays the kept POST: the link is made and shown.
-    shown = client.post(asked["Location"], {"password": PASSWORD})
+    assert PASSCODE not in str(dict(client.session))
+    # The password given, back to the form; the link is made and shown.
+    back = client.post(asked["Location"], {"password": PASSWORD})
+    assert back["Location"] == url(world, "link_new")
+    shown = client.post(url(world, "link_new"), form())
     assert shown.status_code == 200
     payload = decoded(link_text_on(shown.content.decode()))
     assert ask(payload, passcode=PASSCODE).status_code == 200
