@@ -33,7 +33,17 @@ from myhealthhub.tests.real_files import ours
 
 DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "shl"
 PACKAGE = Path(__file__).resolve().parents[2]
-SCRIPT = PACKAGE / "static" / "myhealthhub" / "shl-viewer.js"
+# The viewer's classic scripts, in the order they run: each uses what those before it share.
+SCRIPTS = [
+    "shl-core",
+    "shl-link",
+    "shl-decrypt",
+    "shl-fetch",
+    "shl-fhir-text",
+    "shl-fhir",
+    "shl-viewer",
+]
+STATIC = PACKAGE / "static" / "myhealthhub"
 SPEC_KEY = "rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q"
 # The guide's IPS example decrypts to HL7's IPS example bundle, which the repository keeps.
 IPS_BUNDLE = "ips/hl7ri_IPS-bundle-01.json"
@@ -92,8 +102,9 @@ def test_the_viewer_answers_anyone_with_its_script_and_no_inline_script(db):
     page = Page()
     page.feed(response.content.decode())
     sources = [str(script.get("src")) for script in page.scripts]
-    assert "/static/myhealthhub/shl-viewer.js" in sources
     assert all(source.startswith("/static/") for source in sources), "nothing from another host"
+    viewer = [source for source in sources if source.startswith("/static/myhealthhub/shl-")]
+    assert viewer == [f"/static/myhealthhub/{name}.js" for name in SCRIPTS]
     assert page.inline_scripts == 0
     assert page.inline_handlers == []
     assert "data-shl-viewer" in response.content.decode()
@@ -130,8 +141,23 @@ def test_the_banner_is_the_summarys_own():
     assert viewer.group(1) == summary.group(1)
 
 
+def viewer_script() -> str:
+    return "\n".join((STATIC / f"{name}.js").read_text(encoding="utf-8") for name in SCRIPTS)
+
+
+def test_the_viewers_scripts_are_classic_deferred_and_all_on_the_page(db):
+    """Classic scripts, named by {% static %} so hashed names serve them: no module imports."""
+    page = Page()
+    page.feed(Client().get("/view/").content.decode())
+    viewer = [script for script in page.scripts if "/shl-" in str(script.get("src"))]
+    assert len(viewer) == len(SCRIPTS)
+    assert all("defer" in script and "type" not in script for script in viewer)
+    assert sorted(path.stem for path in STATIC.glob("shl-*.js")) == sorted(SCRIPTS)
+    assert not re.search(r"^\s*(import|export)\b", viewer_script(), re.MULTILINE)
+
+
 def test_every_message_the_script_shows_is_on_the_page():
-    script = SCRIPT.read_text(encoding="utf-8")
+    script = viewer_script()
     asked = set(re.findall(r'\bsay\("(\w+)"[,)]', script))
     asked |= set(re.findall(r'new ViewerError\(\s*"(\w+)"', script))
     asked |= set(re.findall(r'^\s+key: "(\w+)",$', script, re.MULTILINE))
@@ -146,7 +172,7 @@ def test_every_message_the_script_shows_is_on_the_page():
 
 def test_the_script_has_no_words_of_its_own():
     """Every message comes from the page: no sentence written into the script."""
-    script = SCRIPT.read_text(encoding="utf-8")
+    script = viewer_script()
     code = "\n".join(line for line in script.splitlines() if not line.strip().startswith("//"))
     texts = re.findall(r'"([A-Za-z][A-Za-z-]* [a-z][^"]*)"', code)
     sentences = [text for text in texts if text != "use strict" and "shl-" not in text]

@@ -379,6 +379,76 @@ def test_a_passcode_link_of_another_server_opens_on_a_phone(
     assert unexpected(errors, 401) == [], "the browser logged errors:\n" + "\n".join(errors)
 
 
+def ips_at_locations(server: OtherServer, key: bytes, locations: list[str]) -> str:
+    """Flag P: the IPS at a short-lived address, a new one in each manifest answer (the last repeats)."""
+    ips = ours(IPS_BUNDLE).read_bytes()
+    server.routes[("GET", "/files/renewed")] = lambda body: jose(
+        encrypt(ips, key, "application/fhir+json")
+    )
+    check = PasscodeCheck([])
+
+    def manifest(body: Any) -> Answer:
+        answered = sum(seen.method == "POST" for seen in server.seen) - 1
+        location = locations[min(answered, len(locations) - 1)]
+        check.files = [{"contentType": "application/fhir+json", "location": server.url(location)}]
+        return check(body)
+
+    server.routes[("POST", "/shl/renewing")] = manifest
+    return link_to(server.url("/shl/renewing"), key, flag="P")
+
+
+def test_an_expired_file_location_is_renewed_from_the_manifest(
+    live_server, browser, other_server, connect_to_other_servers
+):
+    # /files/expired has no route: it answers 404, as an expired location does.
+    link = ips_at_locations(
+        other_server, bytes(range(50, 82)), ["/files/expired", "/files/renewed"]
+    )
+    page, errors = phone(browser)
+    page.goto(f"{live_server.url}/view/#{link}")
+    page.get_by_label("Passcode").fill(PASSCODE)
+    page.get_by_label("Your name or organization (optional)").fill("Dr. Ruiz")
+    page.get_by_role("button", name="Open").click()
+
+    expect(
+        page.locator(".shl-summary").get_by_role("heading", name="Martha DeLarosa")
+    ).to_be_visible()
+    expect(page.locator(".shl-file .error-box")).to_have_count(0)
+    expect(alert(page)).to_be_hidden()
+    assert [(seen.method, seen.path) for seen in other_server.seen] == [
+        ("POST", "/shl/renewing"),
+        ("GET", "/files/expired"),
+        ("POST", "/shl/renewing"),
+        ("GET", "/files/renewed"),
+    ]
+    bodies = [seen.body for seen in other_server.seen if seen.method == "POST"]
+    assert bodies == [{"recipient": "Dr. Ruiz", "passcode": PASSCODE}] * 2
+    assert unexpected(errors, 404) == [], "the browser logged errors:\n" + "\n".join(errors)
+
+
+def test_a_location_still_expired_after_the_manifest_is_fetched_again_says_so(
+    live_server, browser, other_server, connect_to_other_servers
+):
+    other_server.routes[("GET", "/files/gone")] = lambda body: Answer(410, b"", "text/plain")
+    link = ips_at_locations(other_server, bytes(range(80, 112)), ["/files/gone"])
+    page, errors = phone(browser)
+    page.goto(f"{live_server.url}/view/#{link}")
+    page.get_by_label("Passcode").fill(PASSCODE)
+    page.get_by_role("button", name="Open").click()
+
+    expect(page.locator(".shl-file .error-box")).to_have_text(
+        "The server that keeps this information answered with an error (410). Try again later."
+    )
+    # The manifest is asked once more, not again and again.
+    assert [(seen.method, seen.path) for seen in other_server.seen] == [
+        ("POST", "/shl/renewing"),
+        ("GET", "/files/gone"),
+        ("POST", "/shl/renewing"),
+        ("GET", "/files/gone"),
+    ]
+    assert unexpected(errors, 410) == [], "the browser logged errors:\n" + "\n".join(errors)
+
+
 def test_the_same_link_reads_in_spanish(
     live_server, browser, other_server, connect_to_other_servers, shots
 ):

@@ -4,7 +4,7 @@ HL7 SMART Health Cards and Links IG v1.0.0, "Construct a SMART Health Link
 Payload". A link is the payload, minified, base64url-encoded and prefixed
 with ``shlink:/``, optionally after a viewer's address ending in ``#``.
 ``decode_link`` checks it by the same rules as the browser viewer
-(static/myhealthhub/shl-viewer.js), so a link refused here is refused there.
+(static/myhealthhub/shl-link.js), so a link refused here is refused there.
 
 Where the guide says a reader must ignore something (properties it does not
 know, flag letters it does not know) it is ignored, not refused.

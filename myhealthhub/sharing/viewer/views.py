@@ -2,8 +2,8 @@
 
 The server only hands out the page and its words. The link's payload, with
 the key to its files, stays in the address's fragment, which browsers never
-send; the script (static/myhealthhub/shl-viewer.js) fetches and decrypts the
-files and shows them. So this view knows nothing of any link, and answers
+send; the scripts (static/myhealthhub/shl-*.js) fetch and decrypt the
+files and show them. So this view knows nothing of any link, and answers
 the same to everyone.
 """
 

@@ -1,6 +1,6 @@
 """Every word the viewer's script shows, in the reader's language.
 
-The script (static/myhealthhub/shl-viewer.js) holds no text of its own: the
+The scripts (static/myhealthhub/shl-*.js) hold no text of their own: the
 page hands it these, translated by Django's catalogue, inside a <template>
 (not a script block, so the page keeps no inline script at all). A name in
 braces, such as {count}, is filled in by the script.
