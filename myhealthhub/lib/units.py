@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
-from ucumvert import PintUcumRegistry
+if TYPE_CHECKING:
+    from ucumvert import PintUcumRegistry
 
 
 class UnitError(ValueError):
@@ -72,7 +72,10 @@ HBA1C_IFCC = frozenset({"mmol/mol", "mmol/mol{Hb}"})
 
 @cache
 def registry() -> PintUcumRegistry:
-    # Building the UCUM grammar takes most of a second: once per process.
+    # Building the UCUM grammar takes most of a second: once per process, and only in
+    # one that converts. pint and ucumvert take 140 ms to import: not at every start.
+    from ucumvert import PintUcumRegistry
+
     return PintUcumRegistry()
 
 
@@ -87,18 +90,20 @@ def convert(value: float, source: str, target: str, analyte: Analyte | None = No
         return value
     if analyte is not None and analyte.key == "hba1c":
         return _convert_hba1c(value, source, target)
+    from pint import DimensionalityError  # loaded with the registry
+
     src, dst = _parse(source), _parse(target)
     quantity = registry().Quantity(value * src.magnitude, src.units)
     try:
         return float(quantity.to(dst.units).magnitude / dst.magnitude)
-    except pint.DimensionalityError:
+    except DimensionalityError:
         if analyte is None or analyte.molar_mass is None:
             raise UnitError(f"cannot convert {source} to {target}") from None
     molar_mass = registry().Quantity(analyte.molar_mass, "g/mol")
     for bridged in (quantity / molar_mass, quantity * molar_mass):
         try:
             return float(bridged.to(dst.units).magnitude / dst.magnitude)
-        except pint.DimensionalityError:
+        except DimensionalityError:
             continue
     raise UnitError(f"cannot convert {source} to {target} for {analyte.key}")
 

@@ -29,14 +29,13 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.accounts import secrets as sealed_secrets
 from myhealthhub.accounts.models import User
-from myhealthhub.accounts.plans import counts_usage
 from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.documents import storage
 from myhealthhub.documents.models import Document, SealedFile
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import keyring
-from myhealthhub.profiles.models import Profile, Role
+from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.usage import profile_allowance
 from myhealthhub.sharing.links import jwe, passcodes
 from myhealthhub.sharing.links.contents import contents_of
@@ -255,31 +254,6 @@ def drop_files(link: ShareLink) -> list[str]:
     return [s.name for s in sealed]
 
 
-@counts_usage("live_share_links")
-def _live_links(account: User) -> int:
-    return (
-        ShareLink.objects.live()
-        .filter(profile__grants__account=account, **_owned())
-        .distinct()
-        .count()
-    )
-
-
-@counts_usage("long_term_share_links")
-def _long_term_links(account: User) -> int:
-    return (
-        ShareLink.objects.live()
-        .filter(long_term=True, profile__grants__account=account, **_owned())
-        .distinct()
-        .count()
-    )
-
-
-def _owned() -> dict[str, object]:
-    # The links of the profiles the account owns: the plan that pays for them.
-    return {"profile__grants__role": Role.OWNER, "profile__grants__revoked_at__isnull": True}
-
-
 def addresses(link: ShareLink, request: HttpRequest | None) -> tuple[str, str]:
     """The viewer's and the manifest's absolute addresses, from the request, else SITE_URL."""
     viewer = reverse("sharing:viewer")
@@ -287,12 +261,3 @@ def addresses(link: ShareLink, request: HttpRequest | None) -> tuple[str, str]:
     if request is not None:
         return request.build_absolute_uri(viewer), request.build_absolute_uri(manifest)
     return settings.SITE_URL + viewer, settings.SITE_URL + manifest
-
-
-def reseal_keys(target: bytes) -> None:
-    """Every kept link key sealed under the master key ``target`` (a key rotation)."""
-    prefix = f"{sealed_secrets.PREFIX}{keyring.key_id(target)}:"
-    kept = ShareLink.objects.select_for_update().exclude(sealed_key="")
-    for link in kept.exclude(sealed_key__startswith=prefix):
-        link.sealed_key = sealed_secrets.seal(sealed_secrets.open_sealed(link.sealed_key), target)
-        link.save(update_fields=["sealed_key"])
