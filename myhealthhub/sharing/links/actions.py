@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import json
 import os
 import secrets
@@ -186,7 +187,7 @@ def _write_files(link: ShareLink, key: bytes) -> None:
     for position, content in enumerate(contents_of(link)):
         token = jwe.encrypt(key, content.body, content.content_type).encode("ascii")
         stored = storage.put(
-            _Bytes(token), master_key=master, folder=f"share-links/{link.profile.uuid}"
+            io.BytesIO(token), master_key=master, folder=f"share-links/{link.profile.uuid}"
         )
         sealed = SealedFile.objects.create(
             profile=link.profile,
@@ -204,20 +205,6 @@ def _write_files(link: ShareLink, key: bytes) -> None:
             sealed=sealed,
             size=len(token),
         )
-
-
-class _Bytes:
-    """``bytes`` read as a file, by storage.put."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._at + size
-        chunk = bytes(self._data[self._at : end])
-        self._at += len(chunk)
-        return chunk
 
 
 def revoke_link(link: ShareLink, *, actor: User | None, request: HttpRequest | None) -> None:

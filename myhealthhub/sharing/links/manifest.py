@@ -16,9 +16,8 @@ The rules, from the guide and our own care:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -58,7 +57,7 @@ class TooOften(Exception):
 class File:
     content_type: str
     position: int
-    # The compact JWE, or None when it is to be fetched from its location.
+    # The compact JWE: embedded in the manifest, or answered at its location.
     jwe: str
 
 
@@ -85,23 +84,30 @@ def open_manifest(
     return link, files
 
 
-def files_of(link: ShareLink) -> list[File]:
-    """The link's files as JWE: kept ones read back, a long-term link's written now."""
+def files_of(link: ShareLink, position: int | None = None) -> list[File]:
+    """The link's files as JWE (only the one at ``position`` if given): kept ones read back,
+    a long-term link's written now."""
     key = key_of(link)
     if key is None:
         kept = link.files.select_related("sealed").order_by("position")
+        if position is not None:
+            kept = kept.filter(position=position)
         return [
             File(each.content_type, each.position, b"".join(keys.read(each.sealed)).decode())
             for each in kept
         ]
     return [
-        File(content.content_type, position, jwe.encrypt(key, content.body, content.content_type))
-        for position, content in enumerate(contents_of(link))
+        File(content.content_type, at, jwe.encrypt(key, content.body, content.content_type))
+        for at, content in enumerate(contents_of(link))
+        if position is None or at == position
     ]
 
 
 def manifest_body(
-    link: ShareLink, files: Sequence[File], embedded_most: int | None, location: Any
+    link: ShareLink,
+    files: Sequence[File],
+    embedded_most: int | None,
+    location: Callable[[File], str],
 ) -> dict[str, object]:
     """The manifest's JSON: each file embedded, or by a short-lived location when too long."""
     listed = []
@@ -126,7 +132,7 @@ def file_at(token: str) -> tuple[ShareLink, File]:
     except (signing.BadSignature, ValueError, TypeError):
         raise Gone from None
     link = live_link(str(manifest_id))
-    found = [each for each in files_of(link) if each.position == position]
+    found = files_of(link, position) if isinstance(position, int) else []
     if not found:
         raise Gone
     return link, found[0]

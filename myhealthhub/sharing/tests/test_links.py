@@ -339,3 +339,16 @@ def test_a_passcode_still_opens_after_the_secret_key_is_rotated(world: World, se
     settings.SECRET_KEY = "a new secret key " * 4
     assert ask(payload, passcode="lighthouse").status_code == 200
     assert ask(payload, passcode="lightship").status_code == 401
+
+
+def test_a_long_term_link_s_location_answers_the_one_file_it_names(world: World):
+    payload = decoded(make(world, long_term=True, with_summary_pdf=True))
+    ips, pdf = ask(payload, embeddedLengthMax=10).json()["files"]
+    assert (ips["contentType"], pdf["contentType"]) == (
+        "application/fhir+json;fhirVersion=4.0.1",
+        "application/pdf",
+    )
+    fetched = Client().get(path_of(pdf["location"]))
+    assert opened(payload, fetched.content.decode()).startswith(b"%PDF")
+    fetched = Client().get(path_of(ips["location"]))
+    Bundle.model_validate(json.loads(opened(payload, fetched.content.decode())))
