@@ -9,11 +9,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.actions import create_account
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
 
 
 class Command(BaseCommand):
     help = _("Make an account whose e-mail address counts as verified.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", required=True)

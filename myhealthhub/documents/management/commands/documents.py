@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents import keys
 from myhealthhub.documents.actions import Details, add_document, purge_deleted
 from myhealthhub.documents.models import Document, DocumentKind
@@ -19,6 +20,7 @@ from myhealthhub.profiles.models import Profile
 
 class Command(BaseCommand):
     help = _("Add documents to a profile, or list them.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

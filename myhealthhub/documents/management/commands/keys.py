@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents import keys
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import keyring
@@ -13,6 +14,7 @@ from myhealthhub.lib import keyring
 
 class Command(BaseCommand):
     help = _("Rotate the master key: rewrap every file's key under a new one.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

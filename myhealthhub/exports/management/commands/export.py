@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
 from myhealthhub.exports import jobs
 from myhealthhub.exports.formats import exporters
@@ -30,6 +31,7 @@ FORMATS = ("pdf", "ips", "fhir", "csv", "ics", "archive")
 
 class Command(BaseCommand):
     help = _("Export a profile: summary PDF, IPS, FHIR, CSV, iCalendar or the full archive.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--profile", required=True, type=uuid.UUID, help=_("profile UUID"))

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from myhealthhub.accounts.models import User
 from myhealthhub.archive.restoring import restore_archive
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
 from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.imports.people import PersonShown
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         "Import FHIR JSON (bundles, NDJSON, IPS, zips of them) or CSV readings into a "
         "profile, or restore a MyHealthHub archive as a new profile (--owner EMAIL)."
     )
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.models import User
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles import actions
@@ -17,6 +18,7 @@ from myhealthhub.profiles.models import Grant, Profile, Sex
 
 class Command(BaseCommand):
     help = _("Create, list and show profiles.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

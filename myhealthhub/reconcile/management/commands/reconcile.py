@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.profiles.models import Profile
 from myhealthhub.reconcile.grouping import rebuild
 from myhealthhub.reconcile.groups import GroupView, groups_of
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         "Rebuild a profile's groups of entries that state the same thing, and list them "
         "with their sources and conflicts."
     )
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents.demo import add_demo_documents
 from myhealthhub.errors import ActionRefused
 from myhealthhub.records.demo import create_demo
@@ -16,6 +17,7 @@ from myhealthhub.records.demo import create_demo
 
 class Command(BaseCommand):
     help = _("Create a demo account with two profiles full of realistic synthetic records.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", default="demo@example.org")

@@ -7,12 +7,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.profiles.models import Profile
 from myhealthhub.search.index import reindex_profile
 
 
 class Command(BaseCommand):
     help = _("Maintain the search index of entries and documents.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

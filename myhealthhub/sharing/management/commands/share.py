@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents.models import Document
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.models import Profile
@@ -44,6 +45,7 @@ def lifetime(text: str) -> dt.timedelta | None:
 
 class Command(BaseCommand):
     help = _("Make, list and revoke SMART Health Links to a profile's summary.")
+    requires_system_checks = COMMAND_LINE_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
