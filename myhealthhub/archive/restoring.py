@@ -58,6 +58,7 @@ from myhealthhub.documents.sniff import (
 )
 from myhealthhub.documents.tasks import SPOOL_BYTES
 from myhealthhub.imports.models import FINAL_STATES, ImportJob
+from myhealthhub.lib import bulk
 from myhealthhub.profiles.models import Grant, Profile, Role
 from myhealthhub.reconcile.grouping import place_missing
 from myhealthhub.records.kinds import KINDS
@@ -292,8 +293,11 @@ def _write_family(writer: _Writer, family: layout.Family) -> None:
     for batch in writer.archive.batches(family):
         rows = [row for _number, row in batch]
         objects = [model(**_resolved(writer, family, row)) for row in rows]
-        model._default_manager.bulk_create(objects)
-        _keep_auto_dates(model, objects, rows)
+        # Keys taken first, so the rows that point to these can be written next;
+        # the dates as the archive holds them.
+        for obj, pk in zip(objects, bulk.reserve_ids(model, len(objects)), strict=True):
+            obj.pk = pk
+        bulk.insert_with_ids(model, objects, keep_dates=True)
         if family.keyed:
             known = writer.pks.setdefault(model, {})
             known.update((obj.uuid, obj.pk) for obj in objects)  # type: ignore[attr-defined]

@@ -87,14 +87,14 @@ def key_hash(key: str) -> str:
 
 class Known(NamedTuple):
     """What an earlier import recorded under a key (read as plain values: a
-    re-import of a large file looks up thousands)."""
+    re-import of a large file looks up thousands). What the source said is
+    read only for the keys whose content changed (``_load_changed``)."""
 
     pk: int
     system: str
     kind: str
     object_uuid: uuid.UUID
     content_hash: str
-    values: dict[str, Any]
 
 
 @dataclass
@@ -283,10 +283,10 @@ def _records(profile: Profile, hashes: dict[str, str], system: str) -> dict[str,
         rows = ImportedRecord.objects.filter(profile_id=profile.pk, key_hash__in=batch)
         if system != EVERY_SYSTEM:
             rows = rows.filter(system__in={system, ""})
-        for hashed, *values in rows.values_list(
-            "key_hash", "pk", "system", "kind", "object_uuid", "content_hash", "values"
+        for hashed, pk, named, kind, object_uuid, digest in rows.values_list(
+            "key_hash", "pk", "system", "kind", "object_uuid", "content_hash"
         ):
-            candidates[by_hash[hashed]].append(Known(*values))
+            candidates[by_hash[hashed]].append(Known(pk, named, kind, object_uuid, digest))
     return {
         key: min(known, key=partial(_rank, system=system, digest=hashes[key]))
         for key, known in candidates.items()
@@ -310,6 +310,10 @@ def _load_changed(profile: Profile, plan: ImportPlan, lock: bool) -> None:
     by_kind: dict[str, list[Change]] = defaultdict(list)
     for change in plan.changed:
         by_kind[change.item.kind].append(change)
+    said_before: dict[int, dict[str, Any]] = {}
+    for batch in batches([change.record.pk for change in plan.changed], LOOKUP_BATCH):
+        records = ImportedRecord.objects.filter(profile_id=profile.pk, pk__in=batch)
+        said_before.update(records.values_list("pk", "values"))
     for slug, changes in by_kind.items():
         entries = (
             KINDS[slug]
@@ -324,7 +328,7 @@ def _load_changed(profile: Profile, plan: ImportPlan, lock: bool) -> None:
             if entry is None or entry.deleted_at is not None:
                 continue  # deleted by the person: the source's news does not bring it back
             change.entry = entry
-            before = change.record.values
+            before = said_before[change.record.pk]
             for name, value in change.item.values.items():
                 if name in before and plain(value) == before[name]:
                     continue

@@ -31,6 +31,7 @@ from myhealthhub.documents.sniff import sniff
 from myhealthhub.imports import planning
 from myhealthhub.imports.base import MappedDocument, Skipped
 from myhealthhub.imports.models import ImportedRecord, ImportJob
+from myhealthhub.lib import bulk
 from myhealthhub.records import changes
 from myhealthhub.records.actions import snapshot
 from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS
@@ -106,7 +107,7 @@ def create_entries(
             )
             for item in items
         ]
-        model.objects.bulk_create(entries, batch_size=BATCH)
+        bulk.insert(model, entries)
         changes.saved(slug, entries)  # search indexes them; reconcile groups them
         for item, entry in zip(items, entries, strict=True):
             made[item.key] = (slug, entry.uuid)
@@ -151,7 +152,7 @@ def record_keys(
                 job=job,
             )
         )
-    ImportedRecord.objects.bulk_create(fresh, batch_size=BATCH)
+    bulk.insert(ImportedRecord, fresh)
 
 
 def adopt_records(job: ImportJob, plan: planning.ImportPlan) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from myhealthhub.lib import bulk
 from myhealthhub.profiles.models import Profile
 from myhealthhub.reconcile.keys import RECONCILED, Identity, identity
 from myhealthhub.reconcile.models import Group, How, Member
@@ -214,7 +215,10 @@ def _place(profile_id: int, slug: str, entries: list[Entry]) -> set[int]:
         index.add(member, group)
 
     if new_groups:
-        Group.objects.bulk_create(new_groups, batch_size=BATCH)
+        # Their keys are taken first, so the new members can point to them.
+        for group, pk in zip(new_groups, bulk.reserve_ids(Group, len(new_groups)), strict=True):
+            group.pk = pk
+        bulk.insert_with_ids(Group, new_groups)
     if leaving:
         Member.objects.filter(pk__in=[member.pk for member in leaving]).delete()
     if moved:
@@ -224,11 +228,13 @@ def _place(profile_id: int, slug: str, entries: list[Entry]) -> set[int]:
             moved, ["group", "key", "name_key", "day", "how", "detail"], batch_size=BATCH
         )
     if made:
-        Member.objects.bulk_create(made, batch_size=BATCH)
+        for member in made:
+            member.group_id = member.group.pk
+        bulk.insert(Member, made)
     _drop_empty(touched)
     # Their own groups too: an edit that leaves an entry in place may change what it says.
     held = {current[key].group_id for key in said if key in current}
-    joined = Counter(member.group.pk for member in [*made, *moved])
+    joined = Counter(member.group_id for member in [*made, *moved])
     alone = {group.pk for group in new_groups if joined[group.pk] == 1}
     return touched | held | (set(joined) - alone)
 

@@ -11,6 +11,7 @@ from django.db.models import Avg, Count, Max, Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from myhealthhub.lib import bulk
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import DailySummary, Sample, Source
 
@@ -35,7 +36,7 @@ def add_samples(profile: Profile, source: Source, readings: Iterable[Reading]) -
         for metric, at, value in batch:
             rows.append(Sample(profile=profile, source=source, metric=metric, at=at, value=value))
             touched.setdefault(metric, set()).add(timezone.localtime(at).date())
-        Sample.objects.bulk_create(rows, ignore_conflicts=True)
+        bulk.insert(Sample, rows, skip_present=True)
         offered += len(rows)
     for metric, days in touched.items():
         _summarize(profile, metric, min(days), max(days))

@@ -18,6 +18,7 @@ from typing import TypeVar
 from django.db import transaction
 
 from myhealthhub.documents.models import Document
+from myhealthhub.lib import bulk
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
@@ -98,11 +99,11 @@ def _item(profile_id: int, target_uuid: uuid.UUID, kind: str, contents: Contents
 
 def _replace(rows: Iterable[tuple[int, uuid.UUID, str, Contents]]) -> None:
     # One upsert: two writers indexing the same target cannot both insert it.
-    SearchItem.objects.bulk_create(
-        [_item(*row) for row in rows],
-        update_conflicts=True,
-        unique_fields=["profile", "target_uuid"],
-        update_fields=REPLACED,
+    bulk.upsert(
+        SearchItem,
+        (_item(*row) for row in rows),
+        unique=["profile", "target_uuid"],
+        update=REPLACED,
     )
 
 

@@ -1,0 +1,288 @@
+"""Writing many rows at the speed of the database: the imports', restore's and indexes' path.
+
+Django's ``bulk_create`` compiles every value of every row through the
+query compiler, which on 10,000 rows costs many times what the database
+takes to store them. Here the statement is made once per model and column
+list, each value goes through its field's own conversion only where the
+field has one (dates, UUIDs, JSON), and the rows reach the database as one
+prepared ``executemany`` on SQLite and one ``COPY`` on PostgreSQL, streamed,
+so memory does not grow with the number of rows.
+
+Every function runs inside the caller's transaction (an import's commit, a
+restore): a worker killed halfway leaves nothing. The ORM stays everywhere
+else; this is only for the paths that write thousands of rows at once.
+Objects are model instances, built as usual (their defaults and
+``auto_now_add`` fields are filled here as ``save`` would); ``insert`` does
+not give them primary keys, ``reserve_ids`` does beforehand where rows of
+another table point to them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from django.db import connections, models, router, transaction
+
+# Rows handed to one executemany: bounded so converted rows never pile up.
+CHUNK = 5000
+# Fields whose value reaches the database as Python gives it (AutoField is an IntegerField).
+AS_IS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.FloatField,
+    models.BooleanField,
+)
+
+# A field's conversion to what the database stores: ``get_db_prep_save``.
+Converter = Callable[[Any, Any], Any]
+Written = tuple[tuple[models.Field[Any, Any], Converter | None], ...]
+
+
+def insert(
+    model: type[models.Model], objects: Iterable[models.Model], *, skip_present: bool = False
+) -> int:
+    """Insert the objects as new rows; returns how many were offered.
+
+    ``skip_present`` leaves out, without an error, each row a unique
+    constraint finds already stored (a device reading of the same moment).
+    """
+    conflict = "ON CONFLICT DO NOTHING" if skip_present else ""
+    return _write(model, objects, with_pk=False, conflict=conflict)
+
+
+def insert_with_ids(
+    model: type[models.Model], objects: Sequence[models.Model], *, keep_dates: bool = False
+) -> int:
+    """Insert objects that already have their primary keys (``reserve_ids``).
+
+    ``keep_dates`` writes the ``auto_now`` columns as the objects hold them
+    (a restored archive's dates), stamping only those left empty.
+    """
+    return _write(model, objects, with_pk=True, conflict="", keep_dates=keep_dates)
+
+
+def upsert(
+    model: type[models.Model],
+    objects: Iterable[models.Model],
+    *,
+    unique: Sequence[str],
+    update: Sequence[str],
+) -> int:
+    """Insert the objects, or where ``unique`` finds a row, replace its ``update`` columns."""
+    return _write(model, objects, with_pk=False, conflict=_conflict(model, unique, update))
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for ``count`` new rows, taken before they are written.
+
+    On PostgreSQL from the table's own sequence. On SQLite the caller holds
+    the database's write lock (every transaction here begins IMMEDIATE), so
+    the keys past both the highest row and the highest ever given
+    (``AUTOINCREMENT`` never gives one twice) are free until it commits.
+    """
+    if count == 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            column = model._meta.pk.column
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT max(rowid) FROM {quoted}), 0), "  # noqa: S608
+            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        highest = cursor.fetchone()[0]
+    return list(range(highest + 1, highest + 1 + count))
+
+
+# Rows a transaction must add to a table before the table is analysed again.
+ANALYZE_AFTER = 1000
+
+
+def analyze(*tables: type[models.Model]) -> None:
+    """Give the planner statistics for tables just filled in bulk (PostgreSQL).
+
+    A table that grew by thousands of rows in one transaction has none until
+    autovacuum comes by: its first pages would be planned as if it were empty.
+    SQLite plans without them well enough; nothing to do there.
+    """
+    connection = connections[router.db_for_write(tables[0])] if tables else None
+    if connection is None or connection.vendor != "postgresql":
+        return
+    names = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {names}")
+
+
+@dataclasses.dataclass
+class _Written:
+    """Rows written per table in one transaction, analysed once it lands."""
+
+    rows: Counter[type[models.Model]] = dataclasses.field(default_factory=Counter)
+    then: Callable[[], None] = lambda: None
+
+
+_written: dict[str, _Written] = {}
+
+
+def _count(connection: Any, model: type[models.Model], rows: int) -> None:
+    """Remember what this transaction wrote, so that it is analysed after the commit.
+
+    Only on PostgreSQL and inside a transaction: a write in autocommit mode
+    is analysed by autovacuum soon enough. A rolled-back transaction's
+    callback is dropped with it; the next one starts counting afresh.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or not rows:
+        return
+    pending = _written.get(connection.alias)
+    if pending is None or all(
+        func is not pending.then for _s, func, _r in connection.run_on_commit
+    ):
+        pending = _written[connection.alias] = _Written()
+        pending.then = functools.partial(_analyze_written, pending)
+        transaction.on_commit(pending.then, using=connection.alias, robust=True)
+    pending.rows[model] += rows
+
+
+def _analyze_written(pending: _Written) -> None:
+    large = [model for model, rows in pending.rows.items() if rows >= ANALYZE_AFTER]
+    pending.rows.clear()
+    if large:
+        analyze(*large)
+
+
+# How a model's rows are written.
+
+
+@functools.cache
+def _columns(model: type[models.Model], *, with_pk: bool) -> Written:
+    """Each written field with its conversion (None: as is)."""
+    return tuple(
+        (field, _converter(field))
+        for field in model._meta.concrete_fields
+        if (with_pk or not field.primary_key) and not getattr(field, "generated", False)
+    )
+
+
+def _converter(field: models.Field[Any, Any]) -> Converter | None:
+    stored = field.target_field if isinstance(field, models.ForeignKey) else field
+    if isinstance(stored, AS_IS):
+        return None
+    if isinstance(stored, models.JSONField) and stored.encoder is None:
+        # As text: SQLite keeps it so and COPY reads it into jsonb. One encoder
+        # made once, not one per value as json.dumps makes.
+        return _json
+    return stored.get_db_prep_save
+
+
+def _json(value: Any, _connection: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+_ENCODER = json.JSONEncoder()
+
+
+def _rows(
+    objects: Iterable[models.Model], written: Written, connection: Any, *, keep_dates: bool
+) -> Iterator[tuple[Any, ...]]:
+    stamped = [
+        field
+        for field, _convert in written
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    for obj in objects:
+        for field in stamped:
+            if not keep_dates or getattr(obj, field.attname) is None:
+                field.pre_save(obj, add=True)
+        yield tuple(
+            value if convert is None or value is None else convert(value, connection)
+            for field, convert in written
+            for value in (getattr(obj, field.attname),)
+        )
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
+def _conflict(model: type[models.Model], unique: Sequence[str], update: Sequence[str]) -> str:
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    names = [_column(model, name) for name in unique]
+    updated = [_column(model, name) for name in update]
+    assignments = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in updated)
+    target = ", ".join(quote(name) for name in names)
+    return f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+
+
+def _write(
+    model: type[models.Model],
+    objects: Iterable[models.Model],
+    *,
+    with_pk: bool,
+    conflict: str,
+    keep_dates: bool = False,
+) -> int:
+    connection = connections[router.db_for_write(model)]
+    written = _columns(model, with_pk=with_pk)
+    rows = _rows(objects, written, connection, keep_dates=keep_dates)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(_column(model, field.name)) for field, _convert in written)
+    if connection.vendor == "postgresql":
+        count = _copy(connection, table, names, rows, conflict)
+        _count(connection, model, count)
+        return count
+    placeholders = ", ".join(["%s"] * len(written))
+    statement = f"INSERT INTO {table} ({names}) VALUES ({placeholders}) {conflict}"  # noqa: S608
+    count = 0
+    with connection.cursor() as cursor:
+        while chunk := list(islice(rows, CHUNK)):
+            cursor.executemany(statement, chunk)
+            count += len(chunk)
+    return count
+
+
+def _copy(
+    connection: Any, table: str, names: str, rows: Iterator[tuple[Any, ...]], conflict: str
+) -> int:
+    """COPY the rows; an upsert copies them into a scratch table first, then merges."""
+    count = 0
+    with connection.cursor() as cursor:
+        target = table
+        if conflict:
+            target = connection.ops.quote_name("bulk_incoming")
+            cursor.execute(f"DROP TABLE IF EXISTS {target}")
+            empty = f"SELECT {names} FROM {table} LIMIT 0"  # noqa: S608
+            cursor.execute(f"CREATE TEMPORARY TABLE {target} AS {empty}")
+        # COPY is psycopg's own, past Django's cursor: its errors are made Django's
+        # here (an IntegrityError, not psycopg's UniqueViolation).
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        if conflict:
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} {conflict}"  # noqa: S608
+            )
+            cursor.execute(f"DROP TABLE {target}")
+    return count
