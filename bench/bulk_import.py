@@ -256,6 +256,7 @@ def profile_in_process(path: Path) -> None:
         profiler.disable()
         print(f"\n{step}: {time.perf_counter() - start:.1f} s")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 # The report --------------------------------------------------------------------

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -40,6 +39,7 @@ from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+import orjson
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -351,7 +351,14 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, str):
         return value
-    return json.loads(json.dumps(value, default=str))
+    # orjson, told to hand dates and dataclasses to ``str`` as json.dumps's
+    # default did, so what earlier imports recorded compares equal.
+    return orjson.loads(orjson.dumps(value, default=str, option=_AS_JSON_DUMPS_DID))
+
+
+_AS_JSON_DUMPS_DID = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
 
 
 def _split_readings(profile: Profile, readings: list[Reading], plan: ImportPlan) -> None:

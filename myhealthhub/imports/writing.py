@@ -140,17 +140,17 @@ def record_keys(
             )
             continue
         fresh.append(
-            ImportedRecord(
-                profile_id=job.profile_id,
-                key_hash=planning.key_hash(key),
-                key=key,
-                system=plan.files_under,
-                kind=kind,
-                object_uuid=object_uuid,
-                content_hash=plan.hashes[key],
-                values=values.get(key, {}),
-                job=job,
-            )
+            {
+                "profile_id": job.profile_id,
+                "key_hash": planning.key_hash(key),
+                "key": key,
+                "system": plan.files_under,
+                "kind": kind,
+                "object_uuid": object_uuid,
+                "content_hash": plan.hashes[key],
+                "values": values.get(key, {}),
+                "job_id": job.pk,
+            }
         )
     bulk.insert(ImportedRecord, fresh)
 

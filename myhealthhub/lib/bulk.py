@@ -23,11 +23,13 @@ import dataclasses
 import functools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.db import connections, models, router, transaction
+from django.utils import timezone
 
 # Rows handed to one executemany: bounded so converted rows never pile up.
 CHUNK = 5000
@@ -43,11 +45,15 @@ AS_IS = (
 # A field's conversion to what the database stores: ``get_db_prep_save``.
 Converter = Callable[[Any, Any], Any]
 Written = tuple[tuple[models.Field[Any, Any], Converter | None], ...]
+# A row given as its values by attribute name ("profile_id"), without the
+# cost of a model instance (a third of the time of writing 100,000 rows);
+# the fields it leaves out take their defaults, and dates stamped on saving
+# the present.
+Values = Mapping[str, Any]
+Rows = Iterable[models.Model] | Iterable[Values]
 
 
-def insert(
-    model: type[models.Model], objects: Iterable[models.Model], *, skip_present: bool = False
-) -> int:
+def insert(model: type[models.Model], objects: Rows, *, skip_present: bool = False) -> int:
     """Insert the objects as new rows; returns how many were offered.
 
     ``skip_present`` leaves out, without an error, each row a unique
@@ -70,7 +76,7 @@ def insert_with_ids(
 
 def upsert(
     model: type[models.Model],
-    objects: Iterable[models.Model],
+    objects: Rows,
     *,
     unique: Sequence[str],
     update: Sequence[str],
@@ -183,36 +189,45 @@ def _converter(field: models.Field[Any, Any]) -> Converter | None:
     if isinstance(stored, AS_IS):
         return None
     if isinstance(stored, models.JSONField) and stored.encoder is None:
-        # As text: SQLite keeps it so and COPY reads it into jsonb. One encoder
-        # made once, not one per value as json.dumps makes.
+        # As text: SQLite keeps it so and COPY reads it into jsonb.
         return _json
     return stored.get_db_prep_save
 
 
 def _json(value: Any, _connection: Any) -> str:
-    return _ENCODER.encode(value)
-
-
-_ENCODER = json.JSONEncoder()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson does not take (a key that is not text) json.dumps may
+        return json.dumps(value)
 
 
 def _rows(
-    objects: Iterable[models.Model], written: Written, connection: Any, *, keep_dates: bool
+    objects: Rows, written: Written, connection: Any, *, keep_dates: bool
 ) -> Iterator[tuple[Any, ...]]:
-    stamped = [
-        field
-        for field, _convert in written
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    ]
+    stamped = [field for field, _convert in written if _stamped(field)]
     for obj in objects:
-        for field in stamped:
-            if not keep_dates or getattr(obj, field.attname) is None:
-                field.pre_save(obj, add=True)
+        if isinstance(obj, models.Model):
+            for field in stamped:
+                if not keep_dates or getattr(obj, field.attname) is None:
+                    field.pre_save(obj, add=True)
+            values = [getattr(obj, field.attname) for field, _convert in written]
+        else:
+            values = [
+                obj[field.attname] if field.attname in obj else _default(field)
+                for field, _convert in written
+            ]
         yield tuple(
             value if convert is None or value is None else convert(value, connection)
-            for field, convert in written
-            for value in (getattr(obj, field.attname),)
+            for (_field, convert), value in zip(written, values, strict=True)
         )
+
+
+def _stamped(field: models.Field[Any, Any]) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _default(field: models.Field[Any, Any]) -> Any:
+    return timezone.now() if _stamped(field) else field.get_default()
 
 
 def _column(model: type[models.Model], name: str) -> str:
@@ -233,7 +248,7 @@ def _conflict(model: type[models.Model], unique: Sequence[str], update: Sequence
 
 def _write(
     model: type[models.Model],
-    objects: Iterable[models.Model],
+    objects: Rows,
     *,
     with_pk: bool,
     conflict: str,

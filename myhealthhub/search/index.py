@@ -80,21 +80,21 @@ def _batches(rows: Iterable[T]) -> Iterator[list[T]]:
         yield batch
 
 
-def _item(profile_id: int, target_uuid: uuid.UUID, kind: str, contents: Contents) -> SearchItem:
+def _item(profile_id: int, target_uuid: uuid.UUID, kind: str, contents: Contents) -> bulk.Values:
     # The tables' names for what the title names count as the title: a search
     # for "glucosa" puts the glucose result among the title matches, first.
     name = "\n".join((contents.title, *contents.known_names))
-    return SearchItem(
-        profile_id=profile_id,
-        target_kind=kind,
-        target_uuid=target_uuid,
-        date=contents.date,
-        date_precision=contents.date_precision,
-        title=contents.title,
-        body=contents.body[:MAX_BODY],
-        title_words=word_set(name, max_chars=MAX_WORDS),
-        words=word_set(name + "\n" + contents.body, max_chars=MAX_WORDS),
-    )
+    return {
+        "profile_id": profile_id,
+        "target_kind": kind,
+        "target_uuid": target_uuid,
+        "date": contents.date,
+        "date_precision": contents.date_precision,
+        "title": contents.title,
+        "body": contents.body[:MAX_BODY],
+        "title_words": word_set(name, max_chars=MAX_WORDS),
+        "words": word_set(name + "\n" + contents.body, max_chars=MAX_WORDS),
+    }
 
 
 def _replace(rows: Iterable[tuple[int, uuid.UUID, str, Contents]]) -> None:
