@@ -268,9 +268,14 @@ def _members_near(
     names = sorted({each.name_key for each in said})
     uuids = [entry.uuid for entry in entries]
     near = Member.objects.filter(profile_id=profile_id, kind=slug)
+    # By kind and entry, the one index that finds each (the entries are this
+    # profile's): named with the profile too, SQLite (without statistics)
+    # would walk every member of the profile through another index.
+    mine = Member.objects.filter(kind=slug)
     own: list[Member] = []
     for start in range(0, len(uuids), LOOKUP):
-        own.extend(near.filter(entry_uuid__in=uuids[start : start + LOOKUP]))
+        found = mine.filter(entry_uuid__in=uuids[start : start + LOOKUP])
+        own.extend(member for member in found if member.profile_id == profile_id)
     # Whole groups: a group's other statements tell which dose or system it is.
     groups = {member.group_id for member in own}
     for column, values in (("key", keys), ("name_key", names)):
@@ -279,14 +284,16 @@ def _members_near(
             groups.update(
                 near.filter(**{f"{column}__in": chunk}).values_list("group_id", flat=True)
             )
-    mine = set(uuids)
+    written = set(uuids)
     others: list[_Known] = []
     ids = sorted(groups)
     columns = ("group_id", "entry_uuid", "key", "name_key", "day", "how")
+    # By group alone, for the same reason: the groups are this profile's and kind's.
+    every = Member.objects.all()
     for start in range(0, len(ids), LOOKUP):
-        rows = near.filter(group_id__in=ids[start : start + LOOKUP]).values_list(*columns)
+        rows = every.filter(group_id__in=ids[start : start + LOOKUP]).values_list(*columns)
         others.extend(_Known(*row) for row in rows.order_by("group_id", "pk"))
-    return own, [known for known in others if known.entry_uuid not in mine]
+    return own, [known for known in others if known.entry_uuid not in written]
 
 
 def _system(key: str) -> str:
