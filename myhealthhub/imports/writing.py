@@ -38,6 +38,7 @@ from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS
 from myhealthhub.records.models import Entry, EntryVersion, Source
 
 BATCH = 500
+ENTRIES_AT_ONCE = 5000
 
 # Entry UUIDs by key, with their kind: what carried documents link to.
 EntryUuids = dict[str, tuple[str, uuid.UUID]]
@@ -89,29 +90,37 @@ def leave_out_unsealed(plan: planning.ImportPlan, sealed: dict[str, SealedUpload
 def create_entries(
     job: ImportJob, plan: planning.ImportPlan, source: Source, actor: User | None
 ) -> EntryUuids:
-    """Insert the new entries kind by kind and record their keys."""
+    """Insert the new entries kind by kind and record their keys.
+
+    A few thousand at a time, each batch written whole (its entries, their
+    index and groups, their keys) before the next is made: 100,000 entries
+    never stand in memory as objects at once.
+    """
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for item in plan.new:
         by_kind[item.kind].append(item)
     made: EntryUuids = {}
     for slug, items in by_kind.items():
         model = KINDS[slug].model
-        entries = [
-            model(
-                profile_id=job.profile_id,
-                source=source,
-                created_by=actor,
-                updated_by=actor,
-                source_identifiers=item.identifiers,
-                **item.values,
-            )
-            for item in items
-        ]
-        bulk.insert(model, entries)
-        changes.saved(slug, entries)  # search indexes them; reconcile groups them
-        for item, entry in zip(items, entries, strict=True):
-            made[item.key] = (slug, entry.uuid)
-    record_keys(job, plan, made, values_of=plan.new)
+        for batch in planning.batches(items, ENTRIES_AT_ONCE):
+            entries = [
+                model(
+                    profile_id=job.profile_id,
+                    source=source,
+                    created_by=actor,
+                    updated_by=actor,
+                    source_identifiers=item.identifiers,
+                    **item.values,
+                )
+                for item in batch
+            ]
+            bulk.insert(model, entries)
+            changes.saved(slug, entries)  # search indexes them; reconcile groups them
+            written = {
+                item.key: (slug, entry.uuid) for item, entry in zip(batch, entries, strict=True)
+            }
+            record_keys(job, plan, written, values_of=batch)
+            made.update(written)
     return made
 
 
