@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
@@ -203,23 +204,27 @@ def _json(value: Any, _connection: Any) -> str:
 
 def _rows(
     objects: Rows, written: Written, connection: Any, *, keep_dates: bool
-) -> Iterator[tuple[Any, ...]]:
-    stamped = [field for field, _convert in written if _stamped(field)]
+) -> Iterator[list[Any]]:
+    fields = [field for field, _convert in written]
+    stamped = [field for field in fields if _stamped(field)]
+    # Read in C, all at once; then only the values that need it are converted.
+    read = operator.attrgetter(*(field.attname for field in fields))
+    converted = [(at, convert) for at, (_field, convert) in enumerate(written) if convert]
     for obj in objects:
         if isinstance(obj, models.Model):
             for field in stamped:
                 if not keep_dates or getattr(obj, field.attname) is None:
                     field.pre_save(obj, add=True)
-            values = [getattr(obj, field.attname) for field, _convert in written]
+            got = read(obj)
+            values = list(got) if len(fields) > 1 else [got]
         else:
             values = [
-                obj[field.attname] if field.attname in obj else _default(field)
-                for field, _convert in written
+                obj[field.attname] if field.attname in obj else _default(field) for field in fields
             ]
-        yield tuple(
-            value if convert is None or value is None else convert(value, connection)
-            for (_field, convert), value in zip(written, values, strict=True)
-        )
+        for at, convert in converted:
+            if values[at] is not None:
+                values[at] = convert(values[at], connection)
+        yield values
 
 
 def _stamped(field: models.Field[Any, Any]) -> bool:
@@ -275,7 +280,7 @@ def _write(
 
 
 def _copy(
-    connection: Any, table: str, names: str, rows: Iterator[tuple[Any, ...]], conflict: str
+    connection: Any, table: str, names: str, rows: Iterator[list[Any]], conflict: str
 ) -> int:
     """COPY the rows; an upsert copies them into a scratch table first, then merges."""
     count = 0
