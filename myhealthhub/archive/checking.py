@@ -1,4 +1,4 @@
-"""Checking an opened archive's rows before anything is written.
+"""Checking an archive's rows: what the restore checks as it writes, and the writer as it reads.
 
 Every row is read and converted (``Archive.rows``), every reference from one
 row to another must land inside the archive, every document's file must be
@@ -7,12 +7,17 @@ link or a version names an entry by its UUID alone), and none of the
 archive's UUIDs may already be in this instance: a second restore of the
 same archive would otherwise mix two records.
 
-``check_references`` is also what the writer runs on what it wrote, so that
-an export never finishes as an archive that could not be restored.
+``look_ahead`` reads what must be known before the restore's transaction
+(the profile, and which files are documents, to seal them ahead of it);
+``Checker`` checks every row as the restore writes it, in the same pass,
+inside its transaction, so that anything wrong rolls everything back.
+``References`` is also what the writer runs on what it wrote, so that an
+export never finishes as an archive that could not be restored.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -27,52 +32,92 @@ from myhealthhub.archive import layout
 from myhealthhub.archive.reading import Archive, BadArchive, place
 from myhealthhub.records.kinds import KIND_OF_MODEL
 
-UUID_CHECK_BATCH = 500
+UUID_CHECK_BATCH = 1000
+# A row's UUID: a UUID, or its canonical text (References.as_text).
+Key = uuid.UUID | str
 
 
 @dataclass
 class Checked:
     profile: dict[str, Any]
-    # Per model that rows point to, the UUIDs the archive holds.
-    declared: dict[type[models.Model], set[uuid.UUID]] = field(default_factory=dict)
     # Attributions to accounts other than the keeper's: left empty on restore.
     unlinked: int = 0
     documents: dict[str, str] = field(default_factory=dict)  # path in the archive: content type
     counts: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What checking a model's rows needs to know, worked out once per model."""
+
+    keyed: bool
+    entry: bool
+    pointing: tuple[tuple[str, type[models.Model]], ...]  # (column, model pointed to)
+
+
+@functools.cache
+def _plan(model: type[models.Model]) -> _Plan:
+    return _Plan(
+        keyed=any(field.name == "uuid" for field in model._meta.concrete_fields),
+        entry=model in KIND_OF_MODEL,
+        pointing=tuple(
+            (column.name, column.target)
+            for column in layout.columns_of(model)
+            if column.ref is layout.Ref.ROW and column.target is not None
+        ),
+    )
+
+
+def _where(path: str, line: int) -> str:
+    return place(path, line) if line else path
+
+
 class References:
     """Which rows the rows read so far name, and which they point to."""
 
-    def __init__(self) -> None:
-        self.declared: dict[type[models.Model], set[uuid.UUID]] = {}
-        self.pointed: dict[type[models.Model], set[uuid.UUID]] = {}
-        self.where_pointed: dict[uuid.UUID, str] = {}
-        self.entries: set[uuid.UUID] = set()
+    def __init__(self, *, as_text: bool = False) -> None:
+        # UUIDs as UUID objects (a restore, which looks rows up by them), or
+        # ``as_text`` as the canonical text they were given in (the writer's).
+        self.as_text = as_text
+        self.declared: dict[type[models.Model], set[Key]] = {}
+        self.pointed: dict[type[models.Model], set[Key]] = {}
+        # Where each target was first named: (file, line), made text only if it is missing.
+        self.where_pointed: dict[Key, tuple[str, int]] = {}
+        self.entries: set[Key] = set()
+        self.parsed: dict[str, uuid.UUID] = {}
 
-    def add(self, family: layout.Family, row: dict[str, Any], where: str) -> None:
-        if family.keyed:
+    def add(self, family: layout.Family, row: dict[str, Any], path: str, line: int = 0) -> None:
+        """Note the row's UUID and references; ``row``'s references become UUIDs (not as_text)."""
+        plan = _plan(family.model)
+        if plan.keyed:
             own = row["uuid"]
             declared = self.declared.setdefault(family.model, set())
-            entry = family.model in KIND_OF_MODEL
             # An entry's UUID must be unique across every kind, not just its own.
-            if own in (self.entries if entry else declared):
+            if own in (self.entries if plan.entry else declared):
                 raise BadArchive(
                     _("This archive cannot be restored: two rows have the same UUID (%(where)s).")
-                    % {"where": where}
+                    % {"where": _where(path, line)}
                 )
             declared.add(own)
-            if entry:
+            if plan.entry:
                 self.entries.add(own)
-        for column in family.columns:
-            value = row.get(column.name)
-            if value is None or column.ref is not layout.Ref.ROW:
+        for name, model in plan.pointing:
+            value = row.get(name)
+            if value is None:
                 continue
-            target = value if isinstance(value, uuid.UUID) else _uuid(value, where)
-            row[column.name] = target
-            assert column.target is not None
-            self.pointed.setdefault(column.target, set()).add(target)
-            self.where_pointed.setdefault(target, where)
+            target: Key = value
+            if not (self.as_text or isinstance(value, uuid.UUID)):
+                # Many rows name the same few (their source, their group): parsed once each.
+                parsed = self.parsed.get(value)
+                if parsed is None:
+                    parsed = self.parsed[value] = _uuid(value, path, line)
+                target = row[name] = parsed
+            pointed = self.pointed.get(model)
+            if pointed is None:
+                pointed = self.pointed[model] = set()
+            if target not in pointed:
+                pointed.add(target)
+                self.where_pointed.setdefault(target, (path, line))
 
     def check(self) -> None:
         """BadArchive if a row points to one that is not there."""
@@ -84,72 +129,92 @@ class References:
                         "This archive cannot be restored: a row points to another that is "
                         "not in the archive (%(where)s)."
                     )
-                    % {"where": self.where_pointed[next(iter(missing))]}
+                    % {"where": _where(*self.where_pointed[next(iter(missing))])}
                 )
 
 
-def check(archive: Archive) -> Checked:
+def look_ahead(archive: Archive) -> Checked:
+    """What the restore needs before its transaction: the profile, and the documents' files.
+
+    The profile's UUID is checked to be new here, so that what its folder
+    holds can only be left over from a killed restore (see ``restoring``).
+    """
     everything = layout.families()
     profiles = list(archive.rows(everything[0]))
     if len(profiles) != 1:
         raise BadArchive(_("This archive does not hold exactly one profile."))
     checked = Checked(profile=profiles[0][1])
-    references = References()
-    keeper = archive.manifest.keeper
-    for family in everything:
-        columns = family.columns
-        for number, row in archive.rows(family):
-            where = place(family.path, number)
-            references.add(family, row, where)
-            for column in columns:
-                value = row.get(column.name)
-                if value is None:
-                    continue
-                if column.ref is layout.Ref.ACCOUNT:
-                    if value.strip().lower() != keeper or not keeper:
-                        checked.unlinked += 1
-                elif column.ref is layout.Ref.FILE:
-                    if not archive.has(value) or value in checked.documents:
-                        raise BadArchive(
-                            _(
-                                "This archive cannot be restored: a document's file is missing "
-                                "(%(where)s)."
-                            )
-                            % {"where": where}
-                        )
-                    checked.documents[value] = row["content_type"]
-            checked.counts[_counted_as(family)] += 1
-    references.check()
-    checked.declared = references.declared
-    _check_new_here(checked)
+    _check_new_here(everything[0].model, [checked.profile["uuid"]])
+    documents = next(family for family in everything if family.name == "documents")
+    files = [column.name for column in documents.columns if column.ref is layout.Ref.FILE]
+    for number, row in archive.rows(documents):
+        for name in files:
+            value = row.get(name)
+            if value is None:
+                continue
+            if not archive.has(value) or value in checked.documents:
+                raise BadArchive(
+                    _("This archive cannot be restored: a document's file is missing (%(where)s).")
+                    % {"where": place(documents.path, number)}
+                )
+            checked.documents[value] = row["content_type"]
     return checked
+
+
+class Checker:
+    """The checks of every row, as the restore writes them (see the module's docstring)."""
+
+    def __init__(self, checked: Checked, keeper: str) -> None:
+        self.checked = checked
+        self.keeper = keeper
+        self.references = References()
+
+    def batch(self, family: layout.Family, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Check a batch of a family's rows before they are written."""
+        for number, row in rows:
+            self.references.add(family, row, family.path, number)
+        if family.keyed:
+            _check_new_here(family.model, [row["uuid"] for _number, row in rows])
+        self.checked.counts[_counted_as(family)] += len(rows)
+
+    def account(self, value: str | None) -> bool:
+        """Whether an attribution goes to the keeper; counted as unlinked if not."""
+        if value is None:
+            return False
+        if self.keeper and value.strip().lower() == self.keeper:
+            return True
+        self.checked.unlinked += 1
+        return False
+
+    def finish(self) -> None:
+        """Once every row is written: BadArchive if one pointed to a row that is not there."""
+        self.references.check()
 
 
 def _counted_as(family: layout.Family) -> str:
     return "entries" if family.model in KIND_OF_MODEL else family.name
 
 
-def _uuid(value: str, where: str) -> uuid.UUID:
+def _uuid(value: str, path: str, line: int) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
         raise BadArchive(
             _("This archive cannot be restored: a reference is not valid (%(where)s).")
-            % {"where": where}
+            % {"where": _where(path, line)}
         ) from None
 
 
-def _check_new_here(checked: Checked) -> None:
-    for model, uuids in checked.declared.items():
-        for batch in batches(uuids, UUID_CHECK_BATCH):
-            if model._default_manager.filter(uuid__in=batch).exists():
-                raise BadArchive(
-                    _(
-                        "This archive's profile is already in this MyHealthHub (some of its "
-                        "records are here already), so nothing was restored. Delete that "
-                        "profile first to restore the archive in its place."
-                    )
+def _check_new_here(model: type[models.Model], uuids: list[uuid.UUID]) -> None:
+    for batch in batches(uuids, UUID_CHECK_BATCH):
+        if model._default_manager.filter(uuid__in=batch).exists():
+            raise BadArchive(
+                _(
+                    "This archive's profile is already in this MyHealthHub (some of its "
+                    "records are here already), so nothing was restored. Delete that "
+                    "profile first to restore the archive in its place."
                 )
+            )
 
 
 def batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,7 +151,7 @@ class Family:
     @property
     def keyed(self) -> bool:
         """Whether rows carry a UUID of their own (which must be new to an instance)."""
-        return any(field.name == "uuid" for field in self.model._meta.concrete_fields)
+        return _keyed(self.model)
 
 
 # Columns never written, and refused in an archive: how this instance keeps
@@ -184,6 +185,13 @@ def leave_out(*found: type[models.Model]) -> None:
     EXCLUDED.update(found)
 
 
+@functools.cache
+def _keyed(model: type[models.Model]) -> bool:
+    return any(field.name == "uuid" for field in model._meta.concrete_fields)
+
+
+# Worked out once per model: a family's rows ask for them row by row. Not to be changed.
+@functools.cache
 def columns_of(model: type[models.Model]) -> list[Column]:
     found = []
     for field in model._meta.concrete_fields:

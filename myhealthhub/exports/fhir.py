@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+import orjson
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -98,7 +99,7 @@ class _BundleWriter:
             "type": "collection",
             "timestamp": instant(self.started),
         }
-        self._raw(_dumps(head)[:-1] + ',"entry":[')
+        self._raw(_dumps(head)[:-1] + b',"entry":[')
         care_team = self.entries("care-team").order_by("id").values_list("uuid", flat=True)
         self._entry(people.patient(profile, profile.contacts.order_by("id"), care_team))
         for slug, make in RESOURCES.items():
@@ -107,7 +108,7 @@ class _BundleWriter:
         self._documents()
         for source in sources:
             self._provenance(source)
-        self._raw("]}")
+        self._raw(b"]}")
         self.progress(1.0)
 
     def _documents(self) -> None:
@@ -149,12 +150,12 @@ class _BundleWriter:
         first = next(targets, None)
         if first is not None:  # FHIR requires a target: a source with nothing left has none
             resource = _dumps(bundle_entry(people.provenance_head(source)))
-            self._raw(("" if self.first else ",") + resource[:-2] + ',"target":[')
+            self._raw((b"" if self.first else b",") + resource[:-2] + b',"target":[')
             self.first = False
             self._raw(_dumps({"reference": urn(first)}))
             for target in targets:
-                self._raw("," + _dumps({"reference": urn(target)}))
-            self._raw("]}}")
+                self._raw(b"," + _dumps({"reference": urn(target)}))
+            self._raw(b"]}}")
         self._advance()
 
     def _targets(self, source: Source) -> Iterator[uuid.UUID]:
@@ -168,7 +169,7 @@ class _BundleWriter:
             yield from uuids.iterator(chunk_size=CHUNK * 5)
 
     def _entry(self, resource: Json) -> None:
-        self._raw(("" if self.first else ",") + _dumps(bundle_entry(resource)))
+        self._raw((b"" if self.first else b",") + _dumps(bundle_entry(resource)))
         self.first = False
         self._advance()
 
@@ -177,10 +178,13 @@ class _BundleWriter:
         if self.done % CHUNK == 0:
             self.progress(min(self.done / self.total, 0.99))
 
-    def _raw(self, text: str) -> None:
-        self.out.write(text.encode("utf-8"))
+    def _raw(self, data: bytes) -> None:
+        self.out.write(data)
 
 
-def _dumps(value: Any) -> str:
+def _dumps(value: Any) -> bytes:
     # Lazy translations (choice labels) become their text in the active language.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        return orjson.dumps(value, default=str)
+    except orjson.JSONEncodeError:  # an integer past 64 bits: as the standard library writes it
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()

@@ -564,6 +564,29 @@ def test_an_archive_already_restored_is_refused(archive_and_owner: Path):
     assert Profile.objects.count() == profiles and SealedFile.objects.count() == sealed
 
 
+def test_a_restore_reports_its_progress_and_finishes_at_the_end(archive_and_owner: Path):
+    from myhealthhub.archive.restoring import restore_archive
+
+    seen: list[float] = []
+    with archive_and_owner.open("rb") as file:
+        restore_archive(file, owner=User.objects.get(email=EMAIL), progress=seen.append)
+    assert len(seen) > 3
+    assert seen == sorted(seen), "progress only goes forward"
+    assert seen[-1] == 1.0 and all(0.0 <= done <= 1.0 for done in seen)
+
+
+def test_a_refused_row_late_in_the_archive_leaves_nothing_written(archive_and_owner: Path):
+    # Rows are checked as they are written, in one transaction: a reference
+    # that leads nowhere, found after thousands of rows, rolls them all back.
+    files = members(archive_and_owner)
+    row = json.loads(files["myhealthhub/group-members.jsonl"].splitlines()[0])
+    row["group"] = str(uuid.uuid4())
+    files["myhealthhub/group-members.jsonl"] += json.dumps(row).encode() + b"\n"
+    assert_refused(
+        rezip(archive_and_owner, files, fix_manifest=True), "points to another", "group-members"
+    )
+
+
 def test_the_owner_must_have_an_account(archive_and_owner: Path):
     rows = row_counts()
     with pytest.raises(CommandError, match="createuser"):

@@ -8,6 +8,7 @@ written as ``""`` or ``[]``, which FHIR forbids.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Iterable
@@ -127,6 +128,8 @@ def quantity(text: str) -> Json | None:
     return prune({"value": value, "unit": unit})
 
 
+# A profile's results use a few dozen units, asked about for every value and range.
+@functools.lru_cache(maxsize=4096)
 def ucum(unit: str) -> str | None:
     """``unit`` when it is itself a UCUM code, else None: "mm[Hg]" is, "mmHg" is not.
 
@@ -190,4 +193,7 @@ def base(entry: Entry, resource_type: str) -> Json:
 
 def prune(value: Json) -> Json:
     """``value`` without its empty members (None, "", [], {}); False and 0 stay."""
-    return {k: v for k, v in value.items() if v is not None and v != "" and v != [] and v != {}}
+    # Most members are not empty: the truthy ones are kept without comparing them.
+    return {
+        k: v for k, v in value.items() if v or (v is not None and v != "" and v != [] and v != {})
+    }

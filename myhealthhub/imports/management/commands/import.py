@@ -164,7 +164,11 @@ class Command(BaseCommand):
             raise CommandError(_cannot_read(paths[0], error)) from None
         with file:
             try:
-                restored = restore_archive(file, owner=owner)
+                restored = restore_archive(
+                    file,
+                    owner=owner,
+                    progress=ProgressBar(self.stderr, _("Restoring"), paths[0].name),
+                )
             except ActionRefused as refusal:
                 raise CommandError(refusal.message.replace("\n", " ")) from None
         self.stdout.write(restored.summary())
