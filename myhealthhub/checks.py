@@ -18,23 +18,6 @@ from django.db import connections
 from myhealthhub.documents.backends import S3_BACKEND
 from myhealthhub.lib.env import PREFIX
 
-# What the record's commands check before they work: everything but the URL
-# configuration, whose check imports every view and with them the web stack
-# (WeasyPrint, icalendar, pypdf, the share-link machinery): half a second of
-# start-up that a command printing a list of profiles has no use for.
-# `myhealthhub check` and `serve` still run every check.
-COMMAND_LINE_CHECKS: list[str] = [
-    Tags.models,
-    Tags.files,
-    Tags.compatibility,
-    Tags.caches,
-    Tags.translation,
-    Tags.templates,
-    Tags.staticfiles,
-    Tags.signals,
-    Tags.async_support,
-]
-
 # journal_mode is "memory" for the in-memory databases the test suite uses.
 EXPECTED_PRAGMAS: dict[str, tuple[Any, ...]] = {
     "journal_mode": ("wal", "memory"),

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.actions import create_account
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 
 
 class Command(BaseCommand):

@@ -8,12 +8,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents import keys
 from myhealthhub.documents.actions import Details, add_document, purge_deleted
 from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import crypto
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
 

@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents import keys
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import keyring
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 
 
 class Command(BaseCommand):

@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
 from myhealthhub.exports import jobs
 from myhealthhub.exports.formats import exporters
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.lib.progress import ProgressBar
 from myhealthhub.profiles.models import Profile
 from myhealthhub.summary.options import PAPER_SIZES

@@ -23,7 +23,6 @@ from django.utils.translation import ngettext
 
 from myhealthhub.accounts.models import User
 from myhealthhub.archive.restoring import restore_archive
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
 from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.imports.people import PersonShown
@@ -36,6 +35,7 @@ from myhealthhub.imports.pipeline import (
 )
 from myhealthhub.imports.presenting import describe_preview
 from myhealthhub.imports.preview import Preview
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.lib.progress import ProgressBar
 from myhealthhub.profiles.models import Profile
 

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.models import User
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.errors import ActionRefused
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.counts import entry_counts

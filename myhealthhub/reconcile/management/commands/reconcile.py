@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from myhealthhub.checks import COMMAND_LINE_CHECKS
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.profiles.models import Profile
 from myhealthhub.reconcile.grouping import rebuild
 from myhealthhub.reconcile.groups import GroupView, groups_of

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.accounts.actions import create_account
 from myhealthhub.accounts.models import User
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents.demo import add_demo_documents
 from myhealthhub.errors import ActionRefused
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.records.demo import create_demo
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from myhealthhub.checks import COMMAND_LINE_CHECKS
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.profiles.models import Profile
 from myhealthhub.search.index import reindex_profile
 

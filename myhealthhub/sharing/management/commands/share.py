@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from myhealthhub.checks import COMMAND_LINE_CHECKS
 from myhealthhub.documents.models import Document
 from myhealthhub.errors import ActionRefused
+from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.usage import billed_account
 from myhealthhub.sharing.links.actions import (
