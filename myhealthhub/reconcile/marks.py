@@ -30,15 +30,27 @@ def disputed(profile: Profile, kinds: frozenset[str] | tuple[str, ...] = FOLDED)
 
 def fill_grouping(profile: Profile, grouping: Grouping) -> None:
     """The records' hook: each entry's group, its name and sources, and what is to verify."""
-    members = Member.objects.filter(profile_id=profile.pk, kind__in=FOLDED)
-    if grouping.only is not None:
-        # A page's few rows: their groups alone, not the whole record's.
+    members = Member.objects.filter(kind__in=FOLDED)
+    if grouping.only is None:
+        members = members.filter(profile_id=profile.pk)
+    else:
+        # A page's few rows: their groups alone, not the whole record's. Found
+        # by kind and entry, the one index that finds each; named with the
+        # profile too, SQLite (without statistics) would walk every member of
+        # the profile instead. The profile is checked on each row.
         members = members.filter(entry_uuid__in=list(grouping.only))
     # One query: each member with what its group keeps of itself (standing.py).
     rows = members.values_list(
-        "entry_uuid", "group_id", "group__label", "group__sources", "group__open_fields"
+        "profile_id",
+        "entry_uuid",
+        "group_id",
+        "group__label",
+        "group__sources",
+        "group__open_fields",
     )
-    for entry_uuid, group_id, label, sources, fields in rows:
+    for profile_id, entry_uuid, group_id, label, sources, fields in rows:
+        if profile_id != profile.pk:
+            continue
         grouping.group_of[entry_uuid] = group_id
         if sources > 1:
             grouping.names[group_id] = label
