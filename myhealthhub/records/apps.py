@@ -8,4 +8,7 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the entry counters and the overview's sections.
-        from myhealthhub.records import kinds, overview  # noqa: F401
+        from myhealthhub.records import kinds, overview, overview_cache  # noqa: F401
+
+        # The overview's kept panels are forgotten when the profile's record changes.
+        overview_cache.connect()

@@ -3,7 +3,9 @@
 Two profiles: an adult with long-term conditions followed over several years,
 and a child with a vaccination schedule and growth measurements. Texts come
 in English or Spanish. ``observations`` and ``entries`` scale the adult's
-record up for benchmarks; those rows go in with bulk inserts in batches.
+record up for benchmarks; those rows go in as an import's do (lib/bulk.py), one
+transaction a batch: PostgreSQL analyses the tables each batch fills once it
+commits, so the pages read right after are planned on real numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from myhealthhub.accounts.models import User
+from myhealthhub.lib import bulk
 from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records import changes
@@ -503,10 +506,14 @@ def _bulk(rows: Iterator[Entry]) -> None:
         _save(batch)
 
 
+@transaction.atomic
 def _save(batch: list[Entry]) -> None:
-    # Bulk inserts bypass the actions, so they index what they insert themselves.
+    # Bulk inserts bypass the actions, so they index what they insert themselves
+    # (by UUID, as an import's entries: they need no primary keys). One transaction
+    # a batch: each lands whole, and PostgreSQL analyses the tables it filled before
+    # the next batch's grouping reads them.
     model = type(batch[0])
-    model.objects.bulk_create(batch)
+    bulk.insert(model, batch)
     changes.saved(KIND_OF_MODEL[model].slug, batch)
 
 

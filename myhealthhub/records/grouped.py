@@ -71,7 +71,11 @@ class Listed:
 
 def folded(profile: Profile, entries: list[E], most: int) -> list[Listed]:
     """``entries`` one line per thing, in their order, at most ``most`` lines."""
-    found = grouping_of(profile, entries)
+    return lines_of(grouping_of(profile, entries), entries, most)
+
+
+def lines_of(found: Grouping, entries: list[E], most: int) -> list[Listed]:
+    """``entries`` one line per thing as ``found`` groups them (one grouping for several lists)."""
     return [
         Listed(entry, found.name_of(entry), found.sources_of(entry), found.to_verify(entry))
         for entry in found.one_per_group(entries)[:most]

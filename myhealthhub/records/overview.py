@@ -1,4 +1,11 @@
-"""What the profile overview shows from the record: one query per section, whatever its size."""
+"""What the profile overview shows from the record: at most one query per section.
+
+The record's six panels are one overview section, read in a handful of
+queries and kept in the cache per profile (overview_cache.py) until an entry
+or a group of the profile changes, or until the first upcoming appointment
+listed starts. What the clock decides from what is kept ("still taking?",
+"review due") is worked out at each request.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Case, Count, Exists, Q, Subquery, Value, When
 from django.utils import timezone
 
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.overview import Section, overview_section
-from myhealthhub.records import presenting
-from myhealthhub.records.grouped import folded
+from myhealthhub.records import overview_cache, presenting
+from myhealthhub.records.grouped import Listed, grouping_of, lines_of
 from myhealthhub.records.models import (
     Allergy,
     Appointment,
@@ -44,7 +51,7 @@ def allergy_status(profile: Profile, limit: int | None = None) -> dict[str, Any]
     listed = list(
         Allergy.objects.alive()
         .filter(profile_id=profile.pk, status=AllergyStatus.ACTIVE)
-        .order_by("display")[:limit]
+        .order_by("display", "id")[:limit]
     )
     statement = None
     if not listed:
@@ -69,15 +76,17 @@ def active_conditions(profile: Profile) -> EntryQuerySet:
             clinical_status__in=[ClinicalStatus.ACTIVE, ClinicalStatus.RECURRENCE],
         )
         .exclude(verification=Verification.REFUTED)
-        .order_by("display")
+        .order_by("display", "id")
     )
 
 
 def medications_taken_now(profile: Profile) -> EntryQuerySet:
+    # By name, then as recorded: which statement of a medicine heads its line
+    # must not depend on the index the database happens to walk.
     return (
         Medication.objects.alive()
         .filter(profile_id=profile.pk, status=MedicationStatus.ACTIVE)
-        .order_by("display")
+        .order_by("display", "id")
     )
 
 
@@ -108,54 +117,6 @@ def still_taking_unknown(medications: list[Medication], today: dt.date) -> set[A
 
 # Statements read for a panel's lines: several sources state most things.
 READ_FOR_LINES = 10
-
-
-@overview_section(10)
-def allergies(profile: Profile) -> Section:
-    status = allergy_status(profile, SHOWN * READ_FOR_LINES)
-    status["allergies"] = folded(profile, status["allergies"], SHOWN)
-    return Section("records/overview/allergies.html", status)
-
-
-@overview_section(20)
-def medications(profile: Profile) -> Section:
-    # A person who died takes nothing now: the list is the last one recorded.
-    taken = list(
-        medications_taken_now(profile).select_related("source")[: SHOWN * 3 * READ_FOR_LINES]
-    )
-    lines = folded(profile, taken, SHOWN * 3)
-    return Section(
-        "records/overview/medications.html",
-        {
-            "medications": lines,
-            "unknown": still_taking_unknown(
-                [line.entry for line in lines if isinstance(line.entry, Medication)],
-                timezone.localdate(),
-            ),
-            "deceased": profile.deceased_date is not None,
-        },
-    )
-
-
-@overview_section(30)
-def conditions(profile: Profile) -> Section:
-    listed = list(active_conditions(profile)[: SHOWN * 3 * READ_FOR_LINES])
-    return Section(
-        "records/overview/conditions.html", {"conditions": folded(profile, listed, SHOWN * 3)}
-    )
-
-
-@overview_section(40)
-def appointments(profile: Profile) -> Section:
-    upcoming = Appointment.objects.alive().filter(
-        profile_id=profile.pk,
-        starts_at__gte=timezone.now(),
-        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.PROPOSED],
-    )
-    return Section(
-        "records/overview/appointments.html",
-        {"appointments": list(upcoming.order_by("starts_at")[:SHOWN])},
-    )
 
 
 @dataclass(frozen=True)
@@ -194,14 +155,15 @@ def result_key(code: str, display: str) -> tuple[str, str]:
 def latest_results(profile: Profile, limit: int = SHOWN) -> list[LatestResult]:
     """The latest value of each of the most recently measured tests, newest first, no repeats.
 
-    Three queries whatever the record's size: the newest rows (bounded), the
-    chosen results, and one count grouped by test along the (profile, code) index.
+    Two queries whatever the record's size: the newest rows (bounded), then
+    the chosen results, each with its test's values counted no further than
+    COUNT_AT_MOST.
     """
     alive = Observation.objects.alive().filter(profile_id=profile.pk)
-    # An undated result is not a "latest" one; the plain order walks the index.
+    # An undated result is not a "latest" one; the list's own order walks its index.
     newest = (
         alive.filter(date__isnull=False)
-        .order_by("-date", "-id")
+        .order_by(*NEWEST_FIRST)
         .values_list("id", "code", "display")[:RESULTS_SCAN]
     )
     chosen: dict[tuple[str, str], int] = {}
@@ -211,36 +173,141 @@ def latest_results(profile: Profile, limit: int = SHOWN) -> list[LatestResult]:
             chosen[key] = pk
             if len(chosen) == limit:
                 break
-    results = alive.filter(pk__in=chosen.values()).select_related("source").in_bulk()
-    counts = {key: _count_of(alive, key) for key in chosen}
-    return [LatestResult(results[pk], counts[key]) for key, pk in chosen.items() if pk in results]
+    if not chosen:
+        return []
+    rows = (
+        alive.filter(pk__in=chosen.values())
+        .select_related("source")
+        .annotate(
+            values_counted=Case(
+                *(When(pk=pk, then=_counted(alive, key)) for key, pk in chosen.items()),
+                default=Value(1),
+            )
+        )
+        .in_bulk()
+    )
+    return [LatestResult(rows[pk], rows[pk].values_counted) for pk in chosen.values() if pk in rows]
 
 
-def _count_of(alive: EntryQuerySet, key: tuple[str, str]) -> int:
+def _counted(alive: EntryQuerySet, key: tuple[str, str]) -> Case:
     """How many values of one test, counted no further than COUNT_AT_MOST.
 
     Counting every value of a test a device measures hourly would walk tens
     of thousands of rows for a number no one reads exactly: past the cap the
-    overview says "1000+ values".
+    overview says "1000+ values". The test's code is written in the query, not
+    taken from the outer row, so PostgreSQL plans each test on its own
+    statistics (a correlated subquery got a generic plan reading every result
+    of the profile); the full count runs only when no value lies past the cap,
+    as a CASE evaluates its subqueries only when reached.
     """
     code, display = key
-    series = alive.filter(code=code) if code else alive.filter(code="", display=display)
-    return series[: COUNT_AT_MOST + 1].count()
+    series = (
+        alive.filter(code=code) if code else alive.filter(code="", display=display)
+    ).order_by()
+    return Case(
+        When(Exists(series[COUNT_AT_MOST : COUNT_AT_MOST + 1]), then=Value(COUNT_AT_MOST + 1)),
+        default=Subquery(series.values("profile_id").annotate(n=Count("id")).values("n")),
+    )
 
 
-@overview_section(50)
-def results(profile: Profile) -> Section:
-    return Section("records/overview/results.html", {"results": latest_results(profile)})
-
-
-@overview_section(60)
-def medication_review(profile: Profile) -> Section:
-    last = (
+def last_medication_review(profile: Profile) -> MedicationReview | None:
+    return (
         MedicationReview.objects.alive()
         .filter(profile_id=profile.pk)
         .filter(Q(date__isnull=False) | Q(next_due__isnull=False))
         .order_by(*NEWEST_FIRST)
         .first()
     )
-    due = bool(last and last.next_due and last.next_due <= timezone.localdate())
-    return Section("records/overview/medication_review.html", {"review": last, "due": due})
+
+
+@dataclass(frozen=True)
+class KeptPanels:
+    """What the entries and their groups alone decide: kept in the cache per profile."""
+
+    allergies: list[Listed]
+    no_known_allergies: NoKnownAllergies | None
+    medications: list[Listed]
+    conditions: list[Listed]
+    results: list[LatestResult]
+    review: MedicationReview | None
+    # The next ones when read: exact until the first of them starts.
+    appointments: list[Appointment]
+
+    def stale(self, now: dt.datetime) -> bool:
+        """Whether an appointment listed has started since: the next one may be missing."""
+        return any(appointment.starts_at < now for appointment in self.appointments)
+
+
+def read_panels(profile: Profile) -> KeptPanels:
+    """Read from the record: one query per panel, and one for all of their groups."""
+    now = timezone.now()
+    status = allergy_status(profile, SHOWN * READ_FOR_LINES)
+    # A person who died takes nothing now: the list is the last one recorded.
+    taken = list(
+        medications_taken_now(profile).select_related("source")[: SHOWN * 3 * READ_FOR_LINES]
+    )
+    listed = list(active_conditions(profile)[: SHOWN * 3 * READ_FOR_LINES])
+    groups = grouping_of(profile, [*status["allergies"], *taken, *listed])
+    return KeptPanels(
+        allergies=lines_of(groups, status["allergies"], SHOWN),
+        no_known_allergies=status["no_known_allergies"],
+        medications=lines_of(groups, taken, SHOWN * 3),
+        conditions=lines_of(groups, listed, SHOWN * 3),
+        results=latest_results(profile),
+        review=last_medication_review(profile),
+        appointments=list(upcoming_appointments(profile, now)[:SHOWN]),
+    )
+
+
+def upcoming_appointments(profile: Profile, now: dt.datetime) -> EntryQuerySet:
+    return (
+        Appointment.objects.alive()
+        .filter(
+            profile_id=profile.pk,
+            starts_at__gte=now,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.PROPOSED],
+        )
+        .order_by("starts_at")
+    )
+
+
+@overview_section(10)
+def record(profile: Profile) -> Section:
+    """The record's panels, in order: allergies to medication review."""
+    now = timezone.now()
+    kept = overview_cache.kept_panels(profile, read_panels)
+    if kept.stale(now):
+        kept = overview_cache.read_again(profile, read_panels)
+    today = timezone.localdate(now)
+    review = kept.review
+    panels = [
+        Section(
+            "records/overview/allergies.html",
+            {"allergies": kept.allergies, "no_known_allergies": kept.no_known_allergies},
+        ),
+        Section(
+            "records/overview/medications.html",
+            {
+                "medications": kept.medications,
+                "unknown": still_taking_unknown(
+                    [line.entry for line in kept.medications if isinstance(line.entry, Medication)],
+                    today,
+                ),
+                "deceased": profile.deceased_date is not None,
+            },
+        ),
+        Section("records/overview/conditions.html", {"conditions": kept.conditions}),
+        Section(
+            "records/overview/appointments.html",
+            {"appointments": kept.appointments},
+        ),
+        Section("records/overview/results.html", {"results": kept.results}),
+        Section(
+            "records/overview/medication_review.html",
+            {
+                "review": review,
+                "due": bool(review and review.next_due and review.next_due <= today),
+            },
+        ),
+    ]
+    return Section("records/overview/record.html", {"panels": panels})

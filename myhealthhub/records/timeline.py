@@ -22,6 +22,7 @@ from myhealthhub.profiles.models import Profile
 from myhealthhub.records import abnormal, presenting
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Observation
+from myhealthhub.records.models.base import NEWEST_FIRST
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,16 @@ def _stream(
         entries = entries.filter(date__gte=filters.start)
     if filters.end:
         entries = entries.filter(date__lte=filters.end)
-    # Undated entries are already filtered out: the plain order walks the index.
+    # Undated entries are already filtered out; the lists' own order walks their index.
     common = ("uuid", "display", "date", "date_precision", "source__label")
     if kind.model is Observation:
         return [
             _result_item(kind, row)
-            for row in entries.order_by("-date", "-id").values_list(*common, *_RESULT_COLUMNS)[
+            for row in entries.order_by(*NEWEST_FIRST).values_list(*common, *_RESULT_COLUMNS)[
                 :limit
             ]
         ]
-    rows = entries.order_by("-date", "-id").values_list(*common)[:limit]
+    rows = entries.order_by(*NEWEST_FIRST).values_list(*common)[:limit]
     return [
         TimelineItem(kind, entry_uuid, display, PartialDate.from_stored(date, precision), source)
         for entry_uuid, display, date, precision, source in rows

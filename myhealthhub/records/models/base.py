@@ -102,6 +102,36 @@ NEWEST_FIRST = (models.F("date").desc(nulls_last=True), models.F("id").desc())
 OLDEST_FIRST = (models.F("date").asc(nulls_last=True), models.F("id").asc())
 
 
+class NewestFirstIndex(models.Index):
+    """(profile, date newest first and undated last, id newest first): the lists' own order.
+
+    Without it PostgreSQL sorts every entry of a kind to show the first page
+    of its list. PostgreSQL walks an index for that order only if the index
+    says NULLS LAST; SQLite cannot say it in an index, and needs not: its
+    DESC already puts NULLs last.
+    """
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(*self.columns(nulls_last=True), name=name)
+
+    @staticmethod
+    def columns(*, nulls_last: bool) -> tuple[Any, ...]:
+        return (
+            models.F("profile"),
+            models.F("date").desc(nulls_last=nulls_last or None),
+            models.F("id").desc(),
+        )
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        return (f"{__name__}.{type(self).__name__}", (), {"name": self.name})
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor == "sqlite":
+            plain = models.Index(*self.columns(nulls_last=False), name=self.name)
+            return plain.create_sql(model, schema_editor, using, **kwargs)
+        return super().create_sql(model, schema_editor, using, **kwargs)
+
+
 class EntryQuerySet(models.QuerySet[Any]):
     def alive(self) -> EntryQuerySet:
         return self.filter(deleted_at__isnull=True)
@@ -154,6 +184,7 @@ class Entry(models.Model):
         indexes = (
             models.Index(fields=("profile", "date"), name="%(app_label)s_%(class)s_date"),
             models.Index(fields=("profile", "code"), name="%(app_label)s_%(class)s_code"),
+            NewestFirstIndex(name="%(app_label)s_%(class)s_list"),
         )
 
     def __str__(self) -> str:

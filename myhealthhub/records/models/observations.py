@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from myhealthhub.lib import formatting
 from myhealthhub.records import taken
-from myhealthhub.records.models.base import Entry
+from myhealthhub.records.models.base import Entry, NewestFirstIndex
 
 
 class ObservationCategory(models.TextChoices):
@@ -65,6 +65,7 @@ class Observation(Entry):
         indexes = (
             models.Index(fields=("profile", "date"), name="records_observation_date"),
             models.Index(fields=("profile", "code", "date"), name="records_observation_code_date"),
+            NewestFirstIndex(name="records_observation_list"),
         )
 
     @property

@@ -23,6 +23,7 @@ from myhealthhub.records.forms import TimelineForm, form_class
 from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, EntryVersion
 from myhealthhub.records.models.base import NEWEST_FIRST, OLDEST_FIRST
+from myhealthhub.records.paging import BoundedPaginator
 from myhealthhub.records.panels import Group, by_panel_and_day
 from myhealthhub.records.sources import sources_of
 from myhealthhub.records.text_only import SECTION_CODES, lists_kept_as_text
@@ -68,7 +69,8 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
         rows = [shown[entry_uuid] for entry_uuid in page]
         page.object_list = rows
     else:
-        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Counted only a few pages ahead: a record of 100,000 results is not counted whole.
+        page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page)
     in_groups = (
         listing.group_rows(access.profile, kind.slug, [e.uuid for e in rows])

@@ -1,0 +1,174 @@
+"""The overview keeps its record panels per profile, and never shows them stale or to another."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from myhealthhub.conftest import World
+from myhealthhub.lib import bulk
+from myhealthhub.reconcile.models import Group, Member
+from myhealthhub.records import changes, overview_cache
+from myhealthhub.records.actions import create_entry
+from myhealthhub.records.kinds import KINDS
+from myhealthhub.records.models import Medication, Observation, Source, SourceKind
+
+
+def overview(world: World, caller: str = "owner", profile=None) -> str:
+    profile = profile or world.profile
+    response = world.client(caller).get(
+        reverse("profiles:overview", args=[profile.uuid]), headers={"accept-language": "en"}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def panel(page: str, heading: str) -> str:
+    """One panel of the overview, from its heading to the end of its section."""
+    found = re.search(rf'id="{heading}-heading".*?</section>', page, re.DOTALL)
+    assert found, heading
+    return found.group(0)
+
+
+def test_a_result_added_through_the_form_shows_on_the_overview_at_once(world: World):
+    assert "Ferritin" not in overview(world)
+    today = timezone.localdate()
+    response = world.client("editor").post(
+        reverse("records:create", args=[world.profile.uuid, "results"]),
+        {
+            "display": "Ferritin",
+            "category": "laboratory",
+            "date_year": str(today.year),
+            "date_month": str(today.month),
+            "date_day": str(today.day),
+            "value_number": "12",
+            "unit_text": "ng/mL",
+        },
+    )
+    assert response.status_code == 302
+    assert "Ferritin" in panel(overview(world), "results")
+
+
+def test_a_renamed_medicine_shows_its_new_name_to_every_reader(world: World):
+    assert "Metformin" in panel(overview(world, "viewer"), "medications")
+    edit = reverse("records:edit", args=[world.profile.uuid, "medications", world.medication.uuid])
+    form = world.client("owner").get(edit).context["form"]
+    values = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and not isinstance(value, list | dict)
+    }
+    values.update(
+        {"display": "Metformin XR", "status": "active", "version": str(world.medication.version)}
+    )
+    response = world.client("owner").post(edit, values)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "Metformin XR" in panel(overview(world, "viewer"), "medications")
+
+
+def test_a_deleted_medicine_leaves_the_overview(world: World):
+    assert "Glucophage" in panel(overview(world), "medications")
+    brand = Medication.objects.get(profile_id=world.profile.pk, display="Glucophage")
+    response = world.client("owner").post(
+        reverse("records:delete", args=[world.profile.uuid, "medications", brand.uuid])
+    )
+    assert response.status_code == 302
+    assert "Glucophage" not in panel(overview(world), "medications")
+
+
+def test_a_reviewed_disagreement_is_no_longer_marked_to_verify(world: World):
+    assert "To verify" in panel(overview(world), "medications")
+    member = Member.objects.get(profile_id=world.profile.pk, entry_uuid=world.medication.uuid)
+    group = Group.objects.get(pk=member.group_id)
+    review = reverse("reconcile:review", args=[world.profile.uuid, group.uuid])
+    for field in group.open_fields:
+        response = world.client("owner").post(
+            review, {"field": field, "with_whom": "my pharmacist", "note": ""}
+        )
+        assert response.status_code == 302
+    assert "To verify" not in panel(overview(world), "medications")
+
+
+def test_each_profile_shows_its_own_record(world: World):
+    # The same owner reads both, one after the other: nothing of one reaches the other.
+    first, second = overview(world), overview(world, profile=world.other.profile)
+    assert "Metformin" in first and "Hidroferol" not in first
+    assert "Hidroferol" in second and "Metformin" not in second
+    assert "Hidroferol" in overview(world, "carer", world.other.profile)
+    assert "Metformin" in overview(world)
+
+
+def test_a_profile_reusing_an_id_does_not_get_the_copy_kept_for_another(world: World):
+    overview(world)
+    kept = overview_cache.kept_panels(world.profile, lambda profile: "unused")
+    assert kept != "unused"
+    stranger = type(world.profile)(pk=world.profile.pk)
+    assert overview_cache.kept_panels(stranger, lambda profile: "read again") == "read again"
+
+
+def test_an_import_in_bulk_shows_on_the_overview(world: World):
+    assert "Vitamin D" not in overview(world)
+    source = Source.objects.create(profile=world.profile, kind=SourceKind.IMPORT, label="Lab")
+    values = [
+        Observation(
+            profile=world.profile,
+            source=source,
+            display="Vitamin D",
+            code="1989-3",
+            value_number=30 + index,
+            unit_text="ng/mL",
+            date=timezone.localdate() - dt.timedelta(days=index),
+        )
+        for index in range(3)
+    ]
+    bulk.insert(Observation, values)
+    changes.saved("results", values)
+    assert "Vitamin D" in panel(overview(world), "results")
+
+
+def test_the_overview_reads_few_queries_however_large_the_record(world: World):
+    owner = world.accounts["owner"]
+    for index in range(12):
+        create_entry(
+            KINDS["results"],
+            world.profile,
+            actor=owner,
+            request=None,
+            values={
+                "display": f"Test {index}",
+                "code": f"1000-{index}",
+                "value_number": index,
+                "date": dt.date(2025, 1, 1) + dt.timedelta(days=index),
+            },
+        )
+    client = world.client("owner")
+    url = reverse("profiles:overview", args=[world.profile.uuid])
+    client.get(url)  # the panels are read and kept
+    with CaptureQueriesContext(connection) as kept:
+        assert client.get(url).status_code == 200
+    record = [q["sql"] for q in kept.captured_queries if "records_" in q["sql"]]
+    # The record's panels come whole from the one kept copy.
+    assert record == []
+    assert len(kept.captured_queries) <= 12, [q["sql"] for q in kept.captured_queries]
+
+
+def test_an_appointment_that_has_started_leaves_the_overview(world: World):
+    soon = create_entry(
+        KINDS["appointments"],
+        world.profile,
+        actor=world.accounts["owner"],
+        request=None,
+        values={"display": "Blood test", "starts_at": timezone.now() + dt.timedelta(minutes=5)},
+    )
+    shown = panel(overview(world), "appointments")
+    assert soon.display in shown and world.appointment.display in shown
+    # Well before the kept copy would expire of itself.
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        shown = panel(overview(world), "appointments")
+    assert soon.display not in shown and world.appointment.display in shown
