@@ -169,7 +169,8 @@ def limits_postgresql(url: str, rows: list[tuple[Any, ...]]) -> tuple[float, flo
         start = time.perf_counter()
         with database.transaction(), database.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMPORARY TABLE bench_incoming (LIKE bench_limit INCLUDING DEFAULTS) ON COMMIT DROP"
+                "CREATE TEMPORARY TABLE bench_incoming (LIKE bench_limit INCLUDING DEFAULTS) "
+                "ON COMMIT DROP"
             )
             with cursor.copy(f"COPY bench_incoming ({COLUMNS}) FROM STDIN") as copy:
                 for row in rows:

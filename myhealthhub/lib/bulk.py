@@ -279,9 +279,7 @@ def _write(
     return count
 
 
-def _copy(
-    connection: Any, table: str, names: str, rows: Iterator[list[Any]], conflict: str
-) -> int:
+def _copy(connection: Any, table: str, names: str, rows: Iterator[list[Any]], conflict: str) -> int:
     """COPY the rows; an upsert copies them into a scratch table first, then merges."""
     count = 0
     with connection.cursor() as cursor:
