@@ -22,6 +22,8 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
 
 BATCH = 2000
+# Values in one IN (…): under the 999 parameters older SQLite builds allow.
+LOOKUP = 900
 # Changed groups written one UPDATE each; more, and one UPDATE … CASE per batch is quicker.
 FEW = 20
 # The columns each kind's conflicts are read from (differences.FIELDS), with the name.
@@ -97,20 +99,24 @@ def _refresh_kind(
     model = KINDS[slug].model
     columns = COMPARED[slug]
     group_of = Member.objects.filter(kind=slug, entry_uuid=OuterRef("uuid")).values("group_id")[:1]
-    rows = (
-        model.objects.alive()
-        .filter(
-            profile_id=profile_id,
-            uuid__in=Member.objects.filter(group_id__in=ids).values("entry_uuid"),
-        )
-        .annotate(group=Subquery(group_of))
-        .values("group", "source_id", *columns)
-        .annotate(times=Count("id"))
-        .order_by()
-    )
+    # The statements' entries named one by one, each found by its own index: as
+    # a subquery, PostgreSQL planned it over tables an import had just filled,
+    # without statistics until the commit, and walked all of them.
+    # A group's statements stay together (by group), so most groups are counted in one query.
+    members = Member.objects.filter(group_id__in=ids).order_by("group_id")
+    uuids = list(members.values_list("entry_uuid", flat=True))
     said: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        said[row["group"]].append(row)
+    for start in range(0, len(uuids), LOOKUP):
+        rows = (
+            model.objects.alive()
+            .filter(profile_id=profile_id, uuid__in=uuids[start : start + LOOKUP])
+            .annotate(group=Subquery(group_of))
+            .values("group", "source_id", *columns)
+            .annotate(times=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            said[row["group"]].append(row)
     # A statement that stands for the others: "no known allergies" disagrees with any allergy.
     stated_none = [model(display="")] if slug == "allergies" and nothing_known else []
     for pk in ids:
