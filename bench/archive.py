@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
-from bulk_import import COLUMNS, LIMIT_TABLE, limit_rows, limits_sqlite
+from bulk_import import limit_rows, limits_postgresql, limits_sqlite
 
 OWNER = "demo@example.org"
 RESTORER = "restorer@example.org"
@@ -123,27 +123,6 @@ def restore(path: Path, *, profile: bool = False) -> tuple[float, str]:
         print("\n".join(printed))
     answer = json.loads(last)
     return answer["seconds"], answer["said"]
-
-
-def insert_limit_postgresql(url: str, rows: list[tuple[Any, ...]]) -> float:
-    """Seconds to COPY the rows into a table with a unique index, in one transaction."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as database:
-        database.execute("DROP TABLE IF EXISTS bench_limit")
-        database.execute(LIMIT_TABLE.replace("integer PRIMARY KEY", "bigserial PRIMARY KEY"))
-        database.execute("CREATE UNIQUE INDEX bench_limit_key ON bench_limit (profile_id, key)")
-        start = time.perf_counter()
-        with (
-            database.transaction(),
-            database.cursor() as cursor,
-            cursor.copy(f"COPY bench_limit ({COLUMNS}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        inserted = time.perf_counter() - start
-        database.execute("DROP TABLE bench_limit")
-    return inserted
 
 
 def _postgresql(url: str, statement: str) -> None:
@@ -245,7 +224,7 @@ def main() -> None:
     limit = limit_rows(rows)
     url = os.environ.get("DATABASE_URL", "")
     inserts = [
-        insert_limit_postgresql(url, limit) if vendor == "postgresql" else limits_sqlite(limit)[0]
+        limits_postgresql(url, limit)[0] if vendor == "postgresql" else limits_sqlite(limit)[0]
         for _ in range(options.limit_runs)
     ]
     insert = statistics.median(inserts)
