@@ -22,6 +22,7 @@ from myhealthhub.profiles.models import Profile
 from myhealthhub.reconcile.keys import RECONCILED, Identity, identity
 from myhealthhub.reconcile.models import Group, How, Member
 from myhealthhub.reconcile.standing import refresh
+from myhealthhub.records import overview_cache
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
 
@@ -83,6 +84,8 @@ def rebuild(profile: Profile) -> int:
         if batch:
             _place(profile.pk, slug, batch)
     refresh(profile.pk, Group.objects.filter(profile_id=profile.pk))
+    # Groups changed here without the records hooks: the overview's kept panels go too.
+    overview_cache.forget([profile.pk])
     return Group.objects.filter(profile_id=profile.pk).count()
 
 
@@ -92,6 +95,7 @@ def place_missing(profile: Profile) -> None:
         grouped = Member.objects.filter(profile_id=profile.pk, kind=slug).values("entry_uuid")
         alone = KINDS[slug].queryset(profile).alive().exclude(uuid__in=grouped).order_by("pk")
         entries_saved(slug, alone.iterator(chunk_size=BATCH))
+    overview_cache.forget([profile.pk])
 
 
 @dataclass

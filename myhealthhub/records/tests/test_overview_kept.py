@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -172,3 +174,15 @@ def test_an_appointment_that_has_started_leaves_the_overview(world: World):
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
         shown = panel(overview(world), "appointments")
     assert soon.display not in shown and world.appointment.display in shown
+
+
+def test_a_profile_grouped_again_by_the_command_line_shows_its_new_groups(world: World):
+    """`myhealthhub reconcile` regroups without the records hooks; the kept panels go too."""
+    # As a database from before groups: the medicines are in none, each on a line of its own.
+    Member.objects.filter(profile_id=world.profile.pk, kind="medications").delete()
+    Group.objects.filter(profile_id=world.profile.pk, kind="medications").delete()
+    assert "2 sources" not in panel(overview(world), "medications")
+
+    call_command("reconcile", profile=world.profile.uuid, stdout=io.StringIO())
+
+    assert "2 sources" in panel(overview(world), "medications")
