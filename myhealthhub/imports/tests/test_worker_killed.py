@@ -230,9 +230,12 @@ def in_transaction(database: Database) -> bool:
 
 def _writing(database: Database) -> bool:
     if database.server_url:
+        # Another session's transaction that has written (locking the job's row
+        # counts): the worker's commit. Not this query's own session, whose
+        # text would match any pattern asked of it.
         rows = database.query(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND xact_start IS NOT NULL AND query ILIKE '%records_observation%'"
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
         )
         return bool(rows[0][0])
     # The worker's transaction holds SQLite's write lock until it ends.
