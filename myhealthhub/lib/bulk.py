@@ -11,10 +11,10 @@ so memory does not grow with the number of rows.
 Every function runs inside the caller's transaction (an import's commit, a
 restore): a worker killed halfway leaves nothing. The ORM stays everywhere
 else; this is only for the paths that write thousands of rows at once.
-Objects are model instances, built as usual (their defaults and
-``auto_now_add`` fields are filled here as ``save`` would); ``insert`` does
-not give them primary keys, ``reserve_ids`` does beforehand where rows of
-another table point to them.
+Rows are model instances, built as usual, or plain values by attribute
+name (``Values``); their defaults and ``auto_now`` fields are filled here as
+``save`` would. ``insert`` gives them no primary keys; ``reserve_ids`` does
+beforehand where rows of another table point to them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import json
 import operator
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
@@ -125,7 +126,8 @@ def analyze(*tables: type[models.Model]) -> None:
 
     A table that grew by thousands of rows in one transaction has none until
     autovacuum comes by: its first pages would be planned as if it were empty.
-    SQLite plans without them well enough; nothing to do there.
+    SQLite keeps none unless told to; the queries over bulk-filled tables
+    name the index that finds their rows instead (reconcile's lookups).
     """
     connection = connections[router.db_for_write(tables[0])] if tables else None
     if connection is None or connection.vendor != "postgresql":
@@ -143,7 +145,8 @@ class _Written:
     then: Callable[[], None] = lambda: None
 
 
-_written: dict[str, _Written] = {}
+# Per connection, so that threads, each with its own, never count into another's.
+_written: weakref.WeakKeyDictionary[Any, _Written] = weakref.WeakKeyDictionary()
 
 
 def _count(connection: Any, model: type[models.Model], rows: int) -> None:
@@ -155,11 +158,11 @@ def _count(connection: Any, model: type[models.Model], rows: int) -> None:
     """
     if connection.vendor != "postgresql" or not connection.in_atomic_block or not rows:
         return
-    pending = _written.get(connection.alias)
+    pending = _written.get(connection)
     if pending is None or all(
         func is not pending.then for _s, func, _r in connection.run_on_commit
     ):
-        pending = _written[connection.alias] = _Written()
+        pending = _written[connection] = _Written()
         pending.then = functools.partial(_analyze_written, pending)
         transaction.on_commit(pending.then, using=connection.alias, robust=True)
     pending.rows[model] += rows
