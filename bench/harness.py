@@ -30,6 +30,24 @@ def start_django() -> None:
     django.setup()
 
 
+def build_demo(observations: int, entries: int, samples: int) -> None:
+    """Migrate, then fill the demo family with `myhealthhub demo` (quietly)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command(
+            "demo",
+            "--observations",
+            str(observations),
+            "--entries",
+            str(entries),
+            "--samples",
+            str(samples),
+            stdout=quiet,
+        )
+
+
 def time_page(client: Any, url: str, params: dict[str, str], requests: int) -> list[float]:
     """Milliseconds for each of ``requests`` GETs, after a few to warm caches."""
     for _ in range(WARM_UP):

@@ -185,7 +185,6 @@ def main() -> None:
     options = parser.parse_args()
 
     harness.start_django()
-    from django.core.management import call_command
     from django.db import connection
     from django.urls import reverse
 
@@ -193,17 +192,7 @@ def main() -> None:
     from myhealthhub.profiles.models import Profile
 
     if not options.reuse:
-        call_command("migrate", verbosity=0)
-        call_command(
-            "demo",
-            "--observations",
-            str(options.observations),
-            "--entries",
-            str(options.entries),
-            "--samples",
-            str(options.samples),
-            stdout=open(os.devnull, "w"),  # noqa: SIM115
-        )
+        harness.build_demo(options.observations, options.entries, options.samples)
     owner = User.objects.get(email="demo@example.org")
     profile = Profile.objects.filter(given_name="Carmen").get()
     cookie = signed_in_cookie(owner)

@@ -19,7 +19,6 @@ page, then the overview (bench/overview_throughput.py); --clients 0 skips it.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import harness
@@ -50,7 +49,6 @@ def main() -> None:
     options = parser.parse_args()
 
     harness.start_django()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -58,18 +56,8 @@ def main() -> None:
     from myhealthhub.accounts.models import User
     from myhealthhub.profiles.models import Profile
 
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    call_command(
-        "demo",
-        "--observations",
-        str(options.observations),
-        "--entries",
-        str(options.entries),
-        "--samples",
-        str(options.samples),
-        stdout=open(os.devnull, "w"),  # noqa: SIM115
-    )
+    harness.build_demo(options.observations, options.entries, options.samples)
     built = time.perf_counter() - started
     owner = User.objects.get(email="demo@example.org")
     profile = Profile.objects.filter(given_name="Carmen").get()
