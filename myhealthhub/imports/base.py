@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from myhealthhub.lib.dates import PartialDate
+from myhealthhub.lib.spill import SpillList
 
 # The longest ``Mapping.system`` (the length of ``ImportedRecord.system``).
 SYSTEM_LENGTH = 300
@@ -144,7 +145,8 @@ class AboutFile:
 class Mapping:
     """Everything one file brings, before anything is written."""
 
-    entries: list[MappedEntry] = field(default_factory=list)
+    # A large file's entries wait on disk until planned, written or shown (lib/spill.py).
+    entries: SpillList[MappedEntry] = field(default_factory=SpillList)
     documents: list[MappedDocument] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)

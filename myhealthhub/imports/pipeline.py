@@ -305,7 +305,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             current.counts = {
                 "added": len(entries),
                 "updated": updated,
-                "present": len(plan.present) + len(plan.present_documents),
+                "present": plan.present.total() + len(plan.present_documents),
                 "documents": documents,
                 "readings": readings,
                 "skipped": len(plan.skipped),

@@ -32,8 +32,8 @@ import datetime as dt
 import hashlib
 import io
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -58,6 +58,7 @@ from myhealthhub.imports.base import (
 )
 from myhealthhub.imports.fitting import content_hash, fit
 from myhealthhub.imports.models import ImportedRecord
+from myhealthhub.lib.spill import SpillList
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry, Sample
@@ -117,8 +118,10 @@ class Change:
 
 @dataclass
 class ImportPlan:
-    new: list[MappedEntry] = field(default_factory=list)
-    present: list[MappedEntry] = field(default_factory=list)
+    # A large file's entries wait on disk (lib/spill.py).
+    new: SpillList[MappedEntry] = field(default_factory=SpillList)
+    # Entries already present, by kind and origin: only counted, as nothing is done with them.
+    present: Counter[tuple[str, str]] = field(default_factory=Counter)
     changed: list[Change] = field(default_factory=list)
     new_documents: list[MappedDocument] = field(default_factory=list)
     present_documents: list[MappedDocument] = field(default_factory=list)
@@ -152,22 +155,32 @@ def plan_import(
     plan = ImportPlan(warnings=list(mapping.warnings), system=mapping.system)
     others = _other_people(mapping.patients, patient)
     plan.skipped = _skipped_of_this_person(mapping.skipped, patient, others)
-    entries = _keep_this_person(mapping.entries, patient, others, plan)
-    documents = _keep_this_person(mapping.documents, patient, others, plan)
-    documents = [document for document in documents if _keepable(document, plan)]
+    # Entries are taken one at a time (a large file's wait on disk), documents at once.
+    about_this_person = _keep_this_person(mapping.entries, patient, others, plan)
+    documents = [
+        document
+        for document in _keep_this_person(mapping.documents, patient, others, plan)
+        if _keepable(document, plan)
+    ]
     documented = frozenset(key for document in documents for key in document.entry_keys)
-    entries = [item for item in entries if fit(item, plan.skipped, plan.warnings, documented)]
-    entries = _first_of_each_key(entries, plan, _entry_hash)
-    documents = _first_of_each_key(documents, plan, _document_hash)
-    plan.known = _records(profile, plan.hashes, plan.system)
-    for item in entries:
-        record = plan.known.get(item.key)
-        if record is None or record.kind != item.kind:
-            plan.new.append(item)  # a new entry, or one now of another kind
-        elif record.content_hash == plan.hashes[item.key]:
-            plan.present.append(item)
-        else:
-            plan.changed.append(Change(item, record))
+    fitting = (
+        item for item in about_this_person if fit(item, plan.skipped, plan.warnings, documented)
+    )
+    # Looked up as they come, a batch at a time: each entry is read once.
+    for batch in batches(_first_of_each_key(fitting, plan, _entry_hash), LOOKUP_BATCH):
+        said = {item.key: plan.hashes[item.key] for item in batch}
+        plan.known.update(_records(profile, said, plan.system))
+        for item in batch:
+            record = plan.known.get(item.key)
+            if record is None or record.kind != item.kind:
+                plan.new.append(item)  # a new entry, or one now of another kind
+            elif record.content_hash == plan.hashes[item.key]:
+                plan.present[item.kind, item.origin] += 1
+            else:
+                plan.changed.append(Change(item, record))
+    documents = list(_first_of_each_key(documents, plan, _document_hash))
+    said = {document.key: plan.hashes[document.key] for document in documents}
+    plan.known.update(_records(profile, said, plan.system))
     for document in documents:
         record = plan.known.get(document.key)
         if record is None:
@@ -200,16 +213,13 @@ def _skipped_of_this_person(
 
 
 def _keep_this_person(
-    items: list[K], patient: str, others: dict[str, str], plan: ImportPlan
-) -> list[K]:
+    items: Iterable[K], patient: str, others: dict[str, str], plan: ImportPlan
+) -> Iterator[K]:
     """Items about the chosen person (or about no one in particular); the rest skipped."""
-    if not others:
-        return items
-    kept = []
     for item in items:
         people = item.patients
-        if not people or patient in people:
-            kept.append(item)
+        if not others or not people or patient in people:
+            yield item
             continue
         name = next((others[key] for key in people if key in others), "")
         plan.skipped.append(
@@ -219,7 +229,6 @@ def _keep_this_person(
                 item.where,
             )
         )
-    return kept
 
 
 def _entry_hash(item: MappedEntry) -> str:
@@ -230,7 +239,9 @@ def _document_hash(document: MappedDocument) -> str:
     return hashlib.sha256(document.content).hexdigest()
 
 
-def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K], str]) -> list[K]:
+def _first_of_each_key(
+    items: Iterable[K], plan: ImportPlan, digest_of: Callable[[K], str]
+) -> Iterator[K]:
     """Items with their final keys and hashes, each statement once.
 
     A key that is only an id local to its export gets the content's hash
@@ -243,7 +254,6 @@ def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K]
     accession number) are both kept, the second under its key and its
     content's hash, and the preview says so: dropping one would lose a fact.
     """
-    kept = []
     for item in items:
         digest = digest_of(item)
         if item.key_is_local:
@@ -267,8 +277,7 @@ def _first_of_each_key(items: list[K], plan: ImportPlan, digest_of: Callable[[K]
             )
             continue
         plan.hashes[item.key] = digest
-        kept.append(item)
-    return kept
+        yield item
 
 
 def _records(profile: Profile, hashes: dict[str, str], system: str) -> dict[str, Known]:
@@ -405,7 +414,7 @@ def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:
     return True
 
 
-def batches(items: list[T], size: int) -> Iterator[list[T]]:
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch

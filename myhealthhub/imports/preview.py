@@ -9,7 +9,6 @@ commit adds what the person decided (``Decision``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -163,11 +162,16 @@ def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
     def row(slug: str) -> KindCounts:
         return kinds.setdefault(slug, KindCounts(slug))
 
+    # Each entry is read once (a large file's wait on disk), for its kind and its origin.
+    from_origin: Counter[str] = Counter()
     for item in plan.new:
         row(item.kind).count("new", _example(item))
-    for item in plan.present:
-        row(item.kind).present += 1
+        from_origin[item.origin] += 1
+    for (kind, origin), count in plan.present.items():
+        row(kind).present += count
+        from_origin[origin] += count
     for change in plan.changed:
+        from_origin[change.item.origin] += 1
         if not change.shown:
             row(change.item.kind).present += 1
             continue
@@ -193,7 +197,7 @@ def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
             WarningLine(problem.message, problem.where) for problem in plan.warnings[:MAX_WARNINGS]
         ],
         warning_count=len(plan.warnings),
-        origins=accounting(plan, mapping),
+        origins=accounting(plan, mapping, from_origin),
         sender=mapping.sender,
     )
 
@@ -244,11 +248,16 @@ def _example(item: MappedEntry) -> str:
     )
 
 
-def accounting(plan: ImportPlan, mapping: Mapping) -> dict[str, dict[str, int]]:
-    """Per origin in the file: how many became entries, documents, were used or skipped."""
+def accounting(
+    plan: ImportPlan, mapping: Mapping, entries_from: Counter[str]
+) -> dict[str, dict[str, int]]:
+    """Per origin in the file: how many became entries, documents, were used or skipped.
+
+    ``entries_from`` counts the plan's entries by origin.
+    """
     origins: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ORIGIN_COLUMNS, 0))
-    for item in _all_entries(plan):
-        origins[item.origin]["entries"] += 1
+    for origin, count in entries_from.items():
+        origins[origin]["entries"] += count
     for document in [*plan.documents_to_keep, *plan.present_documents]:
         origins[document.origin]["documents"] += 1
     for origin, count in mapping.used.items():
@@ -266,9 +275,3 @@ def accounting(plan: ImportPlan, mapping: Mapping) -> dict[str, dict[str, int]]:
             other[column] += count
     kept[_("(other)")] = other
     return kept
-
-
-def _all_entries(plan: ImportPlan) -> Iterable[MappedEntry]:
-    yield from plan.new
-    yield from plan.present
-    yield from (change.item for change in plan.changed)

@@ -29,7 +29,7 @@ from myhealthhub.documents.actions import (
 )
 from myhealthhub.documents.sniff import sniff
 from myhealthhub.imports import planning
-from myhealthhub.imports.base import MappedDocument, Skipped
+from myhealthhub.imports.base import MappedDocument, MappedEntry, Skipped
 from myhealthhub.imports.models import ImportedRecord, ImportJob
 from myhealthhub.lib import bulk
 from myhealthhub.records import changes
@@ -96,31 +96,35 @@ def create_entries(
     index and groups, their keys) before the next is made: 100,000 entries
     never stand in memory as objects at once.
     """
-    by_kind: dict[str, list[Any]] = defaultdict(list)
-    for item in plan.new:
-        by_kind[item.kind].append(item)
     made: EntryUuids = {}
-    for slug, items in by_kind.items():
+
+    def write(slug: str, batch: list[MappedEntry]) -> None:
         model = KINDS[slug].model
-        for batch in planning.batches(items, ENTRIES_AT_ONCE):
-            entries = [
-                model(
-                    profile_id=job.profile_id,
-                    source=source,
-                    created_by=actor,
-                    updated_by=actor,
-                    source_identifiers=item.identifiers,
-                    **item.values,
-                )
-                for item in batch
-            ]
-            bulk.insert(model, entries)
-            changes.saved(slug, entries)  # search indexes them; reconcile groups them
-            written = {
-                item.key: (slug, entry.uuid) for item, entry in zip(batch, entries, strict=True)
-            }
-            record_keys(job, plan, written, values_of=batch)
-            made.update(written)
+        entries = [
+            model(
+                profile_id=job.profile_id,
+                source=source,
+                created_by=actor,
+                updated_by=actor,
+                source_identifiers=item.identifiers,
+                **item.values,
+            )
+            for item in batch
+        ]
+        bulk.insert(model, entries)
+        changes.saved(slug, entries)  # search indexes them; reconcile groups them
+        written = {item.key: (slug, entry.uuid) for item, entry in zip(batch, entries, strict=True)}
+        record_keys(job, plan, written, values_of=batch)
+        made.update(written)
+
+    waiting: dict[str, list[MappedEntry]] = defaultdict(list)
+    for item in plan.new:
+        batch = waiting[item.kind]
+        batch.append(item)
+        if len(batch) == ENTRIES_AT_ONCE:
+            write(item.kind, waiting.pop(item.kind))
+    for slug, batch in waiting.items():
+        write(slug, batch)
     return made
 
 

@@ -37,13 +37,42 @@ from myhealthhub.imports.fhir.tolerant import TolerantReader
 ABSENT_UNKNOWN = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
 
 
+class FirstLook:
+    """What mapping needs to know of every resource before it maps any.
+
+    Taken as each resource is read (``parse.read``'s ``on_each``), while its
+    content is in memory: in a large file it then waits on disk.
+    """
+
+    def __init__(self) -> None:
+        self.index = Index()
+        # Observations that name members (panels), for ``observations.link_panels``.
+        self.naming_members: list[Found] = []
+
+    def seen(self, found: Found) -> None:
+        self.index.add(found)
+        if found.type == "Observation" and "hasMember" in found.resource:
+            self.naming_members.append(found)
+
+    def forget(self, founds: list[Found]) -> None:
+        self.index.remove(founds)
+        gone = {id(found) for found in founds}
+        self.naming_members = [found for found in self.naming_members if id(found) not in gone]
+
+
 class Context(TolerantReader):
     """One mapping run. Resources are remembered by ``id()`` of their ``Found``."""
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, first_look: FirstLook | None = None) -> None:
         self.mapping = Mapping(warnings=list(parsed.warnings))
         super().__init__(self.mapping.warnings)
-        self.index = Index(parsed.resources)
+        if first_look is None:
+            first_look = FirstLook()
+            for found in parsed.resources:
+                with found.opened():
+                    first_look.seen(found)
+        self.index = first_look.index
+        self.naming_members = first_look.naming_members
         self.keys: dict[int, str] = {}
         self.owners: dict[int, frozenset[str]] = {}
         self.patient_keys: dict[int, str] = {}

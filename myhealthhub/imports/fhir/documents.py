@@ -360,6 +360,8 @@ def _skip_attachments(
 
 def link_documents(mapping: Mapping) -> None:
     """Keep only the links from documents to entries that were made."""
+    if not mapping.documents:
+        return
     made = {entry.key for entry in mapping.entries}
     for document in mapping.documents:
         document.entry_keys = [key for key in document.entry_keys if key in made]

@@ -12,6 +12,7 @@ from myhealthhub.documents.sniff import FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, F
 from myhealthhub.imports.base import Mapping, Progress, Upload
 from myhealthhub.imports.fhir import map as fhir_map
 from myhealthhub.imports.fhir import parse
+from myhealthhub.imports.fhir.context import FirstLook
 from myhealthhub.imports.fhir.from_xml import is_fhir_xml
 from myhealthhub.lib.safe_zip import is_zip
 
@@ -35,7 +36,9 @@ class Fhir:
 
     def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
         with _no_cycle_collection():
-            mapping = fhir_map.to_mapping(parse.read(uploads, progress))
+            first_look = FirstLook()
+            parsed = parse.read(uploads, progress, on_each=first_look)
+            mapping = fhir_map.to_mapping(parsed, first_look)
         progress(1.0)
         return mapping
 

@@ -37,7 +37,7 @@ from myhealthhub.imports.fhir import (
     plans,
     systems,
 )
-from myhealthhub.imports.fhir.context import Context, example_of
+from myhealthhub.imports.fhir.context import Context, FirstLook, example_of
 from myhealthhub.imports.fhir.fields import codes_of, string
 from myhealthhub.imports.fhir.parse import Found, Parsed
 from myhealthhub.imports.fhir.references import SUPPORTING
@@ -101,8 +101,8 @@ NOT_KEPT = {
 }
 
 
-def to_mapping(parsed: Parsed) -> Mapping:
-    ctx = Context(parsed)
+def to_mapping(parsed: Parsed, first_look: FirstLook | None = None) -> Mapping:
+    ctx = Context(parsed, first_look)
     # Patients first: every other resource's key and owner depend on theirs.
     patients = [f for f in parsed.resources if f.type == "Patient"]
     people.link_same_people(ctx, patients)
@@ -110,14 +110,14 @@ def to_mapping(parsed: Parsed) -> Mapping:
         ctx.add_patient(found)
     for found in patients:
         people.patient(ctx, found)
-    observations.link_panels(ctx, parsed.resources)
+    observations.link_panels(ctx, ctx.naming_members)
     supporting = []
     for found in parsed.resources:
         if found.type == "Patient":
             continue
         if found.type in SUPPORTING:
             supporting.append(found)
-        elif not _in_error(ctx, found):
+        else:
             _mapped(HANDLERS.get(found.type, _not_kept), ctx, found)
     if not ctx.mapping.sender:
         ctx.mapping.sender = people.sender_from_patients(ctx, patients)
@@ -128,8 +128,7 @@ def to_mapping(parsed: Parsed) -> Mapping:
     practitioners = [f for f in supporting if f.type == "Practitioner"]
     people.link_roles(ctx, supporting)
     for found in practitioners + [f for f in supporting if f.type != "Practitioner"]:
-        if not _in_error(ctx, found):
-            _mapped(people.supporting, ctx, found)
+        _mapped(people.supporting, ctx, found)
     documents.link_documents(ctx.mapping)
     ctx.flush_warnings()
     return ctx.mapping
@@ -163,10 +162,16 @@ def _day(value: object) -> PartialDate | None:
 
 
 def _mapped(handler: Handler, ctx: Context, found: Found) -> None:
-    """``handler`` on ``found``, then what our own export kept in extensions (ours.py)."""
-    first = len(ctx.mapping.entries)
-    handler(ctx, found)
-    ours.read_back(found.resource, ctx.mapping.entries[first:])
+    """``handler`` on ``found``, then what our own export kept in extensions (ours.py).
+
+    Unless the resource is marked entered in error: then it is skipped, saying so.
+    """
+    with found.opened():
+        if _in_error(ctx, found):
+            return
+        first = len(ctx.mapping.entries)
+        handler(ctx, found)
+        ours.read_back(found.resource, ctx.mapping.entries.tail(first))
 
 
 def _in_error(ctx: Context, found: Found) -> bool:

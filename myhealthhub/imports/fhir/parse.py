@@ -3,11 +3,18 @@
 FHIR XML is read too: ``from_xml.py`` turns it into the JSON it stands for,
 which is then read as any JSON file is.
 
-Nothing here trusts the file (DESIGN.md principle 8). A JSON document is read
-whole but bounded (128 MiB); NDJSON is read a line at a time, each line
-bounded (16 MiB); zips go through ``lib.safe_zip`` before anything inside is
-read. Every refusal names where the file is broken: "line 3, column 7", a
-JSON pointer ("/entry/12/resource"), or "Patient.ndjson, line 3".
+Nothing here trusts the file (DESIGN.md principle 8). A JSON document is
+bounded (128 MiB); NDJSON is read a line at a time, each line bounded
+(16 MiB); zips go through ``lib.safe_zip`` before anything inside is read.
+Every refusal names where the file is broken: "line 3, column 7", a JSON
+pointer ("/entry/12/resource"), or "Patient.ndjson, line 3".
+
+Memory does not grow with a large import (over ``SHELVE_ABOVE`` in all): a
+JSON bundle is read an entry at a time from a window of its text
+(``_Window``), never whole, and every resource waits on a temporary file
+(``lib.spill.Shelf``) until it is mapped. A bundle that only a whole read
+handles (escapes to scrub, DSTU2 comments, a broken file, whose refusal
+must say exactly where) is read whole instead, within the same bound.
 
 A file in another FHIR version (DSTU2, STU3, R5) is refused rather than
 half-read: the same names mean different things there.
@@ -15,19 +22,23 @@ half-read: the same names mean different things there.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeGuard
+from typing import IO, Any, Protocol, TypeGuard
 
+import orjson
 from django.utils.translation import gettext as _
 
 from myhealthhub.errors import Refused
 from myhealthhub.imports.base import Problem, Progress, Upload
 from myhealthhub.imports.fhir import from_xml
 from myhealthhub.lib.safe_zip import CheckedZip, Member, UnsafeZip, checked_zip, is_zip
+from myhealthhub.lib.spill import Shelf
 
 # JSON objects are untyped until each field is checked where it is used.
 Json = dict[str, Any]
@@ -57,9 +68,13 @@ _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 @dataclass(slots=True)
 class Found:
-    """One resource as read, and where it is in the files."""
+    """One resource as read, and where it is in the files.
 
-    resource: Json
+    Its content is ``resource``; in a large import it is kept on a ``Shelf``
+    rather than in memory (``shelve``), and read back whenever asked for.
+    """
+
+    content: Json | None
     type: str
     name: str  # the upload (or zip member) it came from
     label: str  # how ``where`` names the file: "", "bundle.json", "x.ndjson, line 3"
@@ -69,6 +84,39 @@ class Found:
     scope: str = ""
     # A resource inside another's "contained": read for its content, never counted itself.
     contained: bool = False
+    # Where the content is while it is not in memory: the shelf, its place and length.
+    shelved: tuple[Shelf, int, int] | None = None
+
+    @property
+    def resource(self) -> Json:
+        if self.content is not None:
+            return self.content
+        assert self.shelved is not None
+        shelf, place, length = self.shelved
+        resource: Json = shelf.get(place, length)
+        return resource
+
+    @contextmanager
+    def opened(self) -> Iterator[None]:
+        """The content held in memory meanwhile: read from the shelf once, not at each use."""
+        if self.content is not None or self.shelved is None:
+            yield
+            return
+        self.content = self.resource
+        try:
+            yield
+        finally:
+            self.content = None
+
+    def shelve(self, shelf: Shelf) -> None:
+        """Keep the content on ``shelf`` instead of in memory, if it can be written there."""
+        if self.content is None:
+            return
+        try:
+            self.shelved = (shelf, *shelf.put(self.content))
+        except (TypeError, orjson.JSONEncodeError):
+            return  # a number longer than 64 bits: kept in memory, as read
+        self.content = None
 
     def where(self, path: str = "") -> str:
         parts = [part for part in (self.label, self.pointer + path) if part]
@@ -120,8 +168,19 @@ def _mentions_resource_type(upload: Upload) -> bool:
         upload.file.seek(0)
 
 
-def read(uploads: list[Upload], progress: Progress) -> Parsed:
-    reader = _Reader(progress, total=sum(max(upload.size, 1) for upload in uploads))
+class Watcher(Protocol):
+    """Shown each resource as it is read, while its content is in memory."""
+
+    def seen(self, found: Found) -> None: ...
+
+    # Resources seen are taken back when their file is read again another way.
+    def forget(self, founds: list[Found]) -> None: ...
+
+
+def read(uploads: list[Upload], progress: Progress, on_each: Watcher | None = None) -> Parsed:
+    """Every resource of the files; ``on_each`` is shown each one as it is read."""
+    total = sum(max(upload.size, 1) for upload in uploads)
+    reader = _Reader(progress, total, Shelf() if total > SHELVE_ABOVE else None, on_each)
     many = len(uploads) > 1
     for upload in uploads:
         if is_zip(upload.head(8)):
@@ -159,8 +218,17 @@ def _is_fhir_xml_member(archive: CheckedZip, member: Member) -> bool:
 
 
 class _Reader:
-    def __init__(self, progress: Progress, total: int) -> None:
+    def __init__(
+        self,
+        progress: Progress,
+        total: int,
+        shelf: Shelf | None,
+        on_each: Watcher | None,
+    ) -> None:
         self.parsed = Parsed()
+        # Where resources are kept while a large import is mapped; None for a small one.
+        self.shelf = shelf
+        self.on_each = on_each
         self.progress = progress
         self.total = total
         self.done = 0
@@ -174,6 +242,10 @@ class _Reader:
 
     def report(self) -> None:
         self.progress(min(self.done / self.total, 1.0))
+
+    def advance_and_report(self, count: int) -> None:
+        self.advance(count)
+        self.report()
 
     def advance_to_file_end(self, size: int) -> None:
         self.file_start += max(size, 1)
@@ -221,6 +293,8 @@ class _Reader:
     def read_file(self, name: str, stream: IO[bytes], label: str) -> None:
         if name.lower().endswith(NDJSON_SUFFIXES):
             self.read_ndjson(name, stream)
+            return
+        if self.shelf is not None and self.read_streamed_bundle(name, stream, label):
             return
         data = stream.read(MAX_DOCUMENT + 1)
         if len(data) > MAX_DOCUMENT:
@@ -307,6 +381,44 @@ class _Reader:
         else:
             self.parsed.warnings.extend(odd)
 
+    def read_streamed_bundle(self, name: str, stream: IO[bytes], label: str) -> bool:
+        """A large JSON bundle read entry by entry, never whole; False to read it whole.
+
+        Only a well-formed bundle with nothing that needs the whole text
+        (escapes to scrub, DSTU2 comments) is read this way. Anything else
+        is read whole, as before, which also says exactly where a broken
+        file is broken.
+        """
+        if not stream.seekable():
+            return False
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(0)
+        if size > MAX_DOCUMENT:
+            return False  # refused as too large by the whole read, as before
+        resources_before = len(self.parsed.resources)
+        warnings_before = len(self.parsed.warnings)
+        window = _Window(stream, self.advance_and_report)
+        bundle: Json = {}
+        try:
+            entries = _bundle_entries(window, bundle)
+            self.take_entries(entries, bundle, name, label, "", label or name, 0)
+            if bundle.get("resourceType") != "Bundle":
+                raise _NotStreamable
+            refuse_other_version(bundle, "Bundle", label or name)
+            meta = bundle.get("meta")
+            source = meta.get("source") if isinstance(meta, dict) else None
+            if isinstance(source, str):
+                self.parsed.bundle_sources.append(source)
+        except _NotStreamable:
+            if self.on_each is not None:
+                self.on_each.forget(self.parsed.resources[resources_before:])
+            del self.parsed.resources[resources_before:]
+            del self.parsed.warnings[warnings_before:]
+            self.done -= window.read
+            stream.seek(0)
+            return False
+        return True
+
     # Resources -------------------------------------------------------------
 
     def take(
@@ -322,7 +434,15 @@ class _Reader:
                 self.parsed.bundle_sources.append(source)
             self.take_bundle(value, name, label, pointer, scope, nesting)
         else:
-            self.parsed.resources.append(Found(value, kind, name, label, pointer, "", scope))
+            self.keep(Found(value, kind, name, label, pointer, "", scope))
+
+    def keep(self, found: Found) -> None:
+        """A resource read: shown to ``on_each``, then put on the shelf if there is one."""
+        self.parsed.resources.append(found)
+        if self.on_each is not None:
+            self.on_each.seen(found)
+        if self.shelf is not None:
+            found.shelve(self.shelf)
 
     def take_bundle(
         self, bundle: Json, name: str, label: str, pointer: str, scope: str, nesting: int
@@ -333,6 +453,18 @@ class _Reader:
         if not isinstance(entries, list):
             where = Found(bundle, "Bundle", name, label, pointer).where("/entry")
             raise Refused(_("This bundle's “entry” is not a list of entries."), where)
+        self.take_entries(entries, bundle, name, label, pointer, scope, nesting)
+
+    def take_entries(
+        self,
+        entries: Iterable[Any],
+        bundle: Json,
+        name: str,
+        label: str,
+        pointer: str,
+        scope: str,
+        nesting: int,
+    ) -> None:
         for index, entry in enumerate(entries):
             at = f"{pointer}/entry/{index}"
             resource = entry.get("resource") if isinstance(entry, dict) else None
@@ -358,7 +490,7 @@ class _Reader:
                 scope,
             )
             refuse_other_version(resource, kind, found.where())
-            self.parsed.resources.append(found)
+            self.keep(found)
             if kind == "Bundle" and nesting < MAX_BUNDLE_NESTING:
                 # A bundle inside a bundle (a search of documents): its entries are read
                 # too, and references resolve inside it.
@@ -366,6 +498,131 @@ class _Reader:
 
 
 # JSON ----------------------------------------------------------------------
+
+# Above this many bytes in all, resources wait on a shelf on disk while they
+# are mapped, and a JSON bundle is read entry by entry.
+SHELVE_ABOVE = 16 * 1024**2
+# What only reading the whole text handles: escapes to scrub, DSTU2 comments.
+_NEEDS_WHOLE_TEXT = re.compile(rb'\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|"fhir_comments"\s*:')
+_NEEDS_WHOLE_TEXT_REACH = 64
+
+
+class _NotStreamable(Exception):
+    """The file is to be read whole instead."""
+
+
+class _Window:
+    """A stream's text, decoded a piece at a time, and how far values were read from it."""
+
+    def __init__(self, stream: IO[bytes], advance: Callable[[int], None]) -> None:
+        self.stream = stream
+        self.advance = advance
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text = ""
+        self.position = 0
+        self.read = 0
+        self.ended = False
+        self.last_bytes = b""
+
+    def more(self, size: int = SCAN_PIECE) -> bool:
+        """Read on, dropping what was read from; False at the end of the stream."""
+        if self.ended:
+            return False
+        piece = self.stream.read(size)
+        if self.read == 0:
+            if piece.startswith(_UTF16):
+                raise _NotStreamable
+            piece = piece.removeprefix(BOM)
+        if _NEEDS_WHOLE_TEXT.search(self.last_bytes + piece):
+            raise _NotStreamable
+        self.last_bytes = piece[-_NEEDS_WHOLE_TEXT_REACH:]
+        self.read += len(piece)
+        self.advance(len(piece))
+        try:
+            decoded = self.decoder.decode(piece, final=not piece)
+        except UnicodeDecodeError:
+            raise _NotStreamable from None
+        self.text = self.text[self.position :] + decoded
+        self.position = 0
+        self.ended = not piece
+        return bool(piece)
+
+    def next_char(self) -> str:
+        """The next character that is not white space, not taken; "" at the end."""
+        while True:
+            self.position = _SPACE.match(self.text, self.position).end()  # type: ignore[union-attr]
+            if self.position < len(self.text) or not self.more():
+                return self.text[self.position : self.position + 1]
+
+    def take(self, char: str) -> None:
+        if self.next_char() != char:
+            raise _NotStreamable
+        self.position += 1
+
+    def value(self) -> Any:
+        """The next JSON value, reading on until it is whole."""
+        self.next_char()
+        size = SCAN_PIECE
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.position)
+            except json.JSONDecodeError:
+                # Cut off by the end of what was read so far, or broken: read on to see.
+                if self.more(size):
+                    size *= 2  # a long value is not parsed again for every piece
+                    continue
+                raise _NotStreamable from None
+            except (RecursionError, ValueError):
+                raise _NotStreamable from None
+            # A number or literal at the end of what was read may go on.
+            cut_short = end == len(self.text) and not isinstance(value, dict | list | str)
+            if cut_short and self.more(size):
+                continue
+            self.position = end
+            return value
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _bundle_entries(window: _Window, fields: Json) -> Iterator[Any]:
+    """The items of the top-level object's "entry" list, one at a time.
+
+    Its other fields are put into ``fields`` as they are read: those written
+    after the entries only once every entry has been given.
+    """
+    window.take("{")
+    if window.next_char() == "}":
+        return
+    seen_entries = False
+    while True:
+        key = window.value()
+        if not isinstance(key, str):
+            raise _NotStreamable
+        window.take(":")
+        if key == "entry" and not seen_entries:
+            seen_entries = True
+            window.take("[")
+            if window.next_char() == "]":
+                window.position += 1
+            else:
+                while True:
+                    yield window.value()
+                    if window.next_char() == "]":
+                        window.position += 1
+                        break
+                    window.take(",")
+        elif key == "entry" or key in fields:
+            raise _NotStreamable  # named twice: the whole read decides which counts
+        else:
+            fields[key] = window.value()
+        if window.next_char() == "}":
+            window.position += 1
+            break
+        window.take(",")
+    if window.next_char() != "":
+        raise _NotStreamable  # more after the object: NDJSON named .json, or broken
+
 
 _MORE = object()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -24,7 +24,7 @@ _TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/[^/]+$")
 class Index:
     """Finds what a reference points to: by full URL, "Type/id", or identifier."""
 
-    def __init__(self, resources: list[Found]) -> None:
+    def __init__(self, resources: Iterable[Found] = ()) -> None:
         self.by_url: dict[str, Found] = {}
         self.by_scoped_id: dict[tuple[str, str, str], Found] = {}
         self.by_id: dict[tuple[str, str], Found] = {}
@@ -32,19 +32,31 @@ class Index:
         # Bulk exports repeat the same few thousand references over and over.
         self.known: dict[tuple[str, str], Found | None] = {}
         for found in resources:
-            resource = found.resource
-            if found.full_url:
-                self.by_url.setdefault(found.full_url, found)
-            logical = string(resource.get("id"))
-            if not logical and (match := _RELATIVE.search(found.full_url)):
-                logical = match.group(2)
-            if logical:
-                self.by_scoped_id.setdefault((found.scope, found.type, logical), found)
-                self.by_id.setdefault((found.type, logical), found)
-            for identifier in objs(resource.get("identifier")):
-                system, value = string(identifier.get("system")), identifier_value(identifier)
-                if system and value:
-                    self.by_identifier.setdefault((found.type, system, value), found)
+            self.add(found)
+
+    def add(self, found: Found) -> None:
+        resource = found.resource
+        if found.full_url:
+            self.by_url.setdefault(found.full_url, found)
+        logical = string(resource.get("id"))
+        if not logical and (match := _RELATIVE.search(found.full_url)):
+            logical = match.group(2)
+        if logical:
+            self.by_scoped_id.setdefault((found.scope, found.type, logical), found)
+            self.by_id.setdefault((found.type, logical), found)
+        for identifier in objs(resource.get("identifier")):
+            system, value = string(identifier.get("system")), identifier_value(identifier)
+            if system and value:
+                self.by_identifier.setdefault((found.type, system, value), found)
+
+    def remove(self, founds: Collection[Found]) -> None:
+        """Forget ``founds``: what they were found by then finds nothing."""
+        gone = {id(found) for found in founds}
+        self.by_url = {k: v for k, v in self.by_url.items() if id(v) not in gone}
+        self.by_scoped_id = {k: v for k, v in self.by_scoped_id.items() if id(v) not in gone}
+        self.by_id = {k: v for k, v in self.by_id.items() if id(v) not in gone}
+        self.by_identifier = {k: v for k, v in self.by_identifier.items() if id(v) not in gone}
+        self.known.clear()
 
     def resolve(self, reference: Json, origin: Found, expected: str = "") -> Found | None:
         target = reference.get("reference")

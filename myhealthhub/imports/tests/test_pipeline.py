@@ -20,10 +20,12 @@ from myhealthhub.errors import ActionRefused, Refused
 from myhealthhub.imports.fhir.tests.files import (
     BULK,
     IPS,
+    LARGEST_SYNTHEA,
     SYNTHEA,
     bundle,
     condition,
     patient,
+    read_as_large,
     resource_counts,
 )
 from myhealthhub.imports.models import ImportedRecord, ImportJob, JobState
@@ -160,6 +162,14 @@ def test_the_bulk_export_imports_one_chosen_person_of_many(world: World):
     commit(again, world)
     assert again.counts["added"] == 0 and again.counts["documents"] == 0
     assert entry_count(profile) == added
+
+
+def test_large_files_import_as_small_ones_do(world: World):
+    # Read as large: resources wait on disk, the bundle is read entry by entry,
+    # and the entries spill to disk while planned, shown and written.
+    with read_as_large():
+        test_every_real_file_adds_up_and_imports_once(world, [LARGEST_SYNTHEA])
+        test_the_bulk_export_imports_one_chosen_person_of_many(world)
 
 
 def test_a_zip_of_the_bulk_export_reads_like_its_files(world: World):

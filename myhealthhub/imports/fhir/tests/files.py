@@ -7,12 +7,16 @@ against the file and not against itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from myhealthhub.imports.fhir import parse
+from myhealthhub.lib import spill
 from myhealthhub.tests.real_files import ours_in, shared_in
 
 SYNTHEA = ours_in("fhir/synthea", "*.json")
@@ -21,6 +25,18 @@ IPS = ours_in("ips", "*.json")
 BULK = ours_in("fhir/bulk-ndjson", "*.ndjson")
 WHOLE_BULK = shared_in("fhir/bulk-ndjson", "*.ndjson")
 LARGEST_SYNTHEA = max(SYNTHEA, key=lambda path: path.stat().st_size)
+
+
+@contextlib.contextmanager
+def read_as_large() -> Iterator[None]:
+    """Every file read as a large one is: resources wait on disk, bundles are read entry by
+    entry, and entries spill to disk past a few hundred."""
+    shelve_above, in_memory = parse.SHELVE_ABOVE, spill.IN_MEMORY
+    parse.SHELVE_ABOVE, spill.IN_MEMORY = 0, spill.NEWEST_KEPT + 1
+    try:
+        yield
+    finally:
+        parse.SHELVE_ABOVE, spill.IN_MEMORY = shelve_above, in_memory
 
 
 def resource_counts(paths: list[Path]) -> Counter[str]:
