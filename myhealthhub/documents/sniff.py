@@ -58,13 +58,15 @@ ZIP = FileType("application/zip", "zip")
 CSV = FileType("text/csv", "csv")
 # A C-CDA document (HL7 CDA R2 XML), shown on its page by our own renderer.
 CCDA = FileType("application/hl7-cda+xml", "xml")
+# Other XML data, such as an Apple Health export.
+XML = FileType("application/xml", "xml")
 EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
     "image/heic": "heic",
     **{
         kind.content_type: kind.extension
-        for kind in (FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, CSV, CCDA)
+        for kind in (FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, CSV, CCDA, XML)
     },
 }
 

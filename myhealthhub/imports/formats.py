@@ -38,11 +38,12 @@ class Importer(Protocol):
 
 
 def formats() -> dict[str, Importer]:
+    from myhealthhub.imports.apple.importer import AppleHealth
     from myhealthhub.imports.ccda.importer import Ccda
     from myhealthhub.imports.csv_readings.importer import CsvReadings
     from myhealthhub.imports.fhir.importer import Fhir
 
-    return {importer.name: importer for importer in (Fhir(), Ccda(), CsvReadings())}
+    return {importer.name: importer for importer in (AppleHealth(), Fhir(), Ccda(), CsvReadings())}
 
 
 # Files that an app above imports takes in another way (the archive is restored,
@@ -74,7 +75,8 @@ def detect(uploads: list[Upload]) -> Importer:
                 _(
                     "MyHealthHub does not recognise the format of this file. It reads FHIR "
                     "JSON and XML (bundles, single resources, NDJSON, or a zip of them), "
-                    "C-CDA documents (XML) and CSV files of readings."
+                    "C-CDA documents (XML), Apple Health exports (export.zip or "
+                    "export.xml) and CSV files of readings."
                 ),
                 upload.name,
             )

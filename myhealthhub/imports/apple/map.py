@@ -1,0 +1,166 @@
+"""Apple Health records to device readings, and what is not read said as such.
+
+Point measurements become samples in the metric's unit: heart rate, body
+mass, blood glucose, oxygen saturation and blood pressure. A blood-pressure
+``Correlation`` pairs a systolic and a diastolic record that the export
+also writes at the top level, where they are read: the correlation itself
+is counted as used, so nothing is doubled.
+
+Every other record (steps, energy, sleep, workouts, daily activity...) is
+left out with a reason for now, counted by its type, never lost silently:
+totals such as steps need each source's records weighed against the
+others' first (a phone and a watch count the same steps).
+
+Dates are written "2024-05-01 08:00:00 +0200"; numbers in some locales
+with a decimal comma. A record that cannot be read is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from myhealthhub.imports.apple.parse import Element
+from myhealthhub.imports.base import Mapping, PatientFound, Reading, Skipped
+from myhealthhub.lib.dates import PartialDate
+from myhealthhub.profiles.models import Sex
+from myhealthhub.records.models import Metric
+
+ME = "apple-health:me"
+# HealthKit type -> the metric, and what one unit the export writes is in the metric's unit.
+POINT_MEASUREMENTS: dict[str, tuple[str, dict[str, float]]] = {
+    "HKQuantityTypeIdentifierHeartRate": (Metric.HEART_RATE, {"count/min": 1.0}),
+    "HKQuantityTypeIdentifierBodyMass": (
+        Metric.WEIGHT,
+        {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "st": 6.35029318},
+    ),
+    "HKQuantityTypeIdentifierBloodGlucose": (
+        Metric.GLUCOSE,
+        {"mg/dL": 1.0, "mmol<180.1558936>/L": 18.01558936},
+    ),
+    # Apple writes saturation as a fraction of one, in "%".
+    "HKQuantityTypeIdentifierOxygenSaturation": (Metric.OXYGEN, {"%": 100.0}),
+    "HKQuantityTypeIdentifierBloodPressureSystolic": (Metric.SYSTOLIC, {"mmHg": 1.0}),
+    "HKQuantityTypeIdentifierBloodPressureDiastolic": (Metric.DIASTOLIC, {"mmHg": 1.0}),
+}
+BLOOD_PRESSURE = "HKCorrelationTypeIdentifierBloodPressure"
+SEXES = {
+    "HKBiologicalSexFemale": Sex.FEMALE,
+    "HKBiologicalSexMale": Sex.MALE,
+    "HKBiologicalSexOther": Sex.OTHER,
+}
+_PREFIXES = (
+    "HKQuantityTypeIdentifier",
+    "HKCategoryTypeIdentifier",
+    "HKCorrelationTypeIdentifier",
+    "HKDataType",
+)
+
+
+class HealthMapper:
+    """Reads elements one at a time into a ``Mapping``."""
+
+    def __init__(self, mapping: Mapping, name: str) -> None:
+        self.mapping = mapping
+        self.name = name
+        self.latest = timezone.now() + dt.timedelta(days=1)
+        self.line = _("line %(number)s")  # translated once: exports have millions of lines
+        self.not_yet = _("MyHealthHub does not import this kind of Apple Health record yet")
+
+    def read(self, element: Element) -> None:
+        if element.tag == "Record":
+            self.record(element)
+        elif element.tag == "Correlation":
+            kind = element.attributes.get("type", "")
+            if kind == BLOOD_PRESSURE:
+                self.mapping.use(origin_of(kind))  # its records are read at the top level
+            else:
+                self.skip(origin_of(kind), self.not_yet, element)
+        elif element.tag == "Me":
+            self.me(element)
+        else:
+            self.skip(element.tag, self.not_yet, element)
+
+    def record(self, element: Element) -> None:
+        attributes = element.attributes
+        kind = attributes.get("type", "")
+        origin = origin_of(kind)
+        measured = POINT_MEASUREMENTS.get(kind)
+        if measured is None:
+            self.skip(origin, self.not_yet, element)
+            return
+        metric, units = measured
+        unit = attributes.get("unit", "")
+        if unit not in units:
+            self.skip(
+                origin,
+                _("its unit “%(unit)s” is not one MyHealthHub reads") % {"unit": unit},
+                element,
+            )
+            return
+        value = number(attributes.get("value", ""))
+        if value is None:
+            self.skip(origin, _("its value is not a number"), element)
+            return
+        at = moment(attributes.get("startDate", ""))
+        if at is None:
+            self.skip(origin, _("its date cannot be read"), element)
+            return
+        if at > self.latest:
+            self.skip(origin, _("in the future"), element)
+            return
+        self.mapping.readings.append(
+            Reading(metric, at, value * units[unit], origin, self.where(element))
+        )
+
+    def me(self, element: Element) -> None:
+        attributes = element.attributes
+        birth = None
+        with contextlib.suppress(ValueError):
+            birth = PartialDate.parse(
+                attributes.get("HKCharacteristicTypeIdentifierDateOfBirth", "")
+            )
+        sex = SEXES.get(attributes.get("HKCharacteristicTypeIdentifierBiologicalSex", ""), "")
+        self.mapping.patients.append(
+            PatientFound(ME, birth=birth, sex=sex, where=self.where(element))
+        )
+        self.mapping.use("Me")
+
+    def skip(self, origin: str, reason: str, element: Element) -> None:
+        self.mapping.skipped.append(Skipped(origin, reason, self.where(element)))
+
+    def where(self, element: Element) -> str:
+        return f"{self.name}, {self.line % {'number': element.line}}"
+
+
+def origin_of(kind: str) -> str:
+    """A HealthKit type as the preview names it: "HeartRate" for
+    "HKQuantityTypeIdentifierHeartRate"."""
+    for prefix in _PREFIXES:
+        if kind.startswith(prefix):
+            return kind[len(prefix) :] or kind
+    return kind or "Record"
+
+
+def number(text: str) -> float | None:
+    """ "72", "72.5", or "72,5" as some locales write it; None when it is not a finite number."""
+    try:
+        value = float(text.replace(",", ".", 1) if "," in text and "." not in text else text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def moment(text: str) -> dt.datetime | None:
+    """ "2024-05-01 08:00:00 +0200" as an aware datetime; None when it cannot be read."""
+    if len(text) > 19 and text[19] == " ":
+        text = text[:19] + text[20:]
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None

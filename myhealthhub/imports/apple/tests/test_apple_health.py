@@ -1,0 +1,212 @@
+"""Apple Health exports: every element accounted for, readings as written, hostile files refused.
+
+The counts are taken with an ``iterparse`` of the test's own, independently
+of the importer, so the importer's accounting is checked against the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from myhealthhub.conftest import World
+from myhealthhub.errors import Refused
+from myhealthhub.imports.apple.importer import AppleHealth
+from myhealthhub.imports.apple.map import origin_of
+from myhealthhub.imports.base import Mapping, Upload
+from myhealthhub.imports.formats import detect
+from myhealthhub.imports.models import ImportJob, JobState
+from myhealthhub.imports.pipeline import request_commit, start_import
+from myhealthhub.records.models import Sample
+from myhealthhub.tests.real_files import SHARED, ours, ours_in, shared_data
+
+EXPORTS = ours_in("apple", "*.xml")
+ZIPPED = ours("apple/dogsheep_zip_contents/apple_health_export/export.xml").parent
+GENERATOR = SHARED.parent / "tools" / "gen_apple_export.py"
+TOP_LEVEL = ("Record", "Correlation", "Workout", "ActivitySummary")
+
+
+def counted(path: Path) -> Counter[str]:
+    """Top-level elements of an export by type, read here without the importer."""
+    counts: Counter[str] = Counter()
+    for _event, element in etree.iterparse(
+        str(path), events=("end",), load_dtd=False, resolve_entities=False, no_network=True
+    ):
+        parent = element.getparent()
+        if element.tag in TOP_LEVEL and parent is not None and parent.tag == "HealthData":
+            kind = element.get("type") if element.tag in ("Record", "Correlation") else None
+            counts[origin_of(kind) if kind else element.tag] += 1
+    return counts
+
+
+def accounted(mapping: Mapping) -> Counter[str]:
+    counts = Counter(reading.origin for reading in mapping.readings)
+    counts.update(skipped.origin for skipped in mapping.skipped)
+    counts.update(mapping.used)
+    del counts["Me"]
+    return counts
+
+
+def read(name: str, content: bytes) -> Mapping:
+    upload = Upload(name, io.BytesIO(content), len(content))
+    importer = detect([upload])
+    assert importer.name == AppleHealth.name
+    return importer.read([upload], lambda fraction: None)
+
+
+def export_zip(folder: Path, main_name: str = "export.xml") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(folder.parent).as_posix()
+                archive.write(path, name.replace("export.xml", main_name))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("path", EXPORTS, ids=[path.name for path in EXPORTS])
+def test_every_element_of_a_real_export_is_read_or_left_out_with_a_reason(path: Path):
+    mapping = read(path.name, path.read_bytes())
+    assert accounted(mapping) == counted(path)
+    assert all(skipped.reason and skipped.where for skipped in mapping.skipped)
+    assert len(mapping.patients) == 1 and mapping.patients[0].birth is not None
+
+
+@shared_data  # the generator lives beside ../shared/data
+def test_every_element_of_a_generated_export_is_read_or_left_out_with_a_reason(tmp_path: Path):
+    path = tmp_path / "export.xml"
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--size-mb", "1", "--out", str(path), "--seed", "7"],
+        check=True,
+        capture_output=True,
+    )
+    mapping = read(path.name, path.read_bytes())
+    assert accounted(mapping) == counted(path)
+    metrics = Counter(reading.metric for reading in mapping.readings)
+    # Each blood-pressure reading once: the correlation's records are the top-level ones.
+    assert metrics["systolic"] == metrics["diastolic"] == counted(path)["BloodPressure"] > 0
+    assert metrics["heart_rate"] > 0 and metrics["oxygen_saturation"] > 0
+
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE HealthData [
+<!ELEMENT HealthData (ExportDate,Me,(Record|Correlation|Workout|ActivitySummary)*)>
+<!ATTLIST HealthData locale CDATA #REQUIRED>
+]>
+<HealthData locale="es_ES">
+ <ExportDate value="2024-06-01 10:00:00 +0200"/>
+ <Me HKCharacteristicTypeIdentifierDateOfBirth="1970-05-01" HKCharacteristicTypeIdentifierBiologicalSex="HKBiologicalSexFemale"/>
+"""
+
+
+def record(kind: str, unit: str, value: str, start: str = "2024-05-01 08:00:00 +0200") -> str:
+    return (
+        f'<Record type="HKQuantityTypeIdentifier{kind}" sourceName="Reloj de Ana" '
+        f'unit="{unit}" startDate="{start}" endDate="{start}" value="{value}"/>'
+    )
+
+
+def test_readings_are_read_in_the_metric_s_unit_at_the_moment_written():
+    body = [
+        record("HeartRate", "count/min", "72,5"),
+        record("BodyMass", "lb", "150"),
+        record("BloodGlucose", "mmol&lt;180.1558936&gt;/L", "5.5"),
+        record("OxygenSaturation", "%", "0.97"),
+        record("BodyMass", "furlong", "1"),
+        record("HeartRate", "count/min", "abc"),
+        record("HeartRate", "count/min", "70", start="yesterday"),
+        record("HeartRate", "count/min", "70", start="2999-01-01 00:00:00 +0000"),
+        '<Correlation type="HKCorrelationTypeIdentifierBloodPressure" sourceName="Omron" '
+        'startDate="2024-05-01 09:00:00 -0500" endDate="2024-05-01 09:00:00 -0500">'
+        + record("BloodPressureSystolic", "mmHg", "128", "2024-05-01 09:00:00 -0500")
+        + record("BloodPressureDiastolic", "mmHg", "82", "2024-05-01 09:00:00 -0500")
+        + "</Correlation>",
+        record("BloodPressureSystolic", "mmHg", "128", "2024-05-01 09:00:00 -0500"),
+        record("BloodPressureDiastolic", "mmHg", "82", "2024-05-01 09:00:00 -0500"),
+    ]
+    mapping = read("export.xml", (HEAD + "\n".join(body) + "\n</HealthData>\n").encode())
+    readings = {
+        (r.metric, r.at.astimezone(dt.UTC).isoformat(), round(r.value, 2)) for r in mapping.readings
+    }
+    assert readings == {
+        ("heart_rate", "2024-05-01T06:00:00+00:00", 72.5),
+        ("weight", "2024-05-01T06:00:00+00:00", 68.04),
+        ("glucose", "2024-05-01T06:00:00+00:00", 99.09),
+        ("oxygen_saturation", "2024-05-01T06:00:00+00:00", 97.0),
+        ("systolic", "2024-05-01T14:00:00+00:00", 128.0),
+        ("diastolic", "2024-05-01T14:00:00+00:00", 82.0),
+    }
+    reasons = sorted(skipped.reason for skipped in mapping.skipped)
+    assert len(reasons) == 4 and any("furlong" in reason for reason in reasons)
+    assert mapping.used == {"Me": 1, "BloodPressure": 1}
+    assert mapping.patients[0].sex == "female"
+    assert mapping.patients[0].where == "export.xml, line 8"
+
+
+def test_an_export_found_by_what_it_holds_whatever_its_name():
+    # The Health app names the file in the phone's language.
+    mapping = read("exportar.zip", export_zip(ZIPPED, main_name="exportar.xml"))
+    assert [reading.metric for reading in mapping.readings] == ["heart_rate"]
+    assert mapping.readings[0].where == "exportar.zip/apple_health_export/exportar.xml, line 11"
+
+
+HOSTILE = {
+    "billion laughs": """<?xml version="1.0"?>
+<!DOCTYPE HealthData [
+<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+]>
+<HealthData locale="en"><Me HKCharacteristicTypeIdentifierDateOfBirth="&c;"/></HealthData>
+""",
+    "external entity": """<?xml version="1.0"?>
+<!DOCTYPE HealthData [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<HealthData locale="en"><Me HKCharacteristicTypeIdentifierDateOfBirth="&secret;"/></HealthData>
+""",
+    "an entity never declared": HEAD + '<Record type="&x;"/>\n</HealthData>\n',
+    "cut off": HEAD + record("HeartRate", "count/min", "72")[:40],
+}
+
+
+@pytest.mark.parametrize("content", HOSTILE.values(), ids=list(HOSTILE))
+def test_hostile_or_broken_xml_is_refused_saying_where(content: str):
+    with pytest.raises(Refused) as refused:
+        read("export.xml", content.encode())
+    assert refused.value.where.startswith("export.xml")
+
+
+def test_an_export_zip_adds_its_readings_once_and_nothing_from_a_refused_one(world: World):
+    owner = world.accounts["owner"]
+
+    def imported(name: str, content: bytes) -> ImportJob:
+        job = start_import(world.profile, [(name, io.BytesIO(content))], actor=owner, request=None)
+        job.refresh_from_db()
+        if job.state == JobState.READY:
+            request_commit(job, actor=owner, apply_demographics=False, other_person_confirmed=True)
+            job.refresh_from_db()
+        return job
+
+    before = Sample.objects.filter(profile=world.profile).count()
+    refused = imported("export.xml", HOSTILE["billion laughs"].encode())
+    assert refused.state == JobState.REFUSED and "entities" in refused.message
+    assert Sample.objects.filter(profile=world.profile).count() == before
+
+    first = imported("export.zip", export_zip(ZIPPED))
+    assert first.state == JobState.COMMITTED, first.message
+    assert first.preview["readings"]["new"] == 1 and first.counts["readings"] == 1
+    assert first.preview["origins"]["Workout"]["skipped"] == 1
+    sample = Sample.objects.get(profile=world.profile, source=first.source)
+    assert (sample.metric, sample.value) == ("heart_rate", 72)
+    assert sample.at == dt.datetime(2018, 9, 10, 9, 28, 55, tzinfo=dt.UTC)
+
+    again = imported("export.zip", export_zip(ZIPPED))
+    assert again.state == JobState.COMMITTED
+    assert again.preview["readings"] == {"new": 0, "present": 1, "metrics": {}}
+    assert Sample.objects.filter(profile=world.profile).count() == before + 1
