@@ -31,11 +31,21 @@ def add_samples(profile: Profile, source: Source, readings: Iterable[Reading]) -
     Profile.objects.select_for_update().filter(pk=profile.pk).first()
     touched: dict[str, set[dt.date]] = {}
     offered = 0
+    zone = timezone.get_current_timezone()
     for batch in _batches(readings):
-        rows = []
+        # Plain values, not model objects: a phone's export brings millions.
+        rows: list[bulk.Values] = []
         for metric, at, value in batch:
-            rows.append(Sample(profile=profile, source=source, metric=metric, at=at, value=value))
-            touched.setdefault(metric, set()).add(timezone.localtime(at).date())
+            rows.append(
+                {
+                    "profile_id": profile.pk,
+                    "source_id": source.pk,
+                    "metric": metric,
+                    "at": at,
+                    "value": value,
+                }
+            )
+            touched.setdefault(metric, set()).add(at.astimezone(zone).date())
         bulk.insert(Sample, rows, skip_present=True)
         offered += len(rows)
     for metric, days in touched.items():
