@@ -99,6 +99,12 @@ class Reading:
     value: float
     origin: str
     where: str = ""
+    # The device or app that measured it, when the file names several (a
+    # phone and a watch): each becomes a Source of its own, so their
+    # readings are weighed against each other rather than added up.
+    device: str = ""
+    # What kind of device it is ("Apple Watch", "iPhone"), as the file says.
+    device_model: str = ""
 
 
 @dataclass(frozen=True)

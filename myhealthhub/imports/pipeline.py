@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import IO, Any
 
@@ -297,7 +298,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             updated = writing.update_entries(job, plan, actor, request)
             documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
             writing.adopt_records(job, plan)
-            readings = add_samples(profile, source, _readings(plan)) if plan.new_readings else 0
+            readings = _add_readings(profile, source, plan, mapping.sender)
             if preview.apply_demographics:
                 _apply_demographics(job, preview, actor, request)
             _describe_original(current, mapping)
@@ -369,9 +370,25 @@ def _describe_original(job: ImportJob, mapping: Mapping) -> None:
     document.save(update_fields=["title", "kind", "date", "date_precision", "facility", "version"])
 
 
-def _readings(plan: planning.ImportPlan) -> Iterator[tuple[str, Any, float]]:
+def _add_readings(profile: Profile, source: Source, plan: planning.ImportPlan, sender: str) -> int:
+    """The new readings as samples: of the import's source, or of each device the file names."""
+    by_device: dict[tuple[str, str], list[tuple[str, Any, float]]] = defaultdict(list)
     for reading in plan.new_readings:
-        yield reading.metric, reading.at, reading.value
+        by_device[reading.device, reading.device_model].append(
+            (reading.metric, reading.at, reading.value)
+        )
+    added = 0
+    for (device, model), readings in by_device.items():
+        measured_by = source
+        if device:
+            measured_by = Source.objects.create(
+                profile=profile,
+                kind=SourceKind.DEVICE,
+                label=device[:200],
+                facility=(model or sender)[:200],
+            )
+        added += add_samples(profile, measured_by, readings)
+    return added
 
 
 def _apply_demographics(

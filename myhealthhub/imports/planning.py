@@ -374,18 +374,20 @@ def _split_readings(profile: Profile, readings: list[Reading], plan: ImportPlan)
     if not readings:
         return
     # A reading at the same moment of the same metric is already present,
-    # whichever import brought it.
+    # whichever import brought it; a named device's, when that device has one.
     metrics = {reading.metric for reading in readings}
     first = min(reading.at for reading in readings)
     last = max(reading.at for reading in readings)
-    stored = set(
+    by_device = set(
         Sample.objects.filter(
             profile_id=profile.pk, metric__in=metrics, at__gte=first, at__lte=last
-        ).values_list("metric", "at")
+        ).values_list("metric", "at", "source__label")
     )
-    seen: set[tuple[str, dt.datetime]] = set()
+    by_moment = {(metric, at, "") for metric, at, _device in by_device}
+    seen: set[tuple[str, dt.datetime, str]] = set()
     for reading in readings:
-        moment = (reading.metric, reading.at)
+        moment = (reading.metric, reading.at, reading.device)
+        stored = by_device if reading.device else by_moment
         if moment in seen:
             plan.skipped.append(
                 Skipped(

@@ -1,15 +1,17 @@
 """Apple Health records to device readings, and what is not read said as such.
 
 Point measurements become samples in the metric's unit: heart rate, body
-mass, blood glucose, oxygen saturation and blood pressure. A blood-pressure
+mass, blood glucose, oxygen saturation and blood pressure; and so do steps
+and time asleep, each record kept at the moment its interval began, with
+the device that counted it (``sourceName``): a phone and a watch count the
+same steps, and the daily totals weigh one against the other rather than
+add them up (``records/samples.py``). A blood-pressure
 ``Correlation`` pairs a systolic and a diastolic record that the export
 also writes at the top level, where they are read: the correlation itself
 is counted as used, so nothing is doubled.
 
-Every other record (steps, energy, sleep, workouts, daily activity...) is
-left out with a reason for now, counted by its type, never lost silently:
-totals such as steps need each source's records weighed against the
-others' first (a phone and a watch count the same steps).
+Every other record (energy, distance, workouts, daily activity...) is left
+out with a reason for now, counted by its type, never lost silently.
 
 Dates are written "2024-05-01 08:00:00 +0200"; numbers in some locales
 with a decimal comma. A record that cannot be read is skipped, saying why.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +50,25 @@ POINT_MEASUREMENTS: dict[str, tuple[str, dict[str, float]]] = {
     "HKQuantityTypeIdentifierBloodPressureSystolic": (Metric.SYSTOLIC, {"mmHg": 1.0}),
     "HKQuantityTypeIdentifierBloodPressureDiastolic": (Metric.DIASTOLIC, {"mmHg": 1.0}),
 }
+# Totals: each record is what was counted over its interval, kept at its start.
+TOTALS: dict[str, tuple[str, dict[str, float]]] = {
+    "HKQuantityTypeIdentifierStepCount": (Metric.STEPS, {"count": 1.0}),
+}
+SLEEP = "HKCategoryTypeIdentifierSleepAnalysis"
+# Asleep, of whatever stage; older exports say only "Asleep". In bed and awake are not sleep.
+ASLEEP = frozenset(
+    {
+        "HKCategoryValueSleepAnalysisAsleep",
+        "HKCategoryValueSleepAnalysisAsleepUnspecified",
+        "HKCategoryValueSleepAnalysisAsleepCore",
+        "HKCategoryValueSleepAnalysisAsleepDeep",
+        "HKCategoryValueSleepAnalysisAsleepREM",
+    }
+)
 BLOOD_PRESSURE = "HKCorrelationTypeIdentifierBloodPressure"
+# "<<HKDevice: 0x...>, name:Apple Watch, manufacturer:Apple Inc., model:Watch, ...>"
+_DEVICE_MODEL = re.compile(r"\bmodel:([^,>]+)")
+_DEVICE_NAME = re.compile(r"\bname:([^,>]+)")
 SEXES = {
     "HKBiologicalSexFemale": Sex.FEMALE,
     "HKBiologicalSexMale": Sex.MALE,
@@ -89,7 +110,10 @@ class HealthMapper:
         attributes = element.attributes
         kind = attributes.get("type", "")
         origin = origin_of(kind)
-        measured = POINT_MEASUREMENTS.get(kind)
+        if kind == SLEEP:
+            self.sleep(element, origin)
+            return
+        measured = POINT_MEASUREMENTS.get(kind) or TOTALS.get(kind)
         if measured is None:
             self.skip(origin, self.not_yet, element)
             return
@@ -113,8 +137,40 @@ class HealthMapper:
         if at > self.latest:
             self.skip(origin, _("in the future"), element)
             return
+        self.add(metric, at, value * units[unit], origin, element)
+
+    def sleep(self, element: Element, origin: str) -> None:
+        """Time asleep, in minutes, at the moment it began; time in bed or awake is not sleep."""
+        attributes = element.attributes
+        if attributes.get("value") not in ASLEEP:
+            self.skip(origin, _("time in bed or awake, not asleep"), element)
+            return
+        start = moment(attributes.get("startDate", ""))
+        end = moment(attributes.get("endDate", ""))
+        if start is None or end is None or end < start:
+            self.skip(origin, _("its date cannot be read"), element)
+            return
+        if start > self.latest:
+            self.skip(origin, _("in the future"), element)
+            return
+        self.add(Metric.SLEEP, start, (end - start).total_seconds() / 60, origin, element)
+
+    def add(
+        self, metric: str, at: dt.datetime, value: float, origin: str, element: Element
+    ) -> None:
+        attributes = element.attributes
+        device = attributes.get("device", "")
+        model = _DEVICE_MODEL.search(device) or _DEVICE_NAME.search(device)
         self.mapping.readings.append(
-            Reading(metric, at, value * units[unit], origin, self.where(element))
+            Reading(
+                metric,
+                at,
+                value,
+                origin,
+                self.where(element),
+                device=attributes.get("sourceName", "").strip(),
+                device_model=device_model(model.group(1).strip() if model else ""),
+            )
         )
 
     def me(self, element: Element) -> None:
@@ -135,6 +191,13 @@ class HealthMapper:
 
     def where(self, element: Element) -> str:
         return f"{self.name}, {self.line % {'number': element.line}}"
+
+
+def device_model(model: str) -> str:
+    """What kind of device measured, as people call it: "Apple Watch", "iPhone"."""
+    if model == "Watch":
+        return "Apple Watch"
+    return model
 
 
 def origin_of(kind: str) -> str:

@@ -25,7 +25,7 @@ from myhealthhub.imports.base import Mapping, Upload
 from myhealthhub.imports.formats import detect
 from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.imports.pipeline import request_commit, start_import
-from myhealthhub.records.models import Sample
+from myhealthhub.records.models import DailySummary, Sample
 from myhealthhub.tests.real_files import SHARED, ours, ours_in, shared_data
 
 EXPORTS = ours_in("apple", "*.xml")
@@ -202,11 +202,76 @@ def test_an_export_zip_adds_its_readings_once_and_nothing_from_a_refused_one(wor
     assert first.state == JobState.COMMITTED, first.message
     assert first.preview["readings"]["new"] == 1 and first.counts["readings"] == 1
     assert first.preview["origins"]["Workout"]["skipped"] == 1
-    sample = Sample.objects.get(profile=world.profile, source=first.source)
+    # Measured by the watch, which is a source of its own beside the import.
+    sample = Sample.objects.filter(profile=world.profile).select_related("source").latest("id")
     assert (sample.metric, sample.value) == ("heart_rate", 72)
+    # The file names the watch with a no-break space, as real exports do.
+    assert (sample.source.kind, sample.source.label, sample.source.facility) == (
+        "device",
+        "Apple\xa0Watch",
+        "Apple Watch",
+    )
     assert sample.at == dt.datetime(2018, 9, 10, 9, 28, 55, tzinfo=dt.UTC)
 
     again = imported("export.zip", export_zip(ZIPPED))
     assert again.state == JobState.COMMITTED
     assert again.preview["readings"] == {"new": 0, "present": 1, "metrics": {}}
     assert Sample.objects.filter(profile=world.profile).count() == before + 1
+
+
+WATCH = "&lt;&lt;HKDevice: 0x1&gt;, name:Apple Watch, manufacturer:Apple Inc., model:Watch, hardware:Watch6,1&gt;"
+PHONE = "&lt;&lt;HKDevice: 0x2&gt;, name:iPhone, manufacturer:Apple Inc., model:iPhone, hardware:iPhone12,1&gt;"
+
+
+def counted_by(device: str, source: str, start: str, steps: int) -> str:
+    return (
+        f'<Record type="HKQuantityTypeIdentifierStepCount" sourceName="{source}" device="{device}" '
+        f'unit="count" startDate="{start}" endDate="{start}" value="{steps}"/>'
+    )
+
+
+def test_steps_of_a_phone_and_a_watch_are_kept_and_each_hour_counted_once(world: World):
+    owner = world.accounts["owner"]
+    body = [
+        # 09:00 both count the same walk; 10:00 only the phone (the watch was charging).
+        counted_by(PHONE, "iPhone de Ana", "2024-05-01 09:05:00 +0200", 1000),
+        counted_by(WATCH, "Reloj de Ana", "2024-05-01 09:06:00 +0200", 900),
+        counted_by(WATCH, "Reloj de Ana", "2024-05-01 09:30:00 +0200", 300),
+        counted_by(PHONE, "iPhone de Ana", "2024-05-01 10:10:00 +0200", 500),
+        '<Record type="HKCategoryTypeIdentifierSleepAnalysis" sourceName="Reloj de Ana" '
+        f'device="{WATCH}" value="HKCategoryValueSleepAnalysisAsleepCore" '
+        'startDate="2024-05-01 23:00:00 +0200" endDate="2024-05-02 00:30:00 +0200"/>',
+        '<Record type="HKCategoryTypeIdentifierSleepAnalysis" sourceName="iPhone de Ana" '
+        f'device="{PHONE}" value="HKCategoryValueSleepAnalysisInBed" '
+        'startDate="2024-05-01 22:30:00 +0200" endDate="2024-05-02 07:00:00 +0200"/>',
+    ]
+    content = (HEAD + "\n".join(body) + "\n</HealthData>\n").encode()
+    job = start_import(
+        world.profile, [("export.xml", io.BytesIO(content))], actor=owner, request=None
+    )
+    job.refresh_from_db()
+    assert job.preview["readings"]["new"] == 5
+    request_commit(job, actor=owner, apply_demographics=False, other_person_confirmed=True)
+    job.refresh_from_db()
+    assert job.state == JobState.COMMITTED, job.message
+
+    samples = Sample.objects.filter(profile=world.profile, metric="steps", at__year=2024)
+    assert sorted(samples.values_list("source__label", "value")) == [
+        ("Reloj de Ana", 300.0),
+        ("Reloj de Ana", 900.0),
+        ("iPhone de Ana", 500.0),
+        ("iPhone de Ana", 1000.0),
+    ]
+    summaries = {
+        summary.metric: summary.total
+        for summary in DailySummary.objects.filter(profile=world.profile, day=dt.date(2024, 5, 1))
+    }
+    assert summaries["steps"] == 900 + 300 + 500
+    assert summaries["sleep_minutes"] == 90
+
+    # Sent again: nothing new, whichever device measured it.
+    again = start_import(
+        world.profile, [("export.xml", io.BytesIO(content))], actor=owner, request=None
+    )
+    again.refresh_from_db()
+    assert again.preview["readings"]["new"] == 0 and again.preview["readings"]["present"] == 5
