@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import IO, Any
 
 from myhealthhub.lib.dates import PartialDate
@@ -68,6 +69,14 @@ class MappedEntry:
     # something else, so such a key never marks an entry as changed.
     key_is_local: bool = False
 
+    def __reduce__(self) -> tuple[type[MappedEntry], tuple[Any, ...]]:
+        # Pickled by its fields alone, as a large file's wait on disk (lib/spill.py).
+        return MappedEntry, _entry_fields(self)
+
+
+# A dataclass's field values in order, not copied (``dataclasses.astuple`` copies deep).
+_entry_fields = attrgetter(*(each.name for each in fields(MappedEntry)))
+
 
 @dataclass
 class MappedDocument:
@@ -106,6 +115,14 @@ class Reading:
     # What kind of device it is ("Apple Watch", "iPhone"), as the file says.
     device_model: str = ""
 
+    def __reduce__(self) -> tuple[type[Reading], tuple[Any, ...]]:
+        # Pickled by its fields alone, as millions wait on disk (lib/spill.py):
+        # the default way asks copyreg about the class for every one.
+        return Reading, _reading_fields(self)
+
+
+_reading_fields = attrgetter(*(each.name for each in fields(Reading)))
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -114,6 +131,9 @@ class Skipped:
     where: str = ""
     example: str = ""  # a short display of what was skipped, if it has one
     patients: frozenset[str] = frozenset()
+    # How many were skipped alike; ``where`` names the first. A device's export
+    # leaves out millions of records of a few kinds: counted, not listed.
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -154,7 +174,8 @@ class Mapping:
     # A large file's entries wait on disk until planned, written or shown (lib/spill.py).
     entries: SpillList[MappedEntry] = field(default_factory=SpillList)
     documents: list[MappedDocument] = field(default_factory=list)
-    readings: list[Reading] = field(default_factory=list)
+    # A device's export brings millions: they wait on disk (lib/spill.py).
+    readings: SpillList[Reading] = field(default_factory=SpillList)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     patients: list[PatientFound] = field(default_factory=list)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import IO, Any
@@ -46,7 +45,7 @@ from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.errors import ActionRefused, Refused
 from myhealthhub.imports import people, planning, writing
 from myhealthhub.imports import preview as previews
-from myhealthhub.imports.base import Mapping, Progress, Upload
+from myhealthhub.imports.base import Mapping, Progress, Reading, Upload
 from myhealthhub.imports.formats import detect
 from myhealthhub.imports.kept_files import read_files
 from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
@@ -56,7 +55,7 @@ from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.zones import zone_for
 from myhealthhub.records.models import Source, SourceKind
-from myhealthhub.records.samples import add_samples
+from myhealthhub.records.samples import add_measured
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +308,7 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
                 "present": plan.present.total() + len(plan.present_documents),
                 "documents": documents,
                 "readings": readings,
-                "skipped": len(plan.skipped),
+                "skipped": sum(skipped.count for skipped in plan.skipped),
             }
             current.source = source
             current.pending_folder = ""
@@ -372,23 +371,26 @@ def _describe_original(job: ImportJob, mapping: Mapping) -> None:
 
 def _add_readings(profile: Profile, source: Source, plan: planning.ImportPlan, sender: str) -> int:
     """The new readings as samples: of the import's source, or of each device the file names."""
-    by_device: dict[tuple[str, str], list[tuple[str, Any, float]]] = defaultdict(list)
-    for reading in plan.new_readings:
-        by_device[reading.device, reading.device_model].append(
-            (reading.metric, reading.at, reading.value)
-        )
-    added = 0
-    for (device, model), readings in by_device.items():
-        measured_by = source
-        if device:
-            measured_by = Source.objects.create(
+    devices: dict[tuple[str, str], Source] = {}
+
+    def measured_by(reading: Reading) -> Source:
+        if not reading.device:
+            return source
+        key = (reading.device, reading.device_model)
+        if key not in devices:
+            devices[key] = Source.objects.create(
                 profile=profile,
                 kind=SourceKind.DEVICE,
-                label=device[:200],
-                facility=(model or sender)[:200],
+                label=reading.device[:200],
+                facility=(reading.device_model or sender)[:200],
             )
-        added += add_samples(profile, measured_by, readings)
-    return added
+        return devices[key]
+
+    if not plan.new_readings:
+        return 0
+    return add_measured(
+        profile, ((measured_by(r), r.metric, r.at, r.value) for r in plan.new_readings)
+    )
 
 
 def _apply_demographics(

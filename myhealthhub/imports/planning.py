@@ -64,6 +64,7 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry, Sample
 
 LOOKUP_BATCH = 900
+READINGS_AT_ONCE = 10_000
 DOCUMENT = "document"
 
 T = TypeVar("T")
@@ -127,7 +128,7 @@ class ImportPlan:
     present_documents: list[MappedDocument] = field(default_factory=list)
     # Documents the source sends again with other content: kept as new ones.
     changed_documents: list[MappedDocument] = field(default_factory=list)
-    new_readings: list[Reading] = field(default_factory=list)
+    new_readings: SpillList[Reading] = field(default_factory=SpillList)
     present_readings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -207,7 +208,9 @@ def _skipped_of_this_person(
     return [
         item
         if not item.patients or patient in item.patients
-        else Skipped(item.origin, _("about another person in the file"), item.where)
+        else Skipped(
+            item.origin, _("about another person in the file"), item.where, count=item.count
+        )
         for item in skipped
     ]
 
@@ -370,35 +373,54 @@ _AS_JSON_DUMPS_DID = (
 )
 
 
-def _split_readings(profile: Profile, readings: list[Reading], plan: ImportPlan) -> None:
-    if not readings:
-        return
-    # A reading at the same moment of the same metric is already present,
-    # whichever import brought it; a named device's, when that device has one.
-    metrics = {reading.metric for reading in readings}
-    first = min(reading.at for reading in readings)
-    last = max(reading.at for reading in readings)
-    by_device = set(
-        Sample.objects.filter(
-            profile_id=profile.pk, metric__in=metrics, at__gte=first, at__lte=last
-        ).values_list("metric", "at", "source__label")
-    )
-    by_moment = {(metric, at, "") for metric, at, _device in by_device}
-    seen: set[tuple[str, dt.datetime, str]] = set()
-    for reading in readings:
-        moment = (reading.metric, reading.at, reading.device)
-        stored = by_device if reading.device else by_moment
-        if moment in seen:
-            plan.skipped.append(
-                Skipped(
-                    reading.origin, _("appears twice in the file; the first is kept"), reading.where
-                )
+def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportPlan) -> None:
+    """New readings, and those already present, a batch at a time (a device's export
+    brings millions).
+
+    A reading at the same moment of the same metric is already present,
+    whichever import brought it; a named device's, when that device has one.
+    A device writes its readings in order of time, so each batch is looked up
+    over the few hours or days it spans.
+    """
+    # The moments seen in the file, by a 64-bit digest: a set of tuples of a
+    # million readings would take more memory than the rest of the import.
+    seen: set[int] = set()
+    for batch in batches(readings, READINGS_AT_ONCE):
+        spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+        for reading in batch:
+            first, last = spans.get(reading.metric, (reading.at, reading.at))
+            spans[reading.metric] = (min(first, reading.at), max(last, reading.at))
+        by_device: set[tuple[str, dt.datetime, str]] = set()
+        for metric, (first, last) in spans.items():
+            by_device.update(
+                Sample.objects.filter(
+                    profile_id=profile.pk, metric=metric, at__gte=first, at__lte=last
+                ).values_list("metric", "at", "source__label")
             )
-        elif moment in stored:
-            plan.present_readings += 1
-        else:
-            seen.add(moment)
-            plan.new_readings.append(reading)
+        by_moment = {(metric, at, "") for metric, at, _device in by_device}
+        for reading in batch:
+            moment = (reading.metric, reading.at, reading.device)
+            stored = by_device if reading.device else by_moment
+            digest = _digest_of(moment)
+            if digest in seen:
+                plan.skipped.append(
+                    Skipped(
+                        reading.origin,
+                        _("appears twice in the file; the first is kept"),
+                        reading.where,
+                    )
+                )
+            elif moment in stored:
+                plan.present_readings += 1
+            else:
+                seen.add(digest)
+                plan.new_readings.append(reading)
+
+
+def _digest_of(moment: tuple[str, dt.datetime, str]) -> int:
+    metric, at, device = moment
+    text = f"{metric}|{at.timestamp()}|{device}".encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest())
 
 
 def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:

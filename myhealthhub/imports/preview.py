@@ -192,7 +192,7 @@ def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
             metrics=dict(Counter(reading.metric for reading in plan.new_readings)),
         ),
         skipped=_skipped_groups(plan.skipped),
-        skipped_count=len(plan.skipped),
+        skipped_count=sum(skipped.count for skipped in plan.skipped),
         warnings=[
             WarningLine(problem.message, problem.where) for problem in plan.warnings[:MAX_WARNINGS]
         ],
@@ -222,7 +222,7 @@ def _skipped_groups(skipped: list[Skipped]) -> list[SkippedGroup]:
         group = groups.setdefault(
             (left_out.origin, left_out.reason), SkippedGroup(left_out.origin, left_out.reason)
         )
-        group.count += 1
+        group.count += left_out.count
         if len(group.examples) < EXAMPLES:
             group.examples.append(
                 " — ".join(part for part in (left_out.example, left_out.where) if part)
@@ -263,7 +263,7 @@ def accounting(
     for origin, count in mapping.used.items():
         origins[origin]["used"] += count
     for skipped in plan.skipped:
-        origins[skipped.origin]["skipped"] += 1
+        origins[skipped.origin]["skipped"] += skipped.count
     ordered = dict(sorted(origins.items()))
     if len(ordered) <= MAX_ORIGINS:
         return ordered

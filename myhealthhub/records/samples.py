@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Avg, Count, Max, Min, QuerySet, Sum
@@ -19,12 +19,21 @@ from myhealthhub.records.models import DailySummary, Sample, Source, SourceKind
 from myhealthhub.records.models.samples import SUMMED
 
 BATCH = 10_000
+T = TypeVar("T")
 Reading = tuple[str, dt.datetime, float]  # metric, when, value in the metric's unit
 
 
-@transaction.atomic
 def add_samples(profile: Profile, source: Source, readings: Iterable[Reading]) -> int:
-    """Insert readings (duplicates of stored ones are skipped) and refresh the summaries.
+    """Insert readings of one source; see ``add_measured``."""
+    return add_measured(profile, ((source, *reading) for reading in readings))
+
+
+@transaction.atomic
+def add_measured(
+    profile: Profile, readings: Iterable[tuple[Source, str, dt.datetime, float]]
+) -> int:
+    """Insert readings, each with its source (duplicates of stored ones are skipped),
+    and refresh the summaries of the days they fall on.
 
     Returns how many readings were offered. One transaction: a failed batch
     leaves neither samples nor summaries behind.
@@ -38,7 +47,7 @@ def add_samples(profile: Profile, source: Source, readings: Iterable[Reading]) -
     for batch in _batches(readings):
         # Plain values, not model objects: a phone's export brings millions.
         rows: list[bulk.Values] = []
-        for metric, at, value in batch:
+        for source, metric, at, value in batch:
             rows.append(
                 {
                     "profile_id": profile.pk,
@@ -135,7 +144,7 @@ def source_order(kind: str, model: str, label: str) -> tuple[int, str]:
     return (2, label) if kind == SourceKind.DEVICE else (3, label)
 
 
-def _batches(readings: Iterable[Reading]) -> Iterator[list[Reading]]:
+def _batches(readings: Iterable[T]) -> Iterator[list[T]]:
     iterator = iter(readings)
     while batch := list(islice(iterator, BATCH)):
         yield batch

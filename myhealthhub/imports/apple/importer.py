@@ -45,5 +45,6 @@ class AppleHealth:
                     mapper.read(element)
                     if count % PROGRESS_EVERY == 0:
                         progress(min(stream.tell() / size, 0.99) if stream.seekable() else 0.5)
+                mapper.finish()
         progress(1.0)
         return mapping

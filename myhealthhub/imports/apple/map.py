@@ -34,6 +34,8 @@ from myhealthhub.profiles.models import Sex
 from myhealthhub.records.models import Metric
 
 ME = "apple-health:me"
+# Records left out listed one by one, of each kind and reason; the rest are counted.
+LISTED = 3
 # HealthKit type -> the metric, and what one unit the export writes is in the metric's unit.
 POINT_MEASUREMENTS: dict[str, tuple[str, dict[str, float]]] = {
     "HKQuantityTypeIdentifierHeartRate": (Metric.HEART_RATE, {"count/min": 1.0}),
@@ -91,6 +93,9 @@ class HealthMapper:
         self.latest = timezone.now() + dt.timedelta(days=1)
         self.line = _("line %(number)s")  # translated once: exports have millions of lines
         self.not_yet = _("MyHealthHub does not import this kind of Apple Health record yet")
+        # Skips listed one by one so far, and those only counted, by origin and reason.
+        self.listed: dict[tuple[str, str], int] = {}
+        self.more: dict[tuple[str, str], tuple[int, str]] = {}
 
     def read(self, element: Element) -> None:
         if element.tag == "Record":
@@ -187,7 +192,22 @@ class HealthMapper:
         self.mapping.use("Me")
 
     def skip(self, origin: str, reason: str, element: Element) -> None:
-        self.mapping.skipped.append(Skipped(origin, reason, self.where(element)))
+        """Left out, saying why; past the first few of a kind, only counted."""
+        key = (origin, reason)
+        listed = self.listed.get(key, 0)
+        if listed < LISTED:
+            self.listed[key] = listed + 1
+            self.mapping.skipped.append(Skipped(origin, reason, self.where(element)))
+        elif key in self.more:
+            count, first = self.more[key]
+            self.more[key] = (count + 1, first)
+        else:
+            self.more[key] = (1, self.where(element))
+
+    def finish(self) -> None:
+        """The skips only counted: one for each kind and reason, naming where the first was."""
+        for (origin, reason), (count, first) in self.more.items():
+            self.mapping.skipped.append(Skipped(origin, reason, first, count=count))
 
     def where(self, element: Element) -> str:
         return f"{self.name}, {self.line % {'number': element.line}}"

@@ -49,7 +49,8 @@ def counted(path: Path) -> Counter[str]:
 
 def accounted(mapping: Mapping) -> Counter[str]:
     counts = Counter(reading.origin for reading in mapping.readings)
-    counts.update(skipped.origin for skipped in mapping.skipped)
+    for skipped in mapping.skipped:
+        counts[skipped.origin] += skipped.count
     counts.update(mapping.used)
     del counts["Me"]
     return counts

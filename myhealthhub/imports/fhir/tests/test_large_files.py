@@ -64,7 +64,7 @@ def said(mapping: Mapping) -> dict[str, Any]:
             )
             for document in mapping.documents
         ],
-        "readings": mapping.readings,
+        "readings": list(mapping.readings),
         "skipped": mapping.skipped,
         "warnings": mapping.warnings,
         "patients": mapping.patients,
