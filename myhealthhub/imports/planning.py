@@ -382,10 +382,15 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
     A device writes its readings in order of time, so each batch is looked up
     over the few hours or days it spans.
     """
-    # The moments seen in the file, by a 64-bit digest: a set of tuples of a
-    # million readings would take more memory than the rest of the import.
+    # The moments seen in this batch and the one before, by a 64-bit digest.
+    # A device writes a reading twice next to itself, in a file in order of
+    # time; remembering every moment of millions would take more memory than
+    # the rest of the import. A repeat further apart is still written once:
+    # the sample table takes one reading per device and moment.
     seen: set[int] = set()
+    before: set[int] = set()
     for batch in batches(readings, READINGS_AT_ONCE):
+        before, seen = seen, set()
         spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
         for reading in batch:
             first, last = spans.get(reading.metric, (reading.at, reading.at))
@@ -402,7 +407,7 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
             moment = (reading.metric, reading.at, reading.device)
             stored = by_device if reading.device else by_moment
             digest = _digest_of(moment)
-            if digest in seen:
+            if digest in seen or digest in before:
                 plan.skipped.append(
                     Skipped(
                         reading.origin,
