@@ -391,17 +391,21 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
     before: set[int] = set()
     for batch in batches(readings, READINGS_AT_ONCE):
         before, seen = seen, set()
-        spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+        # Each device's readings of each metric are in order of time, one
+        # device after another: a batch spans a short time of each.
+        spans: dict[tuple[str, str], tuple[dt.datetime, dt.datetime]] = {}
         for reading in batch:
-            first, last = spans.get(reading.metric, (reading.at, reading.at))
-            spans[reading.metric] = (min(first, reading.at), max(last, reading.at))
+            key = (reading.metric, reading.device)
+            first, last = spans.get(key, (reading.at, reading.at))
+            spans[key] = (min(first, reading.at), max(last, reading.at))
         by_device: set[tuple[str, dt.datetime, str]] = set()
-        for metric, (first, last) in spans.items():
-            by_device.update(
-                Sample.objects.filter(
-                    profile_id=profile.pk, metric=metric, at__gte=first, at__lte=last
-                ).values_list("metric", "at", "source__label")
+        for (metric, device), (first, last) in spans.items():
+            rows = Sample.objects.filter(
+                profile_id=profile.pk, metric=metric, at__gte=first, at__lte=last
             )
+            if device:
+                rows = rows.filter(source__label=device)
+            by_device.update(rows.values_list("metric", "at", "source__label"))
         by_moment = {(metric, at, "") for metric, at, _device in by_device}
         for reading in batch:
             moment = (reading.metric, reading.at, reading.device)
