@@ -382,13 +382,13 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
     A device writes its readings in order of time, so each batch is looked up
     over the few hours or days it spans.
     """
-    # The moments seen in this batch and the one before, by a 64-bit digest.
-    # A device writes a reading twice next to itself, in a file in order of
-    # time; remembering every moment of millions would take more memory than
-    # the rest of the import. A repeat further apart is still written once:
-    # the sample table takes one reading per device and moment.
-    seen: set[int] = set()
-    before: set[int] = set()
+    # The moments seen in this batch and the one before. A device writes a
+    # reading twice next to itself, in a file in order of time; remembering
+    # every moment of millions would take more memory than the rest of the
+    # import. A repeat further apart is still written once: the sample table
+    # takes one reading per device and moment.
+    seen: set[tuple[str, dt.datetime, str]] = set()
+    before: set[tuple[str, dt.datetime, str]] = set()
     for batch in batches(readings, READINGS_AT_ONCE):
         before, seen = seen, set()
         # Each device's readings of each metric are in order of time, one
@@ -410,8 +410,7 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
         for reading in batch:
             moment = (reading.metric, reading.at, reading.device)
             stored = by_device if reading.device else by_moment
-            digest = _digest_of(moment)
-            if digest in seen or digest in before:
+            if moment in seen or moment in before:
                 plan.skipped.append(
                     Skipped(
                         reading.origin,
@@ -422,14 +421,8 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
             elif moment in stored:
                 plan.present_readings += 1
             else:
-                seen.add(digest)
+                seen.add(moment)
                 plan.new_readings.append(reading)
-
-
-def _digest_of(moment: tuple[str, dt.datetime, str]) -> int:
-    metric, at, device = moment
-    text = f"{metric}|{at.timestamp()}|{device}".encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest())
 
 
 def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:
