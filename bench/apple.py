@@ -8,11 +8,14 @@ the way a person does from a terminal, `myhealthhub import export.zip
 unless DATABASE_URL is set): read, preview and commit, start-up included,
 with its peak resident memory. Then the same file again: the re-import.
 
-The baseline, in the same run: a bare lxml `iterparse` of the same
+The baselines, in the same run: (a) a bare lxml `iterparse` of the same
 export.xml that only counts its records (the most any importer built on
-lxml can do).
+lxml can do); (b) healthkit-to-sqlite (PyPI, dogsheep) loading the same
+zip into a SQLite file, when its command is found (`--healthkit-to-sqlite`,
+else on PATH; install it in a venv of its own: `pip install
+healthkit-to-sqlite`).
 
-    python bench/apple.py [--size-mb N] [--data DIR] [--write]
+    python bench/apple.py [--size-mb N] [--write] [--healthkit-to-sqlite PATH]
 
 Goals (Apple Health issue): the whole import at 110,000 records/s or more on
 SQLite (half of what lxml alone reads), peak memory under 150 MB for a 1 GB
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,10 +92,26 @@ def lxml_alone(xml: Path) -> tuple[float, int]:
     return float(seconds), int(count)
 
 
+def healthkit_to_sqlite(command: str, archive: Path, folder: Path) -> float | None:
+    """Seconds for healthkit-to-sqlite to load the zip into a new SQLite file."""
+    if not command:
+        return None
+    start = time.perf_counter()
+    subprocess.run(
+        [command, str(archive), str(folder / "healthkit.db"), "--silent"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=100)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--healthkit-to-sqlite", default=shutil.which("healthkit-to-sqlite") or "", metavar="PATH"
+    )
     options = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     vendor = "postgresql" if url.startswith("postgres") else "sqlite"
@@ -99,6 +119,7 @@ def main() -> None:
         xml, archive = generate(options.size_mb, Path(folder))
         size = xml.stat().st_size
         alone, records = lxml_alone(xml)
+        dogsheep = healthkit_to_sqlite(options.healthkit_to_sqlite, archive, Path(folder))
         environment, profile = fresh_instance()
         imported, first_peak = timed_import(environment, archive, profile)
         reimported, second_peak = timed_import(environment, archive, profile)
@@ -116,6 +137,12 @@ def main() -> None:
             "|---|---:|---:|---:|---:|",
             f"| lxml `iterparse` alone (baseline) | {alone:.1f} | {records / alone:,.0f} "
             "| 1.0× | |",
+            (
+                f"| healthkit-to-sqlite (baseline) | {dogsheep:.1f} | {records / dogsheep:,.0f} "
+                f"| {dogsheep / alone:.1f}× | |"
+                if dogsheep
+                else "| healthkit-to-sqlite (baseline) | not installed | | | |"
+            ),
             f"| whole import | {imported:.1f} | {records / imported:,.0f} "
             f"| {imported / alone:.1f}× | {first_peak:.0f} |",
             f"| re-import | {reimported:.1f} | {records / reimported:,.0f} "

@@ -204,10 +204,10 @@ def lxml_parse(content: bytes) -> None:
 
 
 def parse_and_map(name: str, content: bytes) -> Mapping:
-    from myhealthhub.imports.base import Upload
+    from myhealthhub.imports.base import Upload, no_progress
     from myhealthhub.imports.ccda.importer import Ccda
 
-    return Ccda().read([Upload(name, io.BytesIO(content), len(content))], lambda fraction: None)
+    return Ccda().read([Upload(name, io.BytesIO(content), len(content))], no_progress)
 
 
 def statements(mapping: Mapping) -> int:

@@ -164,11 +164,11 @@ def loads_lines(files: list[File]) -> None:
 
 
 def parse_and_map(files: list[File]) -> Mapping:
-    from myhealthhub.imports.base import Upload
+    from myhealthhub.imports.base import Upload, no_progress
     from myhealthhub.imports.fhir.importer import Fhir
 
     uploads = [Upload(name, io.BytesIO(content), len(content)) for name, content in files]
-    return Fhir().read(uploads, lambda fraction: None)
+    return Fhir().read(uploads, no_progress)
 
 
 def timed(step: Callable[[], object], runs: int) -> list[float]:

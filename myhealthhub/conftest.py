@@ -362,14 +362,22 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
         request=None,
         values={"display": "Eye exam", "starts_at": timezone.now() + dt.timedelta(days=20)},
     )
+    watch = Source.objects.create(profile=profile, kind=SourceKind.DEVICE, label="Watch")
     add_samples(
         profile,
-        Source.objects.create(profile=profile, kind=SourceKind.DEVICE, label="Watch"),
+        watch,
         [
             ("heart_rate", timezone.now() - dt.timedelta(minutes=5 * index), 60.0 + index % 20)
             for index in range(50)
         ],
     )
+    # The same hour's steps from the watch and a phone: a day's total takes one of them.
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    add_samples(profile, watch, [("steps", an_hour_ago, 450.0)])
+    phone = Source.objects.create(
+        profile=profile, kind=SourceKind.DEVICE, label="Phone", facility="iPhone"
+    )
+    add_samples(profile, phone, [("steps", an_hour_ago, 500.0)])
     create_entry(
         KINDS["results"],
         profile,

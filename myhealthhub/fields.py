@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from myhealthhub.lib import formatting
 from myhealthhub.lib.dates import PartialDate
 
 
@@ -93,3 +94,81 @@ def model_field(model: type[models.Model], name: str, **kwargs: Any) -> forms.Fi
     field = model._meta.get_field(name).formfield(**kwargs)  # type: ignore[union-attr]
     assert field is not None
     return field
+
+
+class DurationWidget(forms.MultiWidget):
+    template_name = "widgets/duration.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        def part(label: Any, most: int) -> forms.NumberInput:
+            return forms.NumberInput(
+                attrs={"aria-label": label, "min": 0, "max": most, "inputmode": "numeric"}
+            )
+
+        super().__init__(
+            {
+                "hours": part(_("Hours"), 999),
+                "minutes": part(_("Minutes"), 999),
+                "seconds": part(_("Seconds"), 59),
+            },
+            attrs,
+        )
+
+    def decompress(self, value: int | None) -> list[Any]:
+        if value is None:
+            return [None, None, None]
+        hours, rest = divmod(int(value), 3600)
+        minutes, seconds = divmod(rest, 60)
+        return [hours, minutes, seconds]
+
+
+class DurationField(forms.MultiValueField):
+    """How long something lasted, typed in hours, minutes and seconds; cleaned as seconds."""
+
+    widget = DurationWidget
+    default_error_messages = {"empty": _("Enter how long it lasted.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = (
+            forms.IntegerField(min_value=0, max_value=999),
+            forms.IntegerField(min_value=0, max_value=999),
+            forms.IntegerField(min_value=0, max_value=59),
+        )
+        super().__init__(fields, require_all_fields=False, **kwargs)
+        for field in self.fields:
+            field.required = False
+
+    def compress(self, data_list: list[Any]) -> int | None:
+        if not data_list or all(part in (None, "") for part in data_list):
+            return None
+        hours, minutes, seconds = (part or 0 for part in data_list)
+        total = hours * 3600 + minutes * 60 + seconds
+        if total <= 0:
+            raise forms.ValidationError(self.error_messages["empty"], code="empty")
+        return int(total)
+
+
+class DistanceField(forms.FloatField):
+    """A distance typed in kilometres or miles, as the reader counts them; stored in metres.
+
+    ``use`` chooses the unit from the reader's preferences; ``shown`` turns a
+    stored distance into what the field shows, ``stored`` what was typed back.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(min_value=0, max_value=100_000)
+        super().__init__(**kwargs)
+        self.unit = formatting.KILOMETRE
+        self.label = _("Distance (km)")
+
+    def use(self, account: formatting.HasUnits | formatting.Preferences | None) -> None:
+        self.unit = formatting.distance_unit(account)
+        self.label = _("Distance (mi)") if self.unit == formatting.MILE else _("Distance (km)")
+
+    def shown(self, metres: float | None) -> float | None:
+        if metres is None:
+            return None
+        return round(metres / formatting.METRES_IN[self.unit], 2)
+
+    def stored(self, value: float | None) -> float | None:
+        return None if value is None else value * formatting.METRES_IN[self.unit]

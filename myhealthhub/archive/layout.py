@@ -9,8 +9,9 @@ An archive is a zip::
     myhealthhub/<family>.jsonl     one JSON object per row of our own models
 
 The JSON Lines files carry what FHIR cannot: every concrete column of every
-row (UUIDs, date precisions, versions, history, device samples), deleted
-entries and documents included: they are still the person's, and restorable.
+row (UUIDs, date precisions, versions, history, device samples, days of
+activity), deleted entries and documents included: they are still the
+person's, and restorable.
 Each row is an object whose keys are the model's field names; the row's
 profile is implied, an account is named by its email, another row by its UUID,
 and a document's sealed file by where its plaintext sits in the archive. A
@@ -69,7 +70,14 @@ from myhealthhub.imports.models import ImportedRecord, ImportJob, ImportOriginal
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile
 from myhealthhub.reconcile.models import Group, Member, Review
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import DailySummary, EntryVersion, Sample, Source
+from myhealthhub.records.models import (
+    ActivityDay,
+    DailySummary,
+    DeviceOrder,
+    EntryVersion,
+    Sample,
+    Source,
+)
 from myhealthhub.search.models import SearchItem
 
 FORMAT = "myhealthhub-archive"
@@ -248,6 +256,8 @@ def families() -> list[Family]:
         Family("imported-records", ImportedRecord, _of_profile(ImportedRecord)),
         Family("samples", Sample, _of_profile(Sample)),
         Family("daily-summaries", DailySummary, _of_profile(DailySummary)),
+        Family("activity-days", ActivityDay, _of_profile(ActivityDay)),
+        Family("device-order", DeviceOrder, _of_profile(DeviceOrder)),
     ]
 
 

@@ -24,6 +24,7 @@ class Action(models.TextChoices):
     ENTRY_CREATED = "entry.create", _("Entry added")
     ENTRY_UPDATED = "entry.update", _("Entry changed")
     ENTRY_DELETED = "entry.delete", _("Entry deleted")
+    DEVICES_ORDERED = "readings.order", _("Order of devices changed")
     ENTRY_RESTORED = "entry.restore", _("Entry restored")
     DOCUMENT_ADDED = "document.add", _("Document added")
     DOCUMENT_UPDATED = "document.update", _("Document changed")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from myhealthhub.documents.sniff import CCDA
+from myhealthhub.documents.sniff import CCDA, GPX
 from myhealthhub.documents.storage import StoredFile
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models.base import PartialDateAttribute, precision_field
@@ -72,6 +72,7 @@ TYPE_LABELS = {
     "image/png": _("PNG picture"),
     "image/heic": _("HEIC picture"),
     "text/plain": _("Plain text"),
+    GPX.content_type: _("GPX route"),
     CCDA.content_type: _("C-CDA document"),
 }
 

@@ -2,8 +2,9 @@
 
 The name a file came with and the type a browser claims are both chosen by
 whoever sent it. Only an allow-list of types we can show and read is kept:
-PDF, JPEG, PNG, HEIC and plain text. Everything else — HTML, SVG, scripts,
-executables, archives — is refused, whatever it is called.
+PDF, JPEG, PNG, HEIC and plain text, and GPX routes (a workout's, as a watch
+records it), which are only ever downloaded. Everything else — HTML, SVG,
+other XML, scripts, executables, archives — is refused, whatever it is called.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
-from myhealthhub.errors import ActionRefused
+from myhealthhub.errors import ActionRefused, Refused
+from myhealthhub.lib.safe_xml import safe_parse
 
 register_heif_opener()
 
@@ -35,6 +37,13 @@ MARKUP = re.compile(rb"<\s*/?\s*[A-Za-z!?]")
 # A PDF's header may follow a little junk, but never markup.
 PDF_HEADER_WITHIN = 1024
 CHUNK = 1024 * 1024
+# A GPX route starts as one, and is then read whole to be sure: a day's ride is a
+# few megabytes; past this it is no route a watch wrote.
+GPX_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?<gpx[\s>]")
+GPX_NAMESPACES = frozenset(
+    {"http://www.topografix.com/GPX/1/1", "http://www.topografix.com/GPX/1/0"}
+)
+MAX_GPX_BYTES = 32 * 1024 * 1024
 
 
 class RefusedFile(ActionRefused):
@@ -49,6 +58,8 @@ class FileType:
 
 PDF = FileType("application/pdf", "pdf")
 TEXT = FileType("text/plain", "txt")
+# Kept and downloaded, never shown inline: it is XML (Document.shows_inline).
+GPX = FileType("application/gpx+xml", "gpx")
 # Data files that an importer has read and checked itself, kept as the
 # originals of imports; never sniffed as uploads, never shown inline.
 FHIR_JSON = FileType("application/fhir+json", "json")
@@ -66,7 +77,7 @@ EXTENSIONS = {
     "image/heic": "heic",
     **{
         kind.content_type: kind.extension
-        for kind in (FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, CSV, CCDA, XML)
+        for kind in (GPX, FHIR_JSON, FHIR_NDJSON, FHIR_XML, ZIP, CSV, CCDA, XML)
     },
 }
 
@@ -90,6 +101,8 @@ def _sniff(head: bytes, upload: IO[bytes]) -> FileType:
         return PDF
     if _looks_like_image(head):
         return _image_type(upload)
+    if GPX_START.match(head) and _is_gpx(upload):
+        return GPX
     if _is_plain_text(upload):
         return TEXT
     raise RefusedFile(
@@ -117,6 +130,20 @@ def _image_type(upload: IO[bytes]) -> FileType:
     if content_type is None:
         raise RefusedFile(_("This picture is damaged or of a kind that cannot be shown."))
     return FileType(content_type, EXTENSIONS[content_type])
+
+
+def _is_gpx(upload: IO[bytes]) -> bool:
+    """Well-formed XML with nothing declared, whose root is a GPX 1.0 or 1.1 ``gpx``."""
+    upload.seek(0)
+    content = upload.read(MAX_GPX_BYTES + 1)
+    upload.seek(0)
+    if len(content) > MAX_GPX_BYTES:
+        return False
+    try:
+        root = safe_parse(content)
+    except Refused:
+        return False
+    return any(root.tag == f"{{{namespace}}}gpx" for namespace in GPX_NAMESPACES)
 
 
 def _is_plain_text(upload: IO[bytes]) -> bool:

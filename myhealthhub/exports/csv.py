@@ -37,6 +37,7 @@ from django.utils.translation import pgettext
 
 from myhealthhub.documents.models import Document
 from myhealthhub.exports.formats import Progress
+from myhealthhub.lib import formatting
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.lib.formatting import Preferences
 from myhealthhub.profiles.models import EmergencyContact, Profile, Role
@@ -161,8 +162,14 @@ def _fields(kind: Kind) -> list[models.Field[Any, Any]]:
 
 def _header(kind: Kind) -> list[str]:
     labels = {"display": kind.display_label, "date": kind.date_label}
+    # A workout's quantities are stored numbers in one unit each, which the header names.
+    units: dict[str, str] = getattr(kind.model, "STORED_UNITS", {})
     return [
-        *(capfirst(str(labels.get(field.name, field.verbose_name))) for field in _fields(kind)),
+        *(
+            capfirst(str(labels.get(field.name, field.verbose_name)))
+            + (f" ({formatting.unit(units[field.name])})" if field.name in units else "")
+            for field in _fields(kind)
+        ),
         *([_("Value as shown"), pgettext("result", "Flag")] if kind.model is Observation else []),
         _("Codes"),
         _("Source"),

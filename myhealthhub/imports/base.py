@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, Protocol
 
 from myhealthhub.lib.dates import PartialDate
-from myhealthhub.lib.spill import SpillList
+from myhealthhub.lib.spill import Codec, SpillList
 
 # The longest ``Mapping.system`` (the length of ``ImportedRecord.system``).
 SYSTEM_LENGTH = 300
@@ -30,8 +29,16 @@ SYSTEM_LENGTH = 300
 # keys are looked up among the records of every system (planning.py).
 EVERY_SYSTEM = "*"
 
-# Reports how far reading has got, from 0.0 to 1.0.
-Progress = Callable[[float], None]
+
+class Progress(Protocol):
+    """Reports how far reading has got, from 0.0 to 1.0, and how many records that is
+    when the format counts them (a device's export: for the rate and the time left)."""
+
+    def __call__(self, fraction: float, /, items: int = 0) -> None: ...
+
+
+def no_progress(fraction: float, /, items: int = 0) -> None:
+    """A ``Progress`` for reading where nobody is watching."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class MappedEntry:
     # no global URL, no identified patient): another source may reuse it for
     # something else, so such a key never marks an entry as changed.
     key_is_local: bool = False
+    # The system the key belongs to when it is not the file's (``Mapping.system``):
+    # a file of another source carried inside this one (an Apple Health export's
+    # clinical records, from the person's hospitals). None: the file's.
+    system: str | None = None
 
     def __reduce__(self) -> tuple[type[MappedEntry], tuple[Any, ...]]:
         # Pickled by its fields alone, as a large file's wait on disk (lib/spill.py).
@@ -97,11 +108,15 @@ class MappedDocument:
     entry_keys: list[str] = field(default_factory=list)
     patients: frozenset[str] = frozenset()
     key_is_local: bool = False
+    system: str | None = None  # as ``MappedEntry.system``
 
 
-@dataclass(frozen=True)
-class Reading:
-    """A device reading for the sample table: metric, moment, value in the metric's unit."""
+class Reading(NamedTuple):
+    """A device reading for the sample table: metric, moment, value in the metric's unit.
+
+    A tuple, not a dataclass: a watch's export brings millions, each made,
+    written out to disk and read back (lib/spill.py).
+    """
 
     metric: str
     at: dt.datetime
@@ -115,13 +130,51 @@ class Reading:
     # What kind of device it is ("Apple Watch", "iPhone"), as the file says.
     device_model: str = ""
 
-    def __reduce__(self) -> tuple[type[Reading], tuple[Any, ...]]:
-        # Pickled by its fields alone, as millions wait on disk (lib/spill.py):
-        # the default way asks copyreg about the class for every one.
-        return Reading, _reading_fields(self)
+
+def _pack_readings(readings: list[Reading]) -> list[tuple[Any, ...]]:
+    # The moment as seconds since the epoch: an aware datetime is what pickle
+    # takes apart slowest. Read back it is the same instant, in UTC.
+    return [(m, at.timestamp(), v, o, w, d, dm) for m, at, v, o, w, d, dm in readings]
 
 
-_reading_fields = attrgetter(*(each.name for each in fields(Reading)))
+def _unpack_readings(rows: list[tuple[Any, ...]]) -> list[Reading]:
+    utc = dt.UTC
+    moment = dt.datetime.fromtimestamp
+    return [Reading(m, moment(t, utc), v, o, w, d, dm) for m, t, v, o, w, d, dm in rows]
+
+
+READINGS = Codec(_pack_readings, _unpack_readings)
+
+
+def reading_list() -> SpillList[Reading]:
+    """A list of readings that moves the older ones to disk as it grows."""
+    return SpillList(codec=READINGS)
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """One day of a watch's activity rings (Apple's ``ActivitySummary``): move in kcal,
+    exercise in minutes and standing in hours, each beside its goal."""
+
+    day: dt.date
+    move: float | None = None
+    move_goal: float | None = None
+    exercise_minutes: int | None = None
+    exercise_goal: int | None = None
+    stand_hours: int | None = None
+    stand_goal: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        values = (
+            self.move,
+            self.move_goal,
+            self.exercise_minutes,
+            self.exercise_goal,
+            self.stand_hours,
+            self.stand_goal,
+        )
+        return not any(values)
 
 
 @dataclass(frozen=True)
@@ -175,7 +228,9 @@ class Mapping:
     entries: SpillList[MappedEntry] = field(default_factory=SpillList)
     documents: list[MappedDocument] = field(default_factory=list)
     # A device's export brings millions: they wait on disk (lib/spill.py).
-    readings: SpillList[Reading] = field(default_factory=SpillList)
+    readings: SpillList[Reading] = field(default_factory=reading_list)
+    # A watch's days of activity rings: a few thousand at most.
+    activity_days: list[ActivityRow] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     patients: list[PatientFound] = field(default_factory=list)
@@ -204,6 +259,23 @@ class Mapping:
 
     def warn(self, message: str, where: str = "") -> None:
         self.warnings.append(Problem(message, where))
+
+    def merge(self, other: Mapping) -> None:
+        """Take in all ``other`` brings: a file read by another format inside this one.
+
+        Entries, documents, readings, days of activity, skips, warnings, people and what was used
+        are added to this mapping's own. What says what the file is (its sender,
+        title, date, system, ``about``) stays this mapping's: the caller decides.
+        """
+        self.entries.extend(other.entries)
+        self.documents.extend(other.documents)
+        self.readings.extend(other.readings)
+        self.activity_days.extend(other.activity_days)
+        self.skipped.extend(other.skipped)
+        self.warnings.extend(other.warnings)
+        self.patients.extend(other.patients)
+        for origin, count in other.used.items():
+            self.use(origin, count)
 
 
 @dataclass(frozen=True)

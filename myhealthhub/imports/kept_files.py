@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from myhealthhub.documents import keys
 from myhealthhub.documents.tasks import SPOOL_BYTES
 from myhealthhub.errors import Refused
-from myhealthhub.imports.base import Mapping, Progress, Upload
+from myhealthhub.imports.base import Mapping, Progress, Upload, no_progress
 from myhealthhub.imports.formats import formats
 from myhealthhub.imports.models import ImportJob
 
@@ -24,7 +24,7 @@ def read_files(job: ImportJob, progress: Progress | None = None) -> Mapping:
     """Decrypt the job's kept files and run the format's importer over them."""
     importer = formats()[job.format]
     with _decrypted(job) as uploads:
-        return importer.read(uploads, progress or (lambda fraction: None))
+        return importer.read(uploads, progress or no_progress)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from myhealthhub.documents.models import Document
 from myhealthhub.imports.base import SYSTEM_LENGTH
+from myhealthhub.lib import progress
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Source
 
@@ -44,8 +45,11 @@ class ImportJob(models.Model):
     state = models.CharField(
         _("state"), max_length=12, choices=JobState.choices, default=JobState.READING
     )
-    # How far reading has got, 0 to 1, for the progress bar.
+    # How far reading has got, 0 to 1, for the progress bar; how many records
+    # that is, when the format counts them, and since when: the rate and the time left.
     progress = models.FloatField(default=0)
+    progress_items = models.PositiveBigIntegerField(default=0)
+    progress_since = models.DateTimeField(null=True, blank=True)
     # Why it was refused or failed, in the uploader's language, and where in the file.
     message = models.TextField(blank=True)
     where = models.CharField(max_length=300, blank=True)
@@ -81,6 +85,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.state})"
+
+    @property
+    def pace(self) -> str:
+        """How fast it goes and how long is left, in words, while it works."""
+        if not self.is_active or self.progress_since is None or self.heartbeat_at is None:
+            return ""
+        elapsed = (self.heartbeat_at - self.progress_since).total_seconds()
+        return progress.pace(self.progress, self.progress_items, elapsed)
 
     @property
     def is_active(self) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import IO, Any
 
@@ -54,12 +54,14 @@ from myhealthhub.lib.workers import this_worker
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.zones import zone_for
+from myhealthhub.records.activity import add_activity_days
 from myhealthhub.records.models import Source, SourceKind
 from myhealthhub.records.samples import add_measured
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+READINGS_REPORTED_EVERY = 10_000
 FAILED = gettext_noop(
     "Something went wrong while importing this file, and nothing of it was added. "
     "The error has been logged."
@@ -170,6 +172,7 @@ def _store_preview(job: ImportJob, mapping: Mapping) -> None:
         _set_state(job, JobState.CHOOSING, ["patients", "patient"])
         return
     plan = planning.plan_import(job.profile, mapping, job.patient)
+    planning.count_readings(job.profile, mapping.readings, plan)
     preview = previews.preview(plan, mapping)
     job.patients = found
     person = job.patient_named(job.patient)
@@ -240,15 +243,23 @@ def request_commit(
     job.refresh_from_db()
 
 
-def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
-    """Write what the preview showed, in one transaction; or mark the job failed."""
+def commit_job(
+    job: ImportJob, *, request: HttpRequest | None = None, progress_to: Progress | None = None
+) -> None:
+    """Write what the preview showed, in one transaction; or mark the job failed.
+
+    The files are read again; reading is the first half of the progress
+    reported, writing the readings the second.
+    """
     _claim(job)
+    reporter = _Reporter(job, progress_to)
     # A device's times without an offset are read in the zone of the profile, else of
     # whoever imports: the worker has no request to take one from.
     zone = zone_for(job.profile, job.created_by)
     with translation.override(job.language), timezone.override(zone):
         try:
-            _commit(job, read_files(job), request)
+            mapping = read_files(job, lambda fraction, items=0: reporter(fraction / 2, items))
+            _commit(job, mapping, request, reporter)
         except Refused as refusal:
             _refuse(job, refusal)
         except ActionRefused as refusal:  # the plan's quota, a job no longer committing
@@ -258,7 +269,9 @@ def commit_job(job: ImportJob, *, request: HttpRequest | None = None) -> None:
             _fail(job, _(FAILED))
 
 
-def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> None:
+def _commit(
+    job: ImportJob, mapping: Mapping, request: HttpRequest | None, reporter: Progress
+) -> None:
     profile = job.profile
     preview = previews.Preview.of(job)
     actor = User.objects.filter(pk=preview.committed_by).first() if preview.committed_by else None
@@ -297,7 +310,12 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
             updated = writing.update_entries(job, plan, actor, request)
             documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
             writing.adopt_records(job, plan)
-            readings = _add_readings(profile, source, plan, mapping.sender)
+            new = planning.new_readings(profile, mapping.readings, plan)
+            expected = preview.readings.new
+            readings = _add_readings(
+                profile, source, _reported(new, reporter, expected), mapping.sender
+            )
+            activity_days = add_activity_days(profile, source, mapping.activity_days)
             if preview.apply_demographics:
                 _apply_demographics(job, preview, actor, request)
             _describe_original(current, mapping)
@@ -310,6 +328,8 @@ def _commit(job: ImportJob, mapping: Mapping, request: HttpRequest | None) -> No
                 "readings": readings,
                 "skipped": sum(skipped.count for skipped in plan.skipped),
             }
+            if activity_days:  # only a watch's export has them
+                current.counts["activity_days"] = activity_days
             current.source = source
             current.pending_folder = ""
             current.progress = 1
@@ -369,7 +389,9 @@ def _describe_original(job: ImportJob, mapping: Mapping) -> None:
     document.save(update_fields=["title", "kind", "date", "date_precision", "facility", "version"])
 
 
-def _add_readings(profile: Profile, source: Source, plan: planning.ImportPlan, sender: str) -> int:
+def _add_readings(
+    profile: Profile, source: Source, readings: Iterable[Reading], sender: str
+) -> int:
     """The new readings as samples: of the import's source, or of each device the file names."""
     devices: dict[tuple[str, str], Source] = {}
 
@@ -386,11 +408,15 @@ def _add_readings(profile: Profile, source: Source, plan: planning.ImportPlan, s
             )
         return devices[key]
 
-    if not plan.new_readings:
-        return 0
-    return add_measured(
-        profile, ((measured_by(r), r.metric, r.at, r.value) for r in plan.new_readings)
-    )
+    return add_measured(profile, ((measured_by(r), r.metric, r.at, r.value) for r in readings))
+
+
+def _reported(readings: Iterable[Reading], reporter: Progress, expected: int) -> Iterator[Reading]:
+    """The readings, reporting the second half of a commit's progress as they are written."""
+    for count, reading in enumerate(readings, 1):
+        if count % READINGS_REPORTED_EVERY == 0:
+            reporter(0.5 + min(count / max(expected, 1), 1.0) / 2, count)
+        yield reading
 
 
 def _apply_demographics(
@@ -507,16 +533,21 @@ def _set_state(job: ImportJob, state: str, fields: list[str]) -> None:
 class _Reporter:
     """Writes a job's progress at most every half second, and passes it on."""
 
-    def __init__(self, job: ImportJob, passed_to: Progress | None) -> None:
+    def __init__(self, job: ImportJob, passed_to: Progress | None, *, share: float = 1.0) -> None:
         self.job = job
         self.passed_to = passed_to
+        # The part of the whole that reading is: the rest of a commit is writing.
+        self.share = share
         self.last = 0.0
+        self.since = timezone.now()
+        _this(job).update(progress_items=0, progress_since=self.since)
 
-    def __call__(self, fraction: float) -> None:
+    def __call__(self, fraction: float, /, items: int = 0) -> None:
+        fraction = min(max(fraction, 0.0), 1.0) * self.share
         if self.passed_to is not None:
-            self.passed_to(fraction)
+            self.passed_to(fraction, items)
         now = time.monotonic()
         if now - self.last < PROGRESS_EVERY:
             return
         self.last = now
-        _this(self.job).update(progress=min(max(fraction, 0.0), 1.0), heartbeat_at=timezone.now())
+        _this(self.job).update(progress=fraction, progress_items=items, heartbeat_at=timezone.now())

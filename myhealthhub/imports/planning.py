@@ -23,7 +23,10 @@ from then on another system no longer finds it. A file that names no system
 finds only records of no known system, as before, and never another
 system's. Our own export is a copy of a record, not a source: its entries
 carry what their sources called them, and are looked up in every system
-(``EVERY_SYSTEM``); what it adds is filed under no system.
+(``EVERY_SYSTEM``); what it adds is filed under no system. A file may carry
+another source's items (an Apple Health export, the person's hospitals'
+clinical records): each of those is looked up, and filed, under its own
+system (``MappedEntry.system``), as a file of that source would be.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -64,6 +67,8 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry, Sample
 
 LOOKUP_BATCH = 900
+# Repeated readings listed one by one, of each origin; the rest are counted.
+LISTED_REPEATS = 3
 READINGS_AT_ONCE = 10_000
 DOCUMENT = "document"
 
@@ -78,6 +83,7 @@ class Keyed(Protocol):
     origin: str
     where: str
     patients: frozenset[str]
+    system: str | None
 
 
 K = TypeVar("K", bound=Keyed)
@@ -128,7 +134,8 @@ class ImportPlan:
     present_documents: list[MappedDocument] = field(default_factory=list)
     # Documents the source sends again with other content: kept as new ones.
     changed_documents: list[MappedDocument] = field(default_factory=list)
-    new_readings: SpillList[Reading] = field(default_factory=SpillList)
+    # Readings not yet stored, by metric: counted as ``new_readings`` hands them on.
+    new_readings: Counter[str] = field(default_factory=Counter)
     present_readings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -138,11 +145,18 @@ class ImportPlan:
     known: dict[str, Known] = field(default_factory=dict)
     # The system the file comes from (``Mapping.system``); "" when it does not say.
     system: str = ""
+    # The keys of items of another system than the file's (``MappedEntry.system``), and it.
+    systems: dict[str, str] = field(default_factory=dict)
 
     @property
     def files_under(self) -> str:
         """The system the keys this import records are filed under."""
         return "" if self.system == EVERY_SYSTEM else self.system
+
+    def filed_under(self, key: str) -> str:
+        """The system ``key`` is filed under: its item's own, else the file's."""
+        system = self.systems.get(key, self.system)
+        return "" if system == EVERY_SYSTEM else system
 
     @property
     def documents_to_keep(self) -> list[MappedDocument]:
@@ -169,8 +183,7 @@ def plan_import(
     )
     # Looked up as they come, a batch at a time: each entry is read once.
     for batch in batches(_first_of_each_key(fitting, plan, _entry_hash), LOOKUP_BATCH):
-        said = {item.key: plan.hashes[item.key] for item in batch}
-        plan.known.update(_records(profile, said, plan.system))
+        _look_up(profile, batch, plan)
         for item in batch:
             record = plan.known.get(item.key)
             if record is None or record.kind != item.kind:
@@ -180,8 +193,7 @@ def plan_import(
             else:
                 plan.changed.append(Change(item, record))
     documents = list(_first_of_each_key(documents, plan, _document_hash))
-    said = {document.key: plan.hashes[document.key] for document in documents}
-    plan.known.update(_records(profile, said, plan.system))
+    _look_up(profile, documents, plan)
     for document in documents:
         record = plan.known.get(document.key)
         if record is None:
@@ -191,7 +203,6 @@ def plan_import(
         else:
             plan.changed_documents.append(document)
     _load_changed(profile, plan, lock)
-    _split_readings(profile, mapping.readings, plan)
     return plan
 
 
@@ -281,6 +292,18 @@ def _first_of_each_key(
             continue
         plan.hashes[item.key] = digest
         yield item
+
+
+def _look_up(profile: Profile, items: list[K], plan: ImportPlan) -> None:
+    """What earlier imports recorded under the items' keys, each in its item's system."""
+    said: dict[str, dict[str, str]] = defaultdict(dict)
+    for item in items:
+        system = plan.system if item.system is None else item.system
+        if system != plan.system:
+            plan.systems[item.key] = system
+        said[system][item.key] = plan.hashes[item.key]
+    for system, hashes in said.items():
+        plan.known.update(_records(profile, hashes, system))
 
 
 def _records(profile: Profile, hashes: dict[str, str], system: str) -> dict[str, Known]:
@@ -373,9 +396,17 @@ _AS_JSON_DUMPS_DID = (
 )
 
 
-def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportPlan) -> None:
-    """New readings, and those already present, a batch at a time (a device's export
-    brings millions).
+def count_readings(profile: Profile, readings: Iterable[Reading], plan: ImportPlan) -> None:
+    """Count the new readings and those already present, for the preview."""
+    deque(new_readings(profile, readings, plan), maxlen=0)
+
+
+def new_readings(
+    profile: Profile, readings: Iterable[Reading], plan: ImportPlan
+) -> Iterator[Reading]:
+    """The readings not yet stored, a batch at a time as they come (a device's
+    export brings millions, which are never all held at once); those already
+    present and repeats are counted in the plan.
 
     A reading at the same moment of the same metric is already present,
     whichever import brought it; a named device's, when that device has one.
@@ -389,40 +420,60 @@ def _split_readings(profile: Profile, readings: Iterable[Reading], plan: ImportP
     # takes one reading per device and moment.
     seen: set[tuple[str, dt.datetime, str]] = set()
     before: set[tuple[str, dt.datetime, str]] = set()
+    # A file that repeats itself says where a few times, and counts the rest.
+    repeats: dict[str, list[str]] = {}
+    more: Counter[str] = Counter()
+    counted = plan.new_readings
     for batch in batches(readings, READINGS_AT_ONCE):
         before, seen = seen, set()
-        # Each device's readings of each metric are in order of time, one
-        # device after another: a batch spans a short time of each.
-        spans: dict[tuple[str, str], tuple[dt.datetime, dt.datetime]] = {}
-        for reading in batch:
-            key = (reading.metric, reading.device)
-            first, last = spans.get(key, (reading.at, reading.at))
-            spans[key] = (min(first, reading.at), max(last, reading.at))
-        by_device: set[tuple[str, dt.datetime, str]] = set()
-        for (metric, device), (first, last) in spans.items():
-            rows = Sample.objects.filter(
-                profile_id=profile.pk, metric=metric, at__gte=first, at__lte=last
-            )
-            if device:
-                rows = rows.filter(source__label=device)
-            by_device.update(rows.values_list("metric", "at", "source__label"))
+        by_device = _stored_moments(profile, batch)
         by_moment = {(metric, at, "") for metric, at, _device in by_device}
         for reading in batch:
-            moment = (reading.metric, reading.at, reading.device)
-            stored = by_device if reading.device else by_moment
+            metric, at, _value, origin, where, device, _model = reading
+            moment = (metric, at, device)
             if moment in seen or moment in before:
-                plan.skipped.append(
-                    Skipped(
-                        reading.origin,
-                        _("appears twice in the file; the first is kept"),
-                        reading.where,
-                    )
-                )
-            elif moment in stored:
+                listed = repeats.setdefault(origin, [])
+                if len(listed) < LISTED_REPEATS:
+                    listed.append(where)
+                else:
+                    more[origin] += 1
+            elif moment in (by_device if device else by_moment):
                 plan.present_readings += 1
             else:
                 seen.add(moment)
-                plan.new_readings.append(reading)
+                counted[metric] += 1
+                yield reading
+    repeated = _("appears twice in the file; the first is kept")
+    for origin, listed in repeats.items():
+        plan.skipped.extend(Skipped(origin, repeated, where) for where in listed)
+        if more[origin]:
+            plan.skipped.append(Skipped(origin, repeated, listed[0], count=more[origin]))
+
+
+def _stored_moments(profile: Profile, batch: list[Reading]) -> set[tuple[str, dt.datetime, str]]:
+    """The stored moments of the metrics and devices of a batch, over the time it spans.
+
+    Each device's readings of each metric are in order of time, one device
+    after another: a batch spans a short time of each.
+    """
+    spans: dict[tuple[str, str], list[dt.datetime]] = {}
+    for metric, at, _value, _origin, _where, device, _model in batch:
+        span = spans.get((metric, device))
+        if span is None:
+            spans[metric, device] = [at, at]
+        elif at < span[0]:
+            span[0] = at
+        elif at > span[1]:
+            span[1] = at
+    stored: set[tuple[str, dt.datetime, str]] = set()
+    for (metric, device), (first, last) in spans.items():
+        rows = Sample.objects.filter(
+            profile_id=profile.pk, metric=metric, at__gte=first, at__lte=last
+        )
+        if device:
+            rows = rows.filter(source__label=device)
+        stored.update(rows.values_list("metric", "at", "source__label"))
+    return stored
 
 
 def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:

@@ -187,9 +187,9 @@ def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
             ],
         ),
         readings=ReadingCounts(
-            new=len(plan.new_readings),
+            new=plan.new_readings.total(),
             present=plan.present_readings,
-            metrics=dict(Counter(reading.metric for reading in plan.new_readings)),
+            metrics=dict(plan.new_readings),
         ),
         skipped=_skipped_groups(plan.skipped),
         skipped_count=sum(skipped.count for skipped in plan.skipped),

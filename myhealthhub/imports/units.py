@@ -31,6 +31,11 @@ _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "fL": ("fl",),
     "pg": ("pg",),
     "[in_i]": ("in", "inch", "inches", "[in_us]", "[in_i]"),
+    # In UCUM "ft" is a femtotonne and "mph" a milliphot: never what a vendor means.
+    "[ft_i]": ("ft", "foot", "feet", "[ft_i]"),
+    "[mi_i]": ("mi", "mile", "miles", "[mi_i]", "millas"),
+    "km/h": ("km/h", "kph", "km/hr", "kmh"),
+    "[mi_i]/h": ("mph", "mi/h", "mi/hr", "[mi_i]/h"),
     "cm": ("cm", "centimeters", "centimetres"),
     "Cel": ("cel", "°c", "degc", "deg c"),
     "[degF]": ("[degf]", "°f", "degf", "deg f"),

@@ -157,7 +157,7 @@ def record_keys(
                 "profile_id": job.profile_id,
                 "key_hash": planning.key_hash(key),
                 "key": key,
-                "system": plan.files_under,
+                "system": plan.filed_under(key),
                 "kind": kind,
                 "object_uuid": object_uuid,
                 "content_hash": plan.hashes[key],
@@ -173,15 +173,18 @@ def adopt_records(job: ImportJob, plan: planning.ImportPlan) -> None:
 
     Such a record was made before systems were recorded (or by a file that
     named none); the import took it for its own, as every import did before,
-    and from now on another system's file no longer finds it.
+    and from now on another system's file no longer finds it. A record found
+    by an item of another system (``MappedEntry.system``) is filed under that one.
     """
-    if not plan.files_under:
-        return
-    unknown = [known.pk for known in plan.known.values() if not known.system]
-    for batch in planning.batches(unknown, BATCH):
-        ImportedRecord.objects.filter(profile_id=job.profile_id, pk__in=batch, system="").update(
-            system=plan.files_under
-        )
+    unknown: dict[str, list[int]] = defaultdict(list)
+    for key, known in plan.known.items():
+        if not known.system and plan.filed_under(key):
+            unknown[plan.filed_under(key)].append(known.pk)
+    for system, records in unknown.items():
+        for batch in planning.batches(records, BATCH):
+            ImportedRecord.objects.filter(
+                profile_id=job.profile_id, pk__in=batch, system=""
+            ).update(system=system)
 
 
 def update_entries(

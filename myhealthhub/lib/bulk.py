@@ -20,6 +20,7 @@ beforehand where rows of another table point to them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import operator
@@ -27,7 +28,7 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.db import connections, models, router, transaction
@@ -63,6 +64,22 @@ def insert(model: type[models.Model], objects: Rows, *, skip_present: bool = Fal
     """
     conflict = "ON CONFLICT DO NOTHING" if skip_present else ""
     return _write(model, objects, with_pk=False, conflict=conflict)
+
+
+def insert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    skip_present: bool = False,
+) -> int:
+    """Insert rows given as tuples of the ``columns`` (attribute names, every
+    written field, in any order): the quickest way, for millions of readings."""
+    written = {field.attname: (field, convert) for field, convert in _columns(model, with_pk=False)}
+    if sorted(columns) != sorted(written):
+        raise ValueError(f"{model.__name__} rows need exactly these columns: {sorted(written)}")
+    conflict = "ON CONFLICT DO NOTHING" if skip_present else ""
+    return _write(model, rows, with_pk=False, conflict=conflict, order=[*columns])
 
 
 def insert_with_ids(
@@ -195,7 +212,20 @@ def _converter(field: models.Field[Any, Any]) -> Converter | None:
     if isinstance(stored, models.JSONField) and stored.encoder is None:
         # As text: SQLite keeps it so and COPY reads it into jsonb.
         return _json
+    if isinstance(stored, models.DateTimeField):
+        return functools.partial(_moment, stored.get_db_prep_save)
     return stored.get_db_prep_save
+
+
+def _moment(convert: Converter, value: Any, connection: Any) -> Any:
+    """An aware datetime as the database takes it: what Django's conversion does,
+    without its checks, which cost more than the rest of writing a reading."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        return convert(value, connection)
+    if connection.vendor == "sqlite":
+        # Django keeps SQLite's datetimes as text, naive, in the connection's zone.
+        return str(value.astimezone(connection.timezone).replace(tzinfo=None))
+    return value
 
 
 def _json(value: Any, _connection: Any) -> str:
@@ -230,6 +260,16 @@ def _rows(
         yield values
 
 
+def _tuples(rows: Any, written: Written, connection: Any) -> Iterator[list[Any]]:
+    converted = [(at, convert) for at, (_field, convert) in enumerate(written) if convert]
+    for row in rows:
+        values = list(row)
+        for at, convert in converted:
+            if values[at] is not None:
+                values[at] = convert(values[at], connection)
+        yield values
+
+
 def _stamped(field: models.Field[Any, Any]) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
@@ -256,15 +296,20 @@ def _conflict(model: type[models.Model], unique: Sequence[str], update: Sequence
 
 def _write(
     model: type[models.Model],
-    objects: Rows,
+    objects: Rows | Iterable[Sequence[Any]],
     *,
     with_pk: bool,
     conflict: str,
     keep_dates: bool = False,
+    order: list[str] | None = None,
 ) -> int:
     connection = connections[router.db_for_write(model)]
     written = _columns(model, with_pk=with_pk)
-    rows = _rows(objects, written, connection, keep_dates=keep_dates)
+    if order is None:
+        rows = _rows(cast(Rows, objects), written, connection, keep_dates=keep_dates)
+    else:  # tuples of values in this order (``insert_rows``)
+        written = tuple(sorted(written, key=lambda each: order.index(each[0].attname)))
+        rows = _tuples(objects, written, connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(_column(model, field.name)) for field, _convert in written)

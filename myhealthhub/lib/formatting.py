@@ -76,9 +76,17 @@ UNIT_DECIMALS: dict[str, int] = {
     "[in_i]": 1,
     "Cel": 1,
     "[degF]": 1,
+    "km": 2,
+    "[mi_i]": 2,
+    "km/h": 1,
+    "[mi_i]/h": 1,
+    "kcal": 0,
+    "ms": 0,
+    "mL/(kg.min)": 1,
 }
-# Weight, height and temperature: converted only between the two systems, so a
-# baby weighed in grams stays in grams for a metric reader.
+# Weight, height and temperature, and a wearable's distance and speed: converted
+# only between the two systems, so a baby weighed in grams stays in grams for a
+# metric reader. A walk is in kilometres or miles, a height in centimetres or inches.
 BODY_UNITS: dict[str, tuple[str, str]] = {
     "kg": ("mass", METRIC),
     "g": ("mass", METRIC),
@@ -90,6 +98,10 @@ BODY_UNITS: dict[str, tuple[str, str]] = {
     "[ft_i]": ("length", US),
     "Cel": ("temperature", METRIC),
     "[degF]": ("temperature", US),
+    "km": ("distance", METRIC),
+    "[mi_i]": ("distance", US),
+    "km/h": ("speed", METRIC),
+    "[mi_i]/h": ("speed", US),
 }
 BODY_TARGETS: dict[tuple[str, str], str] = {
     ("mass", METRIC): "kg",
@@ -98,6 +110,10 @@ BODY_TARGETS: dict[tuple[str, str], str] = {
     ("length", US): "[in_i]",
     ("temperature", METRIC): "Cel",
     ("temperature", US): "[degF]",
+    ("distance", METRIC): "km",
+    ("distance", US): "[mi_i]",
+    ("speed", METRIC): "km/h",
+    ("speed", US): "[mi_i]/h",
 }
 # What people and sources type for a unit that has a UCUM code (the table adds its own).
 TYPED_UNITS = {"lbs": "[lb_av]", "lb": "[lb_av]", "°C": "Cel", "°F": "[degF]", "in": "[in_i]"}
@@ -328,6 +344,24 @@ def shown_quantity(
     return Quantity(value, unit_code, own_decimals(value, source, analyte), written=written)
 
 
+def shown_unit(
+    unit_code: str, *, account: HasUnits | Preferences | None, code: str = ""
+) -> tuple[str, tuple[float, float]]:
+    """The unit ``account`` reads values of ``unit_code`` in, and the line that converts them.
+
+    For a series of values (a chart) converted at once; :func:`shown_quantity` shows one.
+    The line is (slope, intercept); (1, 0) when they are shown as recorded.
+    """
+    preferences = Preferences.of(account)
+    source = ucum_code(unit_code)
+    analyte = analyte_for_loinc(code) if code else None
+    target = _target(source, analyte, preferences)
+    line = linear(source, target, analyte.key if analyte else "") if target else None
+    if target is not None and target != source and line is not None:
+        return target, line
+    return unit_code, (1.0, 0.0)
+
+
 def _target(source: str, analyte: Analyte | None, preferences: Preferences) -> str | None:
     if analyte is not None and source and preferences.laboratory in {SI, CONVENTIONAL}:
         return analyte.si if preferences.laboratory == SI else analyte.conventional
@@ -416,3 +450,61 @@ def parts_line(
     if len(units) == 1:
         return joined("/".join(text for _name, text, _unit in shown), unit(units.pop()))
     return ", ".join(joined(name, text, unit(code)) for name, text, code in shown)
+
+
+# Workouts: how far, how long, how much energy.
+
+KILOMETRE, MILE = "km", "[mi_i]"
+METRES_IN = {"m": 1.0, KILOMETRE: 1000.0, MILE: 1609.344}
+# Shorter than this, a metric reader's distance reads in metres (a pool's 800 m).
+METRES_SHOWN_BELOW = 1000.0
+
+
+def distance_unit(account: HasUnits | Preferences | None) -> str:
+    """The unit a reader counts a workout's distance in: miles in US units, else kilometres."""
+    return MILE if Preferences.of(account).body == US else KILOMETRE
+
+
+def distance(metres: float | None, *, account: HasUnits | Preferences | None) -> str:
+    """ "5.02 km", "850 m" or "3.12 mi": a distance kept in metres, in the reader's units."""
+    if metres is None or not math.isfinite(metres):
+        return ""
+    target = distance_unit(account)
+    if target == KILOMETRE and metres < METRES_SHOWN_BELOW:
+        return joined(number(metres, digits=0), "m")
+    return joined(number(metres / METRES_IN[target], digits=2), unit(target))
+
+
+def energy(kcal: float | None) -> str:
+    """ "312 kcal": energy burned, as every fitness app and food label counts it."""
+    if kcal is None or not math.isfinite(kcal):
+        return ""
+    return joined(number(kcal, digits=0), unit("kcal"))
+
+
+def duration(seconds: float | None) -> str:
+    """ "1 h 05 min", "32 min 10 s", "45 s": a length of time, to the second under an hour."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        # An hour and more reads to the minute, as a watch's summary says it.
+        minutes = round(rest / 60)
+        if minutes == 60:
+            hours, minutes = hours + 1, 0
+        return f"{number(hours)} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def against_goal(value: float | None, goal: float | None, unit_code: str) -> str:
+    """ "350 / 630 kcal", "39 / 30 min": a day's amount beside its goal, in whole numbers."""
+    if value is None or not math.isfinite(value):
+        return ""
+    shown = number(value, digits=0)
+    if goal is not None and math.isfinite(goal) and goal > 0:
+        shown = f"{shown} / {number(goal, digits=0)}"
+    return joined(shown, unit(unit_code))

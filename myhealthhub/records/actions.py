@@ -23,7 +23,7 @@ from myhealthhub.audit.log import log_action
 from myhealthhub.audit.models import Action
 from myhealthhub.errors import ActionRefused
 from myhealthhub.profiles.models import Profile
-from myhealthhub.records import changes, taken
+from myhealthhub.records import changes, samples, taken
 from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS, LOINC, Kind
 from myhealthhub.records.models import (
     Appointment,
@@ -32,6 +32,7 @@ from myhealthhub.records.models import (
     Observation,
     Source,
     SourceKind,
+    Workout,
 )
 from myhealthhub.records.models.base import RESTORE_DAYS
 
@@ -152,6 +153,7 @@ def update_entry(
         _derive(current)
     if getattr(current, "starts_at", None) != starts_before:
         _derive(current)
+    _name_workout(current)
     current.full_clean(exclude=["source", "profile"])
     after = snapshot(current)
     changed = [name for name in after if after[name] != before[name]]
@@ -211,11 +213,12 @@ def _copy_into(entry: Entry, current: Entry) -> None:
 
 
 def _derive(entry: Entry) -> None:
-    # An appointment sits on the timeline on the day it starts, in the time
-    # zone it was set in: saved unchanged from another zone, it stays put.
-    if isinstance(entry, Appointment) and entry.starts_at:
+    # An appointment or a workout sits on the timeline on the day it starts, in
+    # the time zone it was set in: saved unchanged from another zone, it stays put.
+    if isinstance(entry, Appointment | Workout) and entry.starts_at:
         entry.date = timezone.localtime(entry.starts_at).date()
         entry.date_precision = "day"
+    _name_workout(entry)
     # A time typed without a zone is on the typist's clock.
     if (
         isinstance(entry, Observation)
@@ -224,6 +227,12 @@ def _derive(entry: Entry) -> None:
         and entry.date is not None
     ):
         entry.effective_offset = taken.offset_here(entry.date, entry.effective_time)
+
+
+def _name_workout(entry: Entry) -> None:
+    # A workout typed without a name is called what it was: "Running".
+    if isinstance(entry, Workout) and not entry.display.strip():
+        entry.display = str(entry.get_activity_display())
 
 
 def _taken_as_written(entry: Entry) -> tuple[Any, ...] | None:
@@ -362,3 +371,25 @@ def add_home_readings(
             unit = values.get("glucose_unit") or "mg/dL"
             add(GLUCOSE, value_number=values["glucose"], unit=unit, unit_text=unit)
     return made
+
+
+@transaction.atomic
+def order_devices(
+    profile: Profile,
+    metric: str,
+    label: str,
+    *,
+    earlier: bool,
+    actor: User,
+    request: HttpRequest | None,
+) -> None:
+    """Move a device a place earlier or later in the order a metric's days are totalled by."""
+    if not samples.move_device(profile, metric, label, earlier=earlier):
+        raise ActionRefused(_("That device cannot move that way."))
+    log_action(
+        Action.DEVICES_ORDERED,
+        request=request,
+        actor=actor,
+        profile=profile,
+        object_type="readings",
+    )

@@ -57,6 +57,7 @@ TEXT = {
         "mother": "Mother",
         "note": "Felt dizzy after standing up quickly",
         "body": "Happened twice this week.",
+        "walk": "Evening walk",
         "dentist": "Dentist check-up",
         "glucose": "Glucose",
         "hba1c": "Hemoglobin A1c",
@@ -101,6 +102,7 @@ TEXT = {
         "mother": "Madre",
         "note": "Mareo al levantarme deprisa",
         "body": "Me ha pasado dos veces esta semana.",
+        "walk": "Paseo de la tarde",
         "dentist": "Revisión en el dentista",
         "glucose": "Glucosa",
         "hba1c": "Hemoglobina A1c",
@@ -384,6 +386,19 @@ def _adult_record(
         display=text["note"],
         date=today - dt.timedelta(days=5),
         body=text["body"],
+    )
+    _add(
+        "workouts",
+        profile,
+        owner,
+        display=text["walk"],
+        activity="walking",
+        starts_at=timezone.now().replace(hour=18, minute=30, second=0, microsecond=0)
+        - dt.timedelta(days=3),
+        duration=46 * 60 + 20,
+        distance=3840.0,
+        active_energy=182.0,
+        average_heart_rate=104.0,
     )
 
 

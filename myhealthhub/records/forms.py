@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from myhealthhub.accounts.models import User
-from myhealthhub.fields import PartialDateField, model_field
+from myhealthhub.fields import DistanceField, DurationField, PartialDateField, model_field
 from myhealthhub.lib import codes, formatting
 from myhealthhub.lib.dates import PartialDate, Precision
 from myhealthhub.lib.formatting import HasUnits, Preferences
@@ -32,6 +32,12 @@ from myhealthhub.records.sources import Typists, source_label
 from myhealthhub.records.timeline import TimelineFilter
 
 TEXTAREA_FIELDS = {"notes", "body", "questions", "bring", "outcome"}
+# A workout's quantities are typed in the unit the label names (records/models/workouts.py);
+# its distance in the reader's own (fields.DistanceField).
+UNIT_LABELS = {
+    "active_energy": _("Active energy (kcal)"),
+    "average_heart_rate": _("Average heart rate (beats a minute)"),
+}
 
 
 def is_partial_date(kind: Kind, name: str) -> bool:
@@ -61,8 +67,17 @@ class EntryForm(forms.Form):
     # Editing an entry that has a moment: left untouched, it is not written back.
     kept_moment = False
 
+    def __init__(self, *args: Any, account: HasUnits | None = None, **kwargs: Any) -> None:
+        """``account``: whose units a distance is typed in (kilometres or miles)."""
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, DistanceField):
+                field.use(account)
+
     @classmethod
-    def for_entry(cls, entry: Entry, data: Any = None) -> EntryForm:
+    def for_entry(
+        cls, entry: Entry, data: Any = None, *, account: HasUnits | None = None
+    ) -> EntryForm:
         initial: dict[str, Any] = {"version": entry.version}
         for name in cls.kind.form_fields:
             if is_partial_date(cls.kind, name):
@@ -84,7 +99,10 @@ class EntryForm(forms.Form):
             local = timezone.localtime(moment)
             initial["date"] = PartialDate.from_stored(local.date(), Precision.DAY)
             initial["effective_time"] = local.time()
-        form = cls(data, initial=initial)
+        form = cls(data, initial=initial, account=account)
+        for name, field in form.fields.items():
+            if isinstance(field, DistanceField):
+                form.initial[name] = field.shown(initial[name])
         form.existing_codings = list(entry.codings)
         form.kept_moment = moment is not None
         return form
@@ -100,6 +118,10 @@ class EntryForm(forms.Form):
             elif name == "code":
                 if {"code", "display"} & set(self.changed_data):
                     values.update(self._coding_values(value.strip()))
+            elif isinstance(field := self.fields[name], DistanceField):
+                # Shown rounded in the reader's unit: written back only when changed.
+                if name in self.changed_data:
+                    values[name] = field.stored(value)
             elif name == "unit_text":
                 if name not in values:
                     values[name] = value
@@ -164,6 +186,12 @@ def _form_class(slug: str) -> type[EntryForm]:
             fields[name] = model_field(
                 kind.model, name, label=kind.display_label, widget=forms.TextInput(attrs=attrs)
             )
+        elif name == "duration":
+            fields[name] = DurationField(label=capfirst(model_field_.verbose_name))
+        elif name == "distance":
+            fields[name] = DistanceField(required=False)
+        elif name in UNIT_LABELS:
+            fields[name] = model_field(kind.model, name, label=UNIT_LABELS[name])
         elif name in TEXTAREA_FIELDS:
             fields[name] = model_field(kind.model, name, widget=forms.Textarea(attrs={"rows": 3}))
         elif name in {"starts_at", "ends_at"}:
@@ -183,6 +211,9 @@ def _form_class(slug: str) -> type[EntryForm]:
             )
         else:
             fields[name] = model_field(kind.model, name)
+    if kind.slug == "workouts":
+        fields["display"].required = False
+        fields["display"].help_text = _("Optional. Left empty, it is named after the activity.")
     if "code" in kind.form_fields:
         fields["code"].help_text = _(
             "Optional. The code the clinic or the lab used, if you have it."

@@ -31,6 +31,7 @@ from myhealthhub.records.models import (
     Note,
     Observation,
     Procedure,
+    Workout,
 )
 from myhealthhub.records.models.base import EntryQuerySet
 
@@ -249,6 +250,24 @@ KINDS: dict[str, Kind] = {
             ("display", "date", "with_whom", "reviewer", "outcome", "next_due", "notes"),
             ("with_whom", "reviewer", "next_due"),
             date_label=_("Reviewed on"),
+        ),
+        Kind(
+            "workouts",
+            Workout,
+            _("Name"),
+            (
+                "activity",
+                "display",
+                "starts_at",
+                "duration",
+                "distance",
+                "active_energy",
+                "average_heart_rate",
+                "device",
+                "notes",
+            ),
+            ("activity", "duration", "distance", "active_energy"),
+            status_field="activity",
         ),
         Kind(
             "notes",

@@ -22,7 +22,7 @@ from myhealthhub.lib.dates import PartialDate, Precision
 from myhealthhub.lib.formatting import HasUnits, Preferences
 from myhealthhub.records import abnormal
 from myhealthhub.records.kinds import LOINC, Kind
-from myhealthhub.records.models import Entry, Observation
+from myhealthhub.records.models import Entry, Observation, Workout
 from myhealthhub.records.models.observations import Comparator
 
 Reader = HasUnits | Preferences | None
@@ -234,6 +234,8 @@ def field_value(entry: Entry, name: str, *, account: Reader = None) -> str:
         if isinstance(entry, Observation):
             return result_value(entry, account=account).text
         return str(getattr(entry, name))
+    if isinstance(entry, Workout) and name in Workout.STORED_UNITS:
+        return workout_value(entry, name, account=account)
     moment = entry.taken_at if isinstance(entry, Observation) else None
     if moment is not None and name in {"date", "effective_time"}:
         return _on_the_readers_clock(moment, name)
@@ -259,6 +261,21 @@ def field_value(entry: Entry, name: str, *, account: Reader = None) -> str:
     if isinstance(value, float):
         return formatting.number(value)
     return str(value)
+
+
+def workout_value(workout: Workout, name: str, *, account: Reader) -> str:
+    """ "5.02 km", "32 min 10 s", "312 kcal", "128 /min": a workout's quantity, as read."""
+    if name == "duration":
+        return formatting.duration(workout.duration)
+    if name == "distance":
+        return formatting.distance(workout.distance, account=account)
+    if name == "active_energy":
+        return formatting.energy(workout.active_energy)
+    if name == "average_heart_rate" and workout.average_heart_rate is not None:
+        return formatting.joined(
+            formatting.number(workout.average_heart_rate, digits=0), formatting.unit("/min")
+        )
+    return ""
 
 
 def _on_the_readers_clock(moment: dt.datetime, name: str) -> str:
@@ -306,7 +323,7 @@ def filled_fields(
             if name == "value_number":
                 rows.extend(_result_rows(entry, kind, account))
             continue
-        value = field_value(entry, name)
+        value = field_value(entry, name, account=account)
         # An unticked box ("as needed: no") says nothing worth a line.
         if value and name != "display" and getattr(entry, name) is not False:
             rows.append((field_label(kind, name), value))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.views import appointments, entries, readings, trends
+from myhealthhub.records.views import appointments, devices, entries, readings, trends
 
 
 class KindConverter:
@@ -28,6 +28,11 @@ urlpatterns = [
     path("<uuid:profile_uuid>/trend/", trends.trend_page, name="trend"),
     path("<uuid:profile_uuid>/readings/", readings.readings, name="readings"),
     path("<uuid:profile_uuid>/readings/new/", readings.add_readings, name="add_readings"),
+    path(
+        "<uuid:profile_uuid>/readings/<slug:metric>/devices/",
+        devices.move,
+        name="move_device",
+    ),
     path(
         "<uuid:profile_uuid>/readings/<slug:metric>/chart.svg",
         readings.reading_chart,

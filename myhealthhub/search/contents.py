@@ -48,6 +48,8 @@ ENTRY_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "family-history": ("relative",),
     "medication-reviews": ("reviewer", "outcome"),
+    # Found by its name ("Running", or what the person called it); the rest is numbers.
+    "workouts": ("device",),
     "notes": ("body",),
 }
 # Lists of parts some kinds keep in JSON, and the key whose text counts.

@@ -41,7 +41,7 @@ from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.profiles.access import Declared
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.reconcile.models import Group, How, Member, Review
-from myhealthhub.records.models import Condition, Medication, Observation
+from myhealthhub.records.models import Condition, DeviceOrder, Medication, Observation
 from myhealthhub.sharing.links.manifest import location_token
 from myhealthhub.sharing.models import Invitation, InvitationState, ShareAccess, ShareLink
 
@@ -392,6 +392,20 @@ MATRIX: dict[str, Rule] = {
         ),
     ),
     "records:reading_chart": Rule(Role.VIEWER, kwargs=on_metric, shows=showing("<svg")),
+    "records:move_device": Rule(
+        Role.EDITOR,
+        Role.EDITOR,
+        kwargs=lambda rows: on_profile(rows) | {"metric": "steps"},
+        get_status=302,
+        shows=None,
+        change=Change(
+            # The phone goes first (the watch says no model): the watch is put before it.
+            data=lambda rows: {"label": "Watch", "direction": "earlier"},
+            made=lambda world, caller: DeviceOrder.objects.filter(
+                profile=world.profile, metric="steps", label="Watch", position=0
+            ).exists(),
+        ),
+    ),
     "records:trend": Rule(
         Role.VIEWER, kwargs=on_profile, query="?code=4548-4", shows=showing("Hemoglobin A1c")
     ),

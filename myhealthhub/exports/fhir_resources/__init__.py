@@ -14,7 +14,9 @@ Where FHIR R4 has no resource of the same shape, the choice made:
 - a medication review: a Procedure coded SNOMED CT 182836005 "Review of
   medication", with whom as the performer's function;
 - a note: a DocumentReference typed LOINC 51855-5 "Patient Note", its text inside;
-- "no known allergies": an AllergyIntolerance coded SNOMED CT 716186003.
+- "no known allergies": an AllergyIntolerance coded SNOMED CT 716186003;
+- a workout: an Observation coded LOINC 55411-3 "Exercise duration", as HL7's
+  Physical Activity guide writes one (workouts.py).
 
 Every field goes in a standard element where FHIR has one: a medicine's
 prescriber and pharmacy are those of the prescription the statement is
@@ -37,6 +39,7 @@ from myhealthhub.exports.fhir_resources import (
     medications,
     observations,
     people,
+    workouts,
 )
 from myhealthhub.exports.fhir_resources.common import Json, urn
 
@@ -55,6 +58,7 @@ RESOURCES: dict[str, Maker] = {
     "care-team": people.care_team_member,
     "family-history": clinical.family_history,
     "medication-reviews": medications.medication_review,
+    "workouts": workouts.workout,
     "notes": medications.note,
 }
 

@@ -73,6 +73,10 @@ DERIVED_OF_KIND = {
         "date": "the day the appointment starts (records/actions.py _derive)",
         "date_precision": "always a day: an appointment has a start time",
     },
+    "workouts": {
+        "date": "the day the workout starts (records/actions.py _derive)",
+        "date_precision": "always a day: a workout has a start time",
+    },
 }
 # Columns a kind never fills: no form field, importer or page sets or shows them.
 UNUSED = {
@@ -97,6 +101,7 @@ NOT_IN_IPS = {
     "family-history": "family history is not an IPS section",
     "medication-reviews": "IPS has no section for reviews of the medication list",
     "notes": "the person's own notes are not an IPS section",
+    "workouts": "IPS has no section for exercise",
     "no-known-allergies": "only without active allergies; read back in its own test",
 }
 
@@ -344,6 +349,26 @@ def _every_field(recent: dt.date) -> dict[str, list[dict[str, Any]]]:
                 "reviewer": "Nurse Joy",
                 "outcome": "Stop the antacid",
                 "next_due": dt.date(2026, 1, 10),
+            },
+        ],
+        "workouts": [
+            {
+                "display": "Hill repeats",
+                "codings": [{"system": SOURCE, "code": "HILL-6", "display": "Hill repeats"}],
+                "notes": "Legs tired.",
+                "activity": "running",
+                "starts_at": _aware(2025, 6, 11, 22, 0),
+                "duration": 1834,
+                "distance": 5021.4,
+                "active_energy": 412.5,
+                "average_heart_rate": 151.25,
+                "device": "Apple Watch",
+            },
+            {
+                "display": "Yoga",
+                "activity": "yoga",
+                "starts_at": _aware(2025, 6, 12, 7, 30),
+                "duration": 3600,
             },
         ],
         "notes": [

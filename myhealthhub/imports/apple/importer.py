@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.documents.sniff import XML, ZIP, FileType
 from myhealthhub.errors import Refused
-from myhealthhub.imports.apple import parse
+from myhealthhub.imports.apple import clinical, electrocardiograms, parse, routes
 from myhealthhub.imports.apple.map import HealthMapper
 from myhealthhub.imports.base import Mapping, Progress, Upload, source_system
 from myhealthhub.lib.safe_zip import is_zip
@@ -38,13 +38,20 @@ class AppleHealth:
 
     def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
         mapping = Mapping(sender=_("Apple Health"), system=source_system("apple-health", "health"))
+        read = 0  # elements, of every file
         for upload in uploads:
             with parse.opened(upload) as (name, stream, size):
                 mapper = HealthMapper(mapping, name)
-                for count, element in enumerate(parse.elements(stream, name), 1):
+                for element in parse.elements(stream, name):
                     mapper.read(element)
-                    if count % PROGRESS_EVERY == 0:
-                        progress(min(stream.tell() / size, 0.99) if stream.seekable() else 0.5)
+                    read += 1
+                    if read % PROGRESS_EVERY == 0:
+                        done = min(stream.tell() / size, 0.99) if stream.seekable() else 0.5
+                        progress(done, read)
                 mapper.finish()
-        progress(1.0)
+            # The rest of an export.zip: routes, clinical records (FHIR) and ECGs.
+            routes.read_routes(upload, mapper.routes, mapping)
+            clinical.read_records(upload, mapping)
+            electrocardiograms.read_recordings(upload, mapping)
+        progress(1.0, read)
         return mapping

@@ -15,10 +15,9 @@ name, which the app translates.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple, Protocol
 
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -26,6 +25,15 @@ from lxml import etree
 from myhealthhub.errors import Refused
 from myhealthhub.imports.base import Upload
 from myhealthhub.lib.safe_zip import UnsafeZip, checked_zip, is_zip
+
+
+class AttributeMap(Protocol):
+    """An element's attributes as lxml gives them: read like a dict."""
+
+    def get(self, key: str, default: str = ..., /) -> str: ...
+    def keys(self) -> Iterable[str]: ...
+    def __getitem__(self, key: str, /) -> str: ...
+
 
 ROOT = b"<HealthData"
 # The DTD comes first and is about 10 KB; the root element follows it.
@@ -36,15 +44,21 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[(.*?)\]\s*)?>", re.DOTALL)
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Element:
-    """One top-level element of the export and the line it starts on."""
+class Element(NamedTuple):
+    """One top-level element of the export and the line it starts on.
+
+    ``attributes`` are lxml's own, read in place: they are good until the
+    next element is read, so a mapper takes what it needs and keeps nothing.
+    A record is read millions of times; a copy of each would be the largest
+    part of reading it.
+    """
 
     tag: str
-    attributes: dict[str, str]
+    attributes: AttributeMap
     line: int
-    # The records a Correlation holds (the same ones are also top-level).
-    members: tuple[dict[str, str], ...] = ()
+    # What a Correlation or a Workout holds, each element as (tag, attributes),
+    # in the order of the file (a WorkoutRoute, then its FileReference).
+    children: tuple[tuple[str, dict[str, str]], ...] = ()
 
 
 def is_export(head: bytes) -> bool:
@@ -93,8 +107,13 @@ def elements(stream: IO[bytes], name: str) -> Iterator[Element]:
             parent = element.getparent()
             if parent is not None and parent.tag != "HealthData":
                 continue  # a Correlation's record: handed on with the Correlation
-            members = tuple(dict(child.attrib) for child in element if child.tag == "Record")
-            yield Element(element.tag, dict(element.attrib), element.sourceline or 0, members)
+            tag = element.tag
+            children = (
+                ()
+                if tag == "Record"
+                else tuple((child.tag, dict(child.attrib)) for child in element.iterdescendants())
+            )
+            yield Element(tag, element.attrib, element.sourceline or 0, children)
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del parent[0]

@@ -69,7 +69,8 @@ METRIC_NAMES: dict[str, str] = {
     **{" ".join(str(metric).split("_")): str(metric) for metric in Metric},
 }
 # The unit of a value that names none, where only one makes sense; weight,
-# glucose and sleep must say theirs (kg or lb? mg/dL or mmol/L? hours or minutes?).
+# glucose and sleep must say theirs (kg or lb? mg/dL or mmol/L? hours or minutes?),
+# and so must energy, distance, height, temperature, speed and exercise time.
 DEFAULT_UNITS: dict[str, str] = {
     Metric.HEART_RATE: "/min",
     Metric.STEPS: "{steps}",
@@ -77,6 +78,15 @@ DEFAULT_UNITS: dict[str, str] = {
     Metric.DIASTOLIC: "mm[Hg]",
     BLOOD_PRESSURE: "mm[Hg]",
     Metric.OXYGEN: "%",
+    Metric.RESTING_HEART_RATE: "/min",
+    Metric.WALKING_HEART_RATE: "/min",
+    Metric.RESPIRATORY_RATE: "/min",
+    Metric.HRV_SDNN: "ms",
+    Metric.FLIGHTS: "{flights}",
+    Metric.BMI: "kg/m2",
+    Metric.BODY_FAT: "%",
+    Metric.VO2_MAX: "mL/(kg.min)",
+    Metric.STAND_HOURS: "h",
 }
 
 _DATE_NAMES = frozenset(

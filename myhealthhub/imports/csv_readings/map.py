@@ -34,7 +34,7 @@ from myhealthhub.imports.csv_readings.layouts import (
 )
 from myhealthhub.imports.csv_readings.parse import Row
 from myhealthhub.imports.units import ucum_code
-from myhealthhub.lib import units
+from myhealthhub.lib import formatting, units
 from myhealthhub.records.models.samples import METRIC_UNITS, Metric
 
 # What a reading may be, in the stored unit; anything else is a typo or a unit mix-up.
@@ -47,6 +47,22 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     Metric.SYSTOLIC: (40, 300),
     Metric.DIASTOLIC: (20, 200),
     Metric.OXYGEN: (50, 100),
+    Metric.RESTING_HEART_RATE: (20, 250),
+    Metric.WALKING_HEART_RATE: (20, 300),
+    Metric.HRV_SDNN: (1, 500),
+    Metric.RESPIRATORY_RATE: (2, 100),
+    Metric.ACTIVE_ENERGY: (0, 20_000),
+    Metric.BASAL_ENERGY: (0, 10_000),
+    Metric.DISTANCE: (0, 500),
+    Metric.FLIGHTS: (0, 2_000),
+    Metric.BODY_TEMPERATURE: (25, 45),
+    Metric.BMI: (5, 150),
+    Metric.BODY_FAT: (1, 80),
+    Metric.HEIGHT: (20, 280),
+    Metric.VO2_MAX: (5, 100),
+    Metric.WALKING_SPEED: (0, 25),
+    Metric.EXERCISE_MINUTES: (0, 24 * 60),
+    Metric.STAND_HOURS: (0, 24),
 }
 EXAMPLE_LENGTH = 80
 
@@ -142,7 +158,7 @@ class ReadingsMapper:
         self._zone = timezone.get_current_timezone()
         self._latest = timezone.now() + dt.timedelta(days=1)
         self._zones: dict[str, dt.tzinfo] = {}
-        self._factors: dict[tuple[str, str], float | str] = {}
+        self._factors: dict[tuple[str, str], tuple[float, float] | str] = {}
         self._month_first: bool | None = None
         self._mixed = False
         self._pending: list[_Pending] = []
@@ -285,7 +301,8 @@ class ReadingsMapper:
         if isinstance(factor, str):
             self.skip(factor, where, example)
             return []
-        value = round(number * factor, 4)
+        slope, intercept = factor
+        value = round(number * slope + intercept, 4)
         low, high = PLAUSIBLE[metric]
         if not low <= value <= high:
             self.skip(
@@ -311,8 +328,8 @@ class ReadingsMapper:
             return None, ""
         return parse_number(match.group("number"), decimal_comma=self.decimal_comma), written_unit
 
-    def _factor(self, unit: str, metric: str) -> float | str:
-        """What to multiply by to reach the metric's stored unit, or why the unit will not do."""
+    def _factor(self, unit: str, metric: str) -> tuple[float, float] | str:
+        """(slope, intercept) to reach the metric's stored unit, or why the unit will not do."""
         key = (unit, metric)
         if key not in self._factors:
             self._factors[key] = _factor(unit, metric)
@@ -405,7 +422,7 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> float | None:
     return float(number)
 
 
-def _factor(unit: str, metric: str) -> float | str:
+def _factor(unit: str, metric: str) -> tuple[float, float] | str:
     stored = METRIC_UNITS[metric]
     if not unit:
         default = DEFAULT_UNITS.get(metric)
@@ -417,7 +434,9 @@ def _factor(unit: str, metric: str) -> float | str:
         return _("the unit “%(unit)s” is not one MyHealthHub knows") % {"unit": _clip(unit)}
     analyte = units.ANALYTES["glucose"] if metric == Metric.GLUCOSE else None
     try:
-        return units.convert(1.0, code, stored, analyte)
+        # Two points: °F to °C is not a factor alone.
+        intercept = units.convert(0.0, code, stored, analyte)
+        return units.convert(1.0, code, stored, analyte) - intercept, intercept
     except Exception:  # UnitError, and pint's own errors for annotations such as "{beats}"
         return _("the unit “%(unit)s” does not fit %(metric)s") % {
             "unit": _clip(unit),
@@ -481,12 +500,18 @@ def _full_year(text: str) -> int:
 def _display_unit(metric: str) -> str:
     spoken: dict[str, str] = {
         Metric.HEART_RATE: _("beats per minute"),
+        Metric.RESTING_HEART_RATE: _("beats per minute"),
+        Metric.WALKING_HEART_RATE: _("beats per minute"),
+        Metric.RESPIRATORY_RATE: _("breaths per minute"),
         Metric.STEPS: _("steps"),
+        Metric.FLIGHTS: _("flights"),
         Metric.SLEEP: _("minutes"),
+        Metric.EXERCISE_MINUTES: _("minutes"),
+        Metric.STAND_HOURS: _("hours"),
         Metric.SYSTOLIC: "mmHg",
         Metric.DIASTOLIC: "mmHg",
     }
-    return spoken.get(metric, METRIC_UNITS[metric])
+    return spoken.get(metric) or formatting.unit(METRIC_UNITS[metric])
 
 
 def _clip(text: str) -> str:

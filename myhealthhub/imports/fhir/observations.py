@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from myhealthhub.imports.base import date_values
+from myhealthhub.imports.fhir import workouts
 from myhealthhub.imports.fhir.context import Context, example_of
 from myhealthhub.imports.fhir.fields import (
     all_codes,
@@ -52,6 +53,9 @@ def is_panel(resource: Json) -> bool:
 
 def observation(ctx: Context, found: Found) -> None:
     resource = found.resource
+    if workouts.is_workout(resource):
+        workouts.workout(ctx, found)
+        return
     patients = ctx.owner(found)
     code = resource.get("code")
     if is_panel(resource):

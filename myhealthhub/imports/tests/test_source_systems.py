@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from myhealthhub.conftest import World
-from myhealthhub.imports.base import EVERY_SYSTEM, Upload
+from myhealthhub.imports.base import EVERY_SYSTEM, Upload, no_progress
 from myhealthhub.imports.ccda.importer import Ccda
 from myhealthhub.imports.fhir.importer import Fhir
 from myhealthhub.imports.fhir.tests.files import condition, patient
@@ -100,7 +100,7 @@ def said_by_system(profile: Profile) -> Counter[tuple[Any, ...]]:
 def mapped(importer: Ccda | Fhir, name: str, content: bytes) -> str:
     """The system a file says it comes from, as its importer reads it."""
     upload = Upload(name, io.BytesIO(content), len(content))
-    return importer.read([upload], lambda _fraction: None).system
+    return importer.read([upload], no_progress).system
 
 
 # The eleven Larson files ---------------------------------------------------------

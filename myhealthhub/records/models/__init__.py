@@ -1,3 +1,4 @@
+from myhealthhub.records.models.activity import ActivityDay
 from myhealthhub.records.models.allergies import Allergy, NoKnownAllergies
 from myhealthhub.records.models.base import Entry, EntryVersion, Source, SourceKind
 from myhealthhub.records.models.care_team import CareTeamMember
@@ -6,15 +7,19 @@ from myhealthhub.records.models.immunizations import Immunization
 from myhealthhub.records.models.medications import Medication, MedicationReview
 from myhealthhub.records.models.notes import Note
 from myhealthhub.records.models.observations import Observation
-from myhealthhub.records.models.samples import DailySummary, Metric, Sample
+from myhealthhub.records.models.samples import DailySummary, DeviceOrder, Metric, Sample
 from myhealthhub.records.models.visits import Appointment, Encounter, Procedure
+from myhealthhub.records.models.workouts import Activity, Workout
 
 __all__ = [
+    "Activity",
+    "ActivityDay",
     "Allergy",
     "Appointment",
     "CareTeamMember",
     "Condition",
     "DailySummary",
+    "DeviceOrder",
     "Encounter",
     "Entry",
     "EntryVersion",
@@ -30,4 +35,5 @@ __all__ = [
     "Sample",
     "Source",
     "SourceKind",
+    "Workout",
 ]

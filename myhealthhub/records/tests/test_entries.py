@@ -115,6 +115,17 @@ SAMPLES: dict[str, tuple[dict[str, str], tuple[str, str]]] = {
         },
         ("outcome", "Stopped omeprazole"),
     ),
+    "workouts": (
+        {
+            "activity": "running",
+            "starts_at": "2025-06-11T18:00",
+            "duration_hours": "0",
+            "duration_minutes": "32",
+            "duration_seconds": "10",
+            "distance": "5.2",
+        },
+        ("notes", "Felt strong"),
+    ),
     "notes": (
         {
             "display": "Dizzy after new dose",

@@ -66,7 +66,8 @@ def test_readings_page_and_chart(world: World):
     assert chart.content.startswith(b"<?xml")
     missing = client.get(
         reverse(
-            "records:reading_chart", kwargs={"profile_uuid": world.profile.uuid, "metric": "steps"}
+            "records:reading_chart",
+            kwargs={"profile_uuid": world.profile.uuid, "metric": "glucose"},
         )
     )
     assert missing.status_code == 404

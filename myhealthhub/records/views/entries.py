@@ -107,7 +107,7 @@ def entry_list(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse
 
 @profile_view(read=Role.EDITOR, write=Role.EDITOR)
 def entry_create(request: HttpRequest, access: Access, kind: Kind) -> HttpResponse:
-    form = form_class(kind)(request.POST or None)
+    form = form_class(kind)(request.POST or None, account=account_of(request))
     if request.method == "POST" and form.is_valid():
         try:
             entry = actions.create_entry(
@@ -143,7 +143,7 @@ def entry_detail(
             "kind": kind,
             "entry": entry,
             "versions": versions,
-            "form": form_class(kind).for_entry(entry),
+            "form": form_class(kind).for_entry(entry, account=account_of(request)),
         },
     )
 
@@ -153,7 +153,7 @@ def entry_edit(
     request: HttpRequest, access: Access, kind: Kind, entry_uuid: uuid.UUID
 ) -> HttpResponse:
     entry = _entry(access, kind, entry_uuid)
-    form = form_class(kind).for_entry(entry, request.POST or None)
+    form = form_class(kind).for_entry(entry, request.POST or None, account=account_of(request))
     stale: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,14 +18,15 @@ import pytest
 from lxml import etree
 
 from myhealthhub.conftest import World
+from myhealthhub.documents.models import DocumentLink
 from myhealthhub.errors import Refused
 from myhealthhub.imports.apple.importer import AppleHealth
 from myhealthhub.imports.apple.map import origin_of
-from myhealthhub.imports.base import Mapping, Upload
+from myhealthhub.imports.base import Mapping, Upload, no_progress
 from myhealthhub.imports.formats import detect
 from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.imports.pipeline import request_commit, start_import
-from myhealthhub.records.models import DailySummary, Sample
+from myhealthhub.records.models import DailySummary, Sample, Workout
 from myhealthhub.tests.real_files import SHARED, ours, ours_in, shared_data
 
 EXPORTS = ours_in("apple", "*.xml")
@@ -49,8 +50,10 @@ def counted(path: Path) -> Counter[str]:
 
 def accounted(mapping: Mapping) -> Counter[str]:
     counts = Counter(reading.origin for reading in mapping.readings)
+    counts.update(entry.origin for entry in mapping.entries)
     for skipped in mapping.skipped:
-        counts[skipped.origin] += skipped.count
+        if skipped.origin != "WorkoutRoute":  # a file beside the export, not an element
+            counts[skipped.origin] += skipped.count
     counts.update(mapping.used)
     del counts["Me"]
     return counts
@@ -60,7 +63,7 @@ def read(name: str, content: bytes) -> Mapping:
     upload = Upload(name, io.BytesIO(content), len(content))
     importer = detect([upload])
     assert importer.name == AppleHealth.name
-    return importer.read([upload], lambda fraction: None)
+    return importer.read([upload], no_progress)
 
 
 def export_zip(folder: Path, main_name: str = "export.xml") -> bytes:
@@ -155,8 +158,8 @@ def test_readings_are_read_in_the_metric_s_unit_at_the_moment_written():
 def test_an_export_found_by_what_it_holds_whatever_its_name():
     # The Health app names the file in the phone's language.
     mapping = read("exportar.zip", export_zip(ZIPPED, main_name="exportar.xml"))
-    assert [reading.metric for reading in mapping.readings] == ["heart_rate"]
-    assert mapping.readings[0].where == "exportar.zip/apple_health_export/exportar.xml, line 11"
+    assert [reading.metric for reading in mapping.readings] == ["bmi", "heart_rate"]
+    assert mapping.readings[1].where == "exportar.zip/apple_health_export/exportar.xml, line 11"
 
 
 HOSTILE = {
@@ -201,10 +204,26 @@ def test_an_export_zip_adds_its_readings_once_and_nothing_from_a_refused_one(wor
 
     first = imported("export.zip", export_zip(ZIPPED))
     assert first.state == JobState.COMMITTED, first.message
-    assert first.preview["readings"]["new"] == 1 and first.counts["readings"] == 1
-    assert first.preview["origins"]["Workout"]["skipped"] == 1
+    # A body mass index from a scale's app and a heart rate from a watch.
+    assert first.preview["readings"]["new"] == 2 and first.counts["readings"] == 2
+    # The workout is an entry, and its route a document of it.
+    assert first.preview["origins"]["Workout"] == {
+        "entries": 1,
+        "documents": 0,
+        "used": 0,
+        "skipped": 0,
+    }
+    assert first.preview["origins"]["WorkoutRoute"]["documents"] == 1
+    workout = Workout.objects.get(profile=world.profile, starts_at__year=2016)
+    assert (workout.activity, workout.duration) == ("running", 312)
+    (link,) = DocumentLink.objects.filter(profile=world.profile, entry_uuid=workout.uuid)
+    assert link.document.content_type == "application/gpx+xml"
     # Measured by the watch, which is a source of its own beside the import.
-    sample = Sample.objects.filter(profile=world.profile).select_related("source").latest("id")
+    sample = (
+        Sample.objects.filter(profile=world.profile, metric="heart_rate")
+        .select_related("source")
+        .latest("id")
+    )
     assert (sample.metric, sample.value) == ("heart_rate", 72)
     # The file names the watch with a no-break space, as real exports do.
     assert (sample.source.kind, sample.source.label, sample.source.facility) == (
@@ -216,8 +235,8 @@ def test_an_export_zip_adds_its_readings_once_and_nothing_from_a_refused_one(wor
 
     again = imported("export.zip", export_zip(ZIPPED))
     assert again.state == JobState.COMMITTED
-    assert again.preview["readings"] == {"new": 0, "present": 1, "metrics": {}}
-    assert Sample.objects.filter(profile=world.profile).count() == before + 1
+    assert again.preview["readings"] == {"new": 0, "present": 2, "metrics": {}}
+    assert Sample.objects.filter(profile=world.profile).count() == before + 2
 
 
 WATCH = "&lt;&lt;HKDevice: 0x1&gt;, name:Apple Watch, manufacturer:Apple Inc., model:Watch, hardware:Watch6,1&gt;"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myhealthhub.errors import Refused
-from myhealthhub.imports.base import Mapping, Upload
+from myhealthhub.imports.base import Mapping, Upload, no_progress
 from myhealthhub.imports.csv_readings.importer import CsvReadings
 from myhealthhub.imports.csv_readings.map import parse_number
 from myhealthhub.imports.csv_readings.parse import MAX_LINE
@@ -30,7 +30,7 @@ def upload(content: str | bytes, name: str = "readings.csv") -> Upload:
 
 def read(content: str | bytes, name: str = "readings.csv", zone=MADRID) -> Mapping:
     with timezone.override(zone):
-        return CsvReadings().read([upload(content, name)], lambda fraction: None)
+        return CsvReadings().read([upload(content, name)], no_progress)
 
 
 def refusal(content: str | bytes) -> Refused:
@@ -366,6 +366,21 @@ def test_generic_columns_with_units_in_parentheses():
     assert mapping.readings[0].origin == "csv:generic"
 
 
+def test_a_wearable_s_columns_reach_their_stored_units_fahrenheit_included():
+    mapping = read(
+        "Timestamp,Body temperature (°F),Distance (mi),Resting heart rate,Height (ft),BMI\n"
+        "2024-03-04 08:00,98.6,2,58,6,24.5\n"
+    )
+    assert values(mapping) == [
+        ("body_temperature", "2024-03-04 08:00", 37.0),
+        ("distance", "2024-03-04 08:00", 3.2187),
+        ("resting_heart_rate", "2024-03-04 08:00", 58.0),
+        ("height", "2024-03-04 08:00", 182.88),
+        ("bmi", "2024-03-04 08:00", 24.5),
+    ]
+    assert mapping.skipped == []
+
+
 def test_a_generic_column_with_an_unknown_unit_skips_its_values():
     mapping = read("Date,Weight (stones and pounds),Pulse\n2024-03-04,11,60\n")
     assert values(mapping) == [("heart_rate", "2024-03-04 00:00", 60.0)]
@@ -462,7 +477,7 @@ def test_progress_goes_by_bytes_and_ends_at_one():
     rows = "".join(f"2024-03-01 {n // 60 % 24:02}:{n % 60:02},steps,{n}\n" for n in range(12_000))
     content = ("date,metric,value\n" + rows).encode()
     with timezone.override(MADRID):
-        CsvReadings().read([upload(content)], seen.append)
+        CsvReadings().read([upload(content)], lambda fraction, items=0: seen.append(fraction))
     assert seen[-1] == 1.0
     assert seen == sorted(seen)
     assert len(seen) > 2
@@ -475,7 +490,7 @@ def test_several_files_name_the_file_in_each_place():
                 upload("date,metric,value\n2024-03-01,pulse,60\n", "a.csv"),
                 upload("date,metric,value\n2024-03-01,pulse,abc\n2024-03-02,pulse,61\n", "b.csv"),
             ],
-            lambda fraction: None,
+            no_progress,
         )
     assert [reading.where for reading in mapping.readings] == ["a.csv, line 2", "b.csv, line 3"]
     assert skips(mapping) == [("b.csv, line 2", "not a number", "pulse: abc")]
@@ -488,7 +503,7 @@ def test_a_refusal_among_several_files_names_the_file():
                 upload("date,metric,value\n2024-03-01,pulse,60\n", "a.csv"),
                 upload("date,metric,value\n2024-03-01,pulse," + "6" * MAX_LINE, "b.csv"),
             ],
-            lambda fraction: None,
+            no_progress,
         )
     assert caught.value.where == "b.csv, line 2"
 

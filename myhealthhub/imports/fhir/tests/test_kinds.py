@@ -24,7 +24,7 @@ from myhealthhub.exports.tests.test_fhir import (
     import_into_existing,
     import_into_new_profile,
 )
-from myhealthhub.imports.base import MappedEntry, Mapping, Upload
+from myhealthhub.imports.base import MappedEntry, Mapping, Upload, no_progress
 from myhealthhub.imports.fhir.importer import Fhir
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"family": "García"}]}
@@ -46,7 +46,7 @@ def read(*resources: dict[str, Any]) -> Mapping:
             ],
         }
     ).encode()
-    return Fhir().read([Upload("b.json", io.BytesIO(content), len(content))], lambda done: None)
+    return Fhir().read([Upload("b.json", io.BytesIO(content), len(content))], no_progress)
 
 
 def only(mapping: Mapping, kind: str) -> list[MappedEntry]:

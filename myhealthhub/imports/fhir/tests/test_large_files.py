@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myhealthhub.errors import Refused
-from myhealthhub.imports.base import Mapping, Upload
+from myhealthhub.imports.base import Mapping, Upload, no_progress
 from myhealthhub.imports.fhir import parse
 from myhealthhub.imports.fhir.importer import Fhir
 from myhealthhub.imports.fhir.tests.files import BULK, IPS, LARGEST_SYNTHEA, read_as_large
@@ -75,7 +75,7 @@ def said(mapping: Mapping) -> dict[str, Any]:
 
 def outcome(files: Files) -> tuple[str, Any]:
     try:
-        return "read", said(Fhir().read(files(), lambda fraction: None))
+        return "read", said(Fhir().read(files(), no_progress))
     except Refused as refusal:
         return "refused", (refusal.reason, refusal.where)
 
@@ -198,7 +198,7 @@ def test_a_large_bundle_is_never_read_whole():
     content = json.dumps(enlarged()).encode()
     stream = Reads(content)
     with read_as_large():
-        mapping = Fhir().read([Upload("bundle.json", stream, len(content))], lambda fraction: None)
+        mapping = Fhir().read([Upload("bundle.json", stream, len(content))], no_progress)
     assert len(mapping.entries) > 1000
     assert stream.most <= 2 * parse.SCAN_PIECE < len(content) // 2
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myhealthhub.errors import Refused
-from myhealthhub.imports.base import Mapping, Upload
+from myhealthhub.imports.base import Mapping, Upload, no_progress
 from myhealthhub.imports.fhir import fields, parse
 from myhealthhub.imports.fhir.importer import Fhir
 from myhealthhub.imports.fhir.tests.files import BULK, IPS, SYNTHEA, WHOLE_BULK, subjects
@@ -92,7 +92,7 @@ def from_paths(paths: list[Path]) -> list[Upload]:
 
 
 def read(*uploads: Upload) -> Mapping:
-    return Fhir().read(list(uploads), lambda fraction: None)
+    return Fhir().read(list(uploads), no_progress)
 
 
 def read_json(value: Any, name: str = "bundle.json") -> Mapping:
@@ -409,7 +409,7 @@ def test_ips_medication_reference_brings_the_medicine():
 def test_reading_reports_progress_up_to_the_end():
     seen: list[float] = []
 
-    Fhir().read(from_paths(BULK), seen.append)
+    Fhir().read(from_paths(BULK), lambda fraction, items=0: seen.append(fraction))
 
     assert seen == sorted(seen)
     assert seen[-1] == 1.0

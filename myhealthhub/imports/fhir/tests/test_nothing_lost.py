@@ -21,7 +21,7 @@ import pytest
 
 from myhealthhub.conftest import make_account
 from myhealthhub.exports.tests.test_fhir import import_into_new_profile
-from myhealthhub.imports.base import MappedEntry, Mapping, Upload
+from myhealthhub.imports.base import MappedEntry, Mapping, Upload, no_progress
 from myhealthhub.imports.fhir.importer import Fhir
 from myhealthhub.imports.fhir.tests.files import WHOLE_BULK, bundle
 from myhealthhub.records.models import Allergy, Condition, Immunization, Note, Observation
@@ -62,12 +62,12 @@ def content(*resources: dict[str, Any]) -> bytes:
 
 def read(*resources: dict[str, Any]) -> Mapping:
     data = content(*resources)
-    return Fhir().read([Upload("b.json", io.BytesIO(data), len(data))], lambda done: None)
+    return Fhir().read([Upload("b.json", io.BytesIO(data), len(data))], no_progress)
 
 
 def read_paths(paths: list[Path]) -> Mapping:
     uploads = [Upload(p.name, io.BytesIO(p.read_bytes()), p.stat().st_size) for p in paths]
-    return Fhir().read(uploads, lambda done: None)
+    return Fhir().read(uploads, no_progress)
 
 
 def only(mapping: Mapping, kind: str) -> list[MappedEntry]:

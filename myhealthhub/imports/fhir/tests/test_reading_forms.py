@@ -22,7 +22,7 @@ from lxml import etree
 
 from myhealthhub.conftest import World
 from myhealthhub.errors import Refused
-from myhealthhub.imports.base import Mapping, Upload
+from myhealthhub.imports.base import Mapping, Upload, no_progress
 from myhealthhub.imports.ccda.importer import Ccda
 from myhealthhub.imports.fhir.from_xml import FHIR
 from myhealthhub.imports.fhir.tests.files import IPS
@@ -209,7 +209,7 @@ def upload(name: str, content: bytes) -> Upload:
 def read(name: str, content: bytes) -> Mapping:
     files = [upload(name, content)]
     assert detect(files).name == "fhir", name
-    return formats()["fhir"].read(files, lambda done: None)
+    return formats()["fhir"].read(files, no_progress)
 
 
 def entries(mapping: Mapping) -> list[tuple[str, str, str]]:
@@ -289,7 +289,7 @@ def test_json_mentioning_resource_type_only_in_a_text_is_refused_as_not_fhir():
     files = [upload("data.json", content)]
     assert detect(files).name == "fhir"
     with pytest.raises(Refused, match="This JSON file is not FHIR"):
-        formats()["fhir"].read(files, lambda done: None)
+        formats()["fhir"].read(files, no_progress)
 
 
 # Pattern 8: FHIR XML ------------------------------------------------------------
@@ -335,16 +335,16 @@ def test_fhir_xml_with_a_document_type_is_refused():
 """
     files = [upload("ips.xml", content)]
     with pytest.raises(Refused, match=r"declares a document type \(DTD\)"):
-        detect(files).read(files, lambda done: None)
+        detect(files).read(files, no_progress)
     with pytest.raises(Refused, match=r"declares a document type \(DTD\)"):
-        formats()["fhir"].read(files, lambda done: None)
+        formats()["fhir"].read(files, no_progress)
 
 
 def test_fhir_xml_that_is_not_well_formed_says_where():
     content = b'<Bundle xmlns="http://hl7.org/fhir">\n<type value="collection">\n</Bundle>\n'
     files = [upload("ips.xml", content)]
     with pytest.raises(Refused, match="not well-formed XML") as refused:
-        formats()["fhir"].read(files, lambda done: None)
+        formats()["fhir"].read(files, no_progress)
     assert refused.value.where.startswith("line ")
 
 

@@ -136,7 +136,7 @@ class Command(BaseCommand):
             )
         except ActionRefused as refusal:
             raise CommandError(refusal.message) from None
-        commit_job(job)
+        commit_job(job, progress_to=ProgressBar(self.stderr, _("Adding"), job.label))
         job.refresh_from_db()
         if job.state != JobState.COMMITTED:
             raise CommandError(_one_line(job))
