@@ -11,7 +11,8 @@ class ImportForm(forms.Form):
         label=_("Files"),
         help_text=_(
             "FHIR JSON (a bundle, a single resource, an IPS, NDJSON bulk files, or a zip of "
-            "them) or a CSV of readings. Several NDJSON files can be chosen at once."
+            "them), a C-CDA document, an Apple Health export (export.zip, as the Health app "
+            "shares it) or a CSV of readings. Several NDJSON files can be chosen at once."
         ),
     )
 
