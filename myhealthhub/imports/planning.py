@@ -134,8 +134,12 @@ class ImportPlan:
     present_documents: list[MappedDocument] = field(default_factory=list)
     # Documents the source sends again with other content: kept as new ones.
     changed_documents: list[MappedDocument] = field(default_factory=list)
-    # Readings not yet stored, by metric: counted as ``new_readings`` hands them on.
+    # Readings not yet stored, by metric and by device ("" when the file names
+    # none), and the first and last moment of them: counted as ``new_readings``
+    # hands them on.
     new_readings: Counter[str] = field(default_factory=Counter)
+    new_readings_by_device: Counter[str] = field(default_factory=Counter)
+    new_readings_span: list[dt.datetime] = field(default_factory=list)
     present_readings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -424,6 +428,8 @@ def new_readings(
     repeats: dict[str, list[str]] = {}
     more: Counter[str] = Counter()
     counted = plan.new_readings
+    per_device = plan.new_readings_by_device
+    span = plan.new_readings_span
     for batch in batches(readings, READINGS_AT_ONCE):
         before, seen = seen, set()
         by_device = _stored_moments(profile, batch)
@@ -442,6 +448,13 @@ def new_readings(
             else:
                 seen.add(moment)
                 counted[metric] += 1
+                per_device[device] += 1
+                if not span:
+                    span[:] = [at, at]
+                elif at < span[0]:
+                    span[0] = at
+                elif at > span[1]:
+                    span[1] = at
                 yield reading
     repeated = _("appears twice in the file; the first is kept")
     for origin, listed in repeats.items():

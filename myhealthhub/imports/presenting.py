@@ -94,6 +94,16 @@ def describe_preview(job: ImportJob) -> str:
     readings = preview.readings
     if readings.any:
         lines.append(f"  {_('Readings')[:26]:26}{readings.new:>9}{readings.present:>9}")
+        if readings.first and readings.last:
+            first, last = (
+                PartialDate.parse(day).localized() for day in (readings.first, readings.last)
+            )
+            lines.append(
+                "    "
+                + _("New readings from %(first)s to %(last)s") % {"first": first, "last": last}
+            )
+        if devices := [f"{name} ({count})" for name, count in readings.devices.items() if name]:
+            lines.append("    " + _("measured by") + " " + ", ".join(devices))
     if changed := preview.changed_examples:
         lines += ["", _("Changed since the last import:"), *(f"  {text}" for text in changed)]
     if preview.skipped:

@@ -8,10 +8,12 @@ commit adds what the person decided (``Decision``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,8 @@ EXAMPLES = 3
 MAX_WARNINGS = 200
 MAX_GROUPS = 50
 MAX_ORIGINS = 200
+# A file names a few devices; a hostile one any number.
+MAX_DEVICES = 20
 ORIGIN_COLUMNS = ("entries", "documents", "used", "skipped")
 
 
@@ -67,6 +71,11 @@ class ReadingCounts:
     new: int = 0
     present: int = 0
     metrics: dict[str, int] = field(default_factory=dict)
+    # The new readings' devices (by name, "" for none named) and their first and
+    # last day, in the importing person's time zone (ISO dates).
+    devices: dict[str, int] = field(default_factory=dict)
+    first: str = ""
+    last: str = ""
 
     @property
     def any(self) -> bool:
@@ -190,6 +199,9 @@ def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
             new=plan.new_readings.total(),
             present=plan.present_readings,
             metrics=dict(plan.new_readings),
+            devices=dict(plan.new_readings_by_device.most_common(MAX_DEVICES)),
+            first=_day(plan.new_readings_span[0]) if plan.new_readings_span else "",
+            last=_day(plan.new_readings_span[1]) if plan.new_readings_span else "",
         ),
         skipped=_skipped_groups(plan.skipped),
         skipped_count=sum(skipped.count for skipped in plan.skipped),
@@ -237,6 +249,10 @@ def _skipped_groups(skipped: list[Skipped]) -> list[SkippedGroup]:
         sum(group.count for group in rest),
     )
     return [*ordered[: MAX_GROUPS - 1], other]
+
+
+def _day(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).date().isoformat()
 
 
 def _example(item: MappedEntry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -99,6 +100,10 @@ def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
         "readings": [
             (metric_label(metric), count) for metric, count in preview.readings.metrics.items()
         ],
+        "reading_span": _span(preview.readings.first, preview.readings.last),
+        "reading_devices": [
+            (name, count) for name, count in preview.readings.devices.items() if name
+        ],
         "person": PersonShown.of(person) if (person := job.patient_named(job.patient)) else None,
         "people": [PersonShown.of(person) for person in job.patients],
         "originals": job.originals.filter(profile_id=access.profile.pk).select_related("document"),
@@ -159,3 +164,10 @@ def import_discard(request: HttpRequest, access: Access, job_uuid: uuid.UUID) ->
         return redirect("imports:detail", access.profile.uuid, job.uuid)
     messages.success(request, _("The import was discarded; nothing was added."))
     return redirect("imports:list", access.profile.uuid)
+
+
+def _span(first: str, last: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of the new readings, as dates for the page's formatter."""
+    if not first or not last:
+        return None
+    return dt.date.fromisoformat(first), dt.date.fromisoformat(last)

@@ -14,8 +14,10 @@ and a diastolic record that the export also writes at the top level, where
 they are read: the correlation itself is counted as used, so nothing is
 doubled.
 
-Every other record (workouts, daily activity summaries, other types...) is
-left out with a reason for now, counted by its type, never lost silently.
+A ``Workout`` becomes an entry, and an ``ActivitySummary`` a day of the
+activity rings (``workouts.py``); a workout's route is read from the zip
+afterwards (``routes.py``). Every other record is left out with a reason,
+counted by its type, never lost silently.
 
 Dates are written "2024-05-01 08:00:00 +0200"; numbers in some locales
 with a decimal comma. A record that cannot be read is skipped, saying why.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import subprocess
 import sys
 import zipfile
@@ -184,6 +185,46 @@ def test_hostile_or_broken_xml_is_refused_saying_where(content: str):
     with pytest.raises(Refused) as refused:
         read("export.xml", content.encode())
     assert refused.value.where.startswith("export.xml")
+
+
+def hostile_zips() -> dict[str, bytes]:
+    """Zips that lie about what they hold, with a real export's name and first bytes."""
+    real = export_zip(ZIPPED)
+    # The export's main file says it unpacks to 4 GiB: the header's size, in both headers.
+    declared = bytearray(real)
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = declared.find(signature)
+        while at >= 0:
+            struct.pack_into("<L", declared, at + offset, 4 * 1024**3 - 1)
+            at = declared.find(signature, at + 4)
+    # A few hundred kilobytes that unpack to 64 MiB of one record, over and over.
+    bomb = io.BytesIO()
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("apple_health_export/export.xml", "w") as member,
+    ):
+        member.write(HEAD.encode())
+        line = (record("HeartRate", "count/min", "72") + "\n").encode()
+        for _ in range(64 * 1024**2 // len(line)):
+            member.write(line)
+        member.write(b"</HealthData>\n")
+    return {"a 4 GB declared member": bytes(declared), "a zip bomb": bomb.getvalue()}
+
+
+@pytest.mark.parametrize("name", ["a 4 GB declared member", "a zip bomb"])
+def test_a_hostile_zip_is_refused_with_nothing_written(world: World, name: str):
+    before = Sample.objects.filter(profile=world.profile).count()
+    job = start_import(
+        world.profile,
+        [("export.zip", io.BytesIO(hostile_zips()[name]))],
+        actor=world.accounts["owner"],
+        request=None,
+    )
+    job.refresh_from_db()
+    assert job.state == JobState.REFUSED, job.state
+    assert "compressed" in job.message or "unpack" in job.message, job.message
+    assert Sample.objects.filter(profile=world.profile).count() == before
+    assert not Workout.objects.filter(profile=world.profile).exists()
 
 
 def test_an_export_zip_adds_its_readings_once_and_nothing_from_a_refused_one(world: World):

@@ -75,6 +75,19 @@ def test_a_reading_repeated_many_times_is_kept_once_and_its_repeats_counted(worl
     job.refresh_from_db()
     assert job.state == JobState.READY, job.message
     assert job.preview["readings"]["new"] == 1
+    # The preview says when the new readings were taken, and by what.
+    assert job.preview["readings"]["devices"] == {"Reloj de Ana": 1}
+    assert (job.preview["readings"]["first"], job.preview["readings"]["last"]) == (
+        "2024-05-01",
+        "2024-05-01",
+    )
+    page = world.client("owner").get(
+        reverse("imports:detail", args=[world.profile.uuid, job.uuid])
+    )
+    assert (
+        "New readings from May 1, 2024 to May 1, 2024 · measured by Reloj de Ana (1)"
+        in " ".join(page.content.decode().split())
+    )
     (repeats,) = [group for group in job.preview["skipped"] if "appears twice" in group["reason"]]
     assert (repeats["origin"], repeats["count"]) == ("HeartRate", 6)
     # The first few say where they are; the rest are counted with the first of them.
