@@ -81,9 +81,7 @@ def test_a_reading_repeated_many_times_is_kept_once_and_its_repeats_counted(worl
         "2024-05-01",
         "2024-05-01",
     )
-    page = world.client("owner").get(
-        reverse("imports:detail", args=[world.profile.uuid, job.uuid])
-    )
+    page = world.client("owner").get(reverse("imports:detail", args=[world.profile.uuid, job.uuid]))
     assert (
         "New readings from May 1, 2024 to May 1, 2024 · measured by Reloj de Ana (1)"
         in " ".join(page.content.decode().split())
