@@ -198,7 +198,14 @@ _PREVIEW = Record(
             required=frozenset({"new", "present"}),
         ),
         "readings": Record(
-            {"new": _COUNT, "present": _COUNT, "metrics": MapOf(_COUNT)},
+            {
+                "new": _COUNT,
+                "present": _COUNT,
+                "metrics": MapOf(_COUNT),
+                "devices": MapOf(_COUNT),
+                "first": Text(),
+                "last": Text(),
+            },
             required=frozenset({"new", "present"}),
         ),
         "skipped": ListOf(

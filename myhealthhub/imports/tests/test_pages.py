@@ -112,7 +112,14 @@ def test_a_csv_of_readings_imports_once(world: World):
 
     upload(world, "scale.csv", csv)
     again = ImportJob.objects.filter(label="scale.csv").latest("id")
-    assert again.preview["readings"] == {"new": 0, "present": 3, "metrics": {}}
+    assert again.preview["readings"] == {
+        "new": 0,
+        "present": 3,
+        "metrics": {},
+        "devices": {},
+        "first": "",
+        "last": "",
+    }
 
 
 def test_the_list_page_costs_the_same_queries_for_many_imports(world: World):

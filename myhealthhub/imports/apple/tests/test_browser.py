@@ -31,6 +31,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} to drive"),
 ]
 HEART_RATE = {"en": "Heart rate", "es": "Frecuencia cardiaca"}
+WORKOUTS = {"en": "Workouts", "es": "Entrenamientos"}
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -52,7 +53,8 @@ def test_importing_an_apple_health_export(live_server, tmp_path: Path, language:
             page.set_input_files("input[name=files]", str(archive))
             page.get_by_role("button", name=words["read"]).click()
             expect(page.get_by_role("heading", name=words["review"])).to_be_visible()
-            expect(page.locator("main")).to_contain_text("Workout")
+            # The export's run is a workout to add, with its route.
+            expect(page.locator("table.import-preview")).to_contain_text(WORKOUTS[language])
             page.screenshot(path=ARTIFACTS / f"apple-preview-{language}.png", full_page=True)
 
             # The export names nobody: the page asks before adding it to Ana's record.
