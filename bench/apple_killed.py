@@ -18,7 +18,6 @@ import argparse
 import signal
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from apple import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from myhealthhub.imports.tests.test_worker_killed import (
+    DRIVER,
     Database,
     in_transaction,
     wait_for,
@@ -38,29 +38,6 @@ The Apple Health issue asks that a worker killed in the middle of committing
 the 1 GB export leave no sample behind, that the restarted worker mark the
 job failed, and that the import can be run again.
 """
-
-DRIVER = textwrap.dedent(
-    """
-    import sys, django
-    django.setup()
-    from myhealthhub.accounts.actions import create_account
-    from myhealthhub.imports.models import ImportJob
-    from myhealthhub.imports.pipeline import request_commit, start_import
-    from myhealthhub.profiles.actions import create_profile
-
-    step, path = sys.argv[1], sys.argv[2]
-    if step == "start":
-        owner = create_account("owner@example.org", "correct horse battery staple")
-        profile = create_profile(owner, request=None, given_name="Fletcher", family_name="Hyatt")
-        with open(path, "rb") as handle:
-            job = start_import(profile, [("export.zip", handle)], actor=owner, request=None)
-        print(profile.uuid, job.uuid)
-    else:
-        job = ImportJob.objects.get(uuid=path)
-        request_commit(job, actor=None, apply_demographics=False, other_person_confirmed=True)
-    """
-)
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)

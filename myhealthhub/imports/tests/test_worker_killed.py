@@ -35,7 +35,7 @@ OBSERVATIONS = 15_000
 
 DRIVER = textwrap.dedent(
     """
-    import io, sys, django
+    import io, os, sys, django
     django.setup()
     from myhealthhub.accounts.actions import create_account
     from myhealthhub.imports.models import ImportJob
@@ -47,7 +47,8 @@ DRIVER = textwrap.dedent(
         owner = create_account("owner@example.org", "correct horse battery staple")
         profile = create_profile(owner, request=None, given_name="Big", family_name="Import")
         with open(path, "rb") as handle:
-            job = start_import(profile, [("big.json", handle)], actor=owner, request=None)
+            name = os.path.basename(path)
+            job = start_import(profile, [(name, handle)], actor=owner, request=None)
         print(profile.uuid, job.uuid)
     else:
         job = ImportJob.objects.get(uuid=path)
