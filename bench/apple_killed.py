@@ -39,6 +39,7 @@ the 1 GB export leave no sample behind, that the restarted worker mark the
 job failed, and that the import can be run again.
 """
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=1000)
