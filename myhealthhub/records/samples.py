@@ -132,7 +132,9 @@ def _weighed_totals(
     An hour only the phone counted (the watch was charging) still counts.
     """
     by_day: dict[dt.date, list[float]] = defaultdict(list)
-    for (day, _hour), taken in _taken_hours(profile, metric, samples, zone).items():
+    rows = samples.values_list(*WEIGHED).iterator(chunk_size=10_000)
+    chosen = device_order(profile, metric)
+    for (day, _hour), taken in _taken_hours(rows, chosen, zone).items():
         by_day[day].extend(taken.values)
     return [
         {
@@ -147,13 +149,14 @@ def _weighed_totals(
     ]
 
 
+# A sample as a day's total weighs it: when, how much, and the device's kind, model and name.
+Weighed = tuple[dt.datetime, float, str, str, str]
+WEIGHED = ("at", "value", "source__kind", "source__facility", "source__label")
+
+
 def _taken_hours(
-    profile: Profile, metric: str, samples: QuerySet[Sample], zone: dt.tzinfo
+    rows: Iterable[Weighed], chosen: dict[str, int], zone: dt.tzinfo
 ) -> dict[Hour, _Taken]:
-    chosen = device_order(profile, metric)
-    rows = samples.values_list(
-        "at", "value", "source__kind", "source__facility", "source__label"
-    ).iterator(chunk_size=10_000)
     hours: dict[Hour, _Taken] = {}
     for at, value, kind, model, label in rows:
         local = at.astimezone(zone)
@@ -206,17 +209,16 @@ class DeviceDay:
 def devices_on(profile: Profile, metric: str, day: dt.date) -> list[DeviceDay]:
     """Each device's own total of a metric on a day, in the order they count."""
     zone = timezone.get_current_timezone()
-    samples = _between(profile, metric, day, day, zone)
+    # One day's samples: few enough to read once for both sums.
+    rows: list[Weighed] = list(_between(profile, metric, day, day, zone).values_list(*WEIGHED))
+    chosen = device_order(profile, metric)
     totals: dict[str, float] = defaultdict(float)
     about: dict[str, tuple[tuple[int, int, str], str]] = {}
-    chosen = device_order(profile, metric)
-    for value, kind, model, label in samples.values_list(
-        "value", "source__kind", "source__facility", "source__label"
-    ):
+    for _at, value, kind, model, label in rows:
         totals[label] += value
         about.setdefault(label, (_order(chosen, kind, model, label), model))
     counted: dict[str, float] = defaultdict(float)
-    for taken in _taken_hours(profile, metric, samples, zone).values():
+    for taken in _taken_hours(rows, chosen, zone).values():
         counted[taken.label] += sum(taken.values)
     return [
         DeviceDay(label, about[label][1], totals[label], counted[label])
