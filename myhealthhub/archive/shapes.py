@@ -205,6 +205,7 @@ _PREVIEW = Record(
                 "devices": MapOf(_COUNT),
                 "first": Text(),
                 "last": Text(),
+                "repeated": _COUNT,
             },
             required=frozenset({"new", "present"}),
         ),

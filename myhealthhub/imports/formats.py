@@ -32,8 +32,13 @@ class Importer(Protocol):
         """The type ``upload`` is kept as, as the import's original file."""
         ...
 
-    def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
-        """Everything the files bring, or Refused naming where the file is broken."""
+    def read(self, uploads: list[Upload], progress: Progress, *, readings: bool = True) -> Mapping:
+        """Everything the files bring, or Refused naming where the file is broken.
+
+        Without ``readings``, a format whose readings take most of the reading
+        (a watch's millions) may leave them out; the commit asks so when the
+        preview found none that are new.
+        """
         ...
 
 

@@ -20,11 +20,13 @@ from myhealthhub.imports.formats import formats
 from myhealthhub.imports.models import ImportJob
 
 
-def read_files(job: ImportJob, progress: Progress | None = None) -> Mapping:
+def read_files(
+    job: ImportJob, progress: Progress | None = None, *, readings: bool = True
+) -> Mapping:
     """Decrypt the job's kept files and run the format's importer over them."""
     importer = formats()[job.format]
     with _decrypted(job) as uploads:
-        return importer.read(uploads, progress or no_progress)
+        return importer.read(uploads, progress or no_progress, readings=readings)
 
 
 @contextmanager

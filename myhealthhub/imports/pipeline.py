@@ -7,7 +7,9 @@ nothing reaches the record until the person commits, and the commit
 of it behind. The commit works from the kept files, not from a staged copy
 in the database or in memory: it reads them again and plans again under
 the profile's lock, so what lands is what the original says against the
-record as it is at that moment.
+record as it is at that moment. Device readings are not read again when
+the preview found none new (an export imported again): the commit adds
+none, as the preview said.
 
 The web pages enqueue ``read_job`` and ``commit_job`` as tasks; the command
 line runs them in its own process.
@@ -258,7 +260,12 @@ def commit_job(
     zone = zone_for(job.profile, job.created_by)
     with translation.override(job.language), timezone.override(zone):
         try:
-            mapping = read_files(job, lambda fraction, items=0: reporter(fraction / 2, items))
+            # A preview that found no new reading (a newer export's older part,
+            # an export read again) adds none: they are not built again.
+            readings = previews.Preview.of(job).readings.new > 0
+            mapping = read_files(
+                job, lambda fraction, items=0: reporter(fraction / 2, items), readings=readings
+            )
             _commit(job, mapping, request, reporter)
         except Refused as refusal:
             _refuse(job, refusal)
@@ -310,11 +317,15 @@ def _commit(
             updated = writing.update_entries(job, plan, actor, request)
             documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
             writing.adopt_records(job, plan)
-            new = planning.new_readings(profile, mapping.readings, plan)
-            expected = preview.readings.new
-            readings = _add_readings(
-                profile, source, _reported(new, reporter, expected), mapping.sender
-            )
+            if preview.readings.new:
+                new = planning.new_readings(profile, mapping.readings, plan)
+                expected = preview.readings.new
+                readings = _add_readings(
+                    profile, source, _reported(new, reporter, expected), mapping.sender
+                )
+                repeats_not_read = 0
+            else:  # not read again (``commit_job``): the preview counted their repeats
+                readings, repeats_not_read = 0, preview.readings.repeated
             activity_days = add_activity_days(profile, source, mapping.activity_days)
             if preview.apply_demographics:
                 _apply_demographics(job, preview, actor, request)
@@ -326,7 +337,7 @@ def _commit(
                 "present": plan.present.total() + len(plan.present_documents),
                 "documents": documents,
                 "readings": readings,
-                "skipped": sum(skipped.count for skipped in plan.skipped),
+                "skipped": sum(skipped.count for skipped in plan.skipped) + repeats_not_read,
             }
             if activity_days:  # only a watch's export has them
                 current.counts["activity_days"] = activity_days

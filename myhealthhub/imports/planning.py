@@ -44,6 +44,8 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import orjson
 from django.conf import settings
+from django.db import connections
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -141,6 +143,8 @@ class ImportPlan:
     new_readings_by_device: Counter[str] = field(default_factory=Counter)
     new_readings_span: list[dt.datetime] = field(default_factory=list)
     present_readings: int = 0
+    # Readings the file says twice: left out, each counted among the skipped.
+    repeated_readings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # Content hash of every entry and document kept, by key.
@@ -438,15 +442,17 @@ def new_readings(
             metric, at, _value, origin, where, device, _model = reading
             moment = (metric, at, device)
             if moment in seen or moment in before:
+                plan.repeated_readings += 1
                 listed = repeats.setdefault(origin, [])
                 if len(listed) < LISTED_REPEATS:
                     listed.append(where)
                 else:
                     more[origin] += 1
-            elif moment in (by_device if device else by_moment):
-                plan.present_readings += 1
             else:
-                seen.add(moment)
+                seen.add(moment)  # its repeats are repeats, whether it is new or present
+                if moment in (by_device if device else by_moment):
+                    plan.present_readings += 1
+                    continue
                 counted[metric] += 1
                 per_device[device] += 1
                 if not span:
@@ -485,8 +491,22 @@ def _stored_moments(profile: Profile, batch: list[Reading]) -> set[tuple[str, dt
         )
         if device:
             rows = rows.filter(source__label=device)
-        stored.update(rows.values_list("metric", "at", "source__label"))
+        stored.update(_plain_moments(rows.values_list("metric", "at", "source__label")))
     return stored
+
+
+def _plain_moments(rows: QuerySet[Any]) -> Iterator[tuple[str, dt.datetime, str]]:
+    """(metric, moment, device) rows by a plain cursor, each moment in UTC.
+
+    A re-import looks up every reading it brings; the ORM's conversion of
+    each moment took longer than the query.
+    """
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for metric, at, device in cursor:
+            # Moments are kept in UTC; SQLite's driver gives them without their zone.
+            yield metric, at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC), device
 
 
 def _keepable(document: MappedDocument, plan: ImportPlan) -> bool:

@@ -76,6 +76,8 @@ class ReadingCounts:
     devices: dict[str, int] = field(default_factory=dict)
     first: str = ""
     last: str = ""
+    # Readings the file says twice, left out (and among the skipped).
+    repeated: int = 0
 
     @property
     def any(self) -> bool:
@@ -202,6 +204,7 @@ def preview(plan: ImportPlan, mapping: Mapping) -> Preview:
             devices=dict(plan.new_readings_by_device.most_common(MAX_DEVICES)),
             first=_day(plan.new_readings_span[0]) if plan.new_readings_span else "",
             last=_day(plan.new_readings_span[1]) if plan.new_readings_span else "",
+            repeated=plan.repeated_readings,
         ),
         skipped=_skipped_groups(plan.skipped),
         skipped_count=sum(skipped.count for skipped in plan.skipped),

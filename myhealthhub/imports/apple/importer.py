@@ -36,12 +36,12 @@ class AppleHealth:
     def original_type(self, upload: Upload) -> FileType:
         return ZIP if is_zip(upload.head(8)) else XML
 
-    def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
+    def read(self, uploads: list[Upload], progress: Progress, *, readings: bool = True) -> Mapping:
         mapping = Mapping(sender=_("Apple Health"), system=source_system("apple-health", "health"))
         read = 0  # elements, of every file
         for upload in uploads:
             with parse.opened(upload) as (name, stream, size):
-                mapper = HealthMapper(mapping, name)
+                mapper = HealthMapper(mapping, name, readings=readings)
                 for element in parse.elements(stream, name):
                     mapper.read(element)
                     read += 1

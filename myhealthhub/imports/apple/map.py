@@ -170,9 +170,13 @@ class HealthMapper:
     is worked out once.
     """
 
-    def __init__(self, mapping: Mapping, name: str) -> None:
+    def __init__(self, mapping: Mapping, name: str, *, readings: bool = True) -> None:
         self.mapping = mapping
         self.name = name
+        # Without readings, records are still checked (what is skipped is said
+        # again), but none is kept: the commit of an export that brings no new
+        # reading, a re-import, need not build millions of them.
+        self.keeps_readings = readings
         self.latest = timezone.now() + dt.timedelta(days=1)
         # "export.xml, line 12": the words around the number, translated once.
         self.before_line, _number, self.after_line = (f"{name}, " + _("line %(number)s")).partition(
@@ -284,6 +288,8 @@ class HealthMapper:
             return
         if at > self.latest:
             self.skip(origin, _("in the future"), element)
+            return
+        if not self.keeps_readings:
             return
         attributes = element.attributes
         # "<<HKDevice: 0x2837a4b40>, name:Apple Watch, ...>": the address differs

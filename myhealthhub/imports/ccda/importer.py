@@ -24,7 +24,7 @@ class Ccda:
     def original_type(self, upload: Upload) -> FileType:
         return CCDA
 
-    def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
+    def read(self, uploads: list[Upload], progress: Progress, *, readings: bool = True) -> Mapping:
         if len(uploads) > 1:
             raise Refused(_("Import one clinical document at a time."))
         parsed = parse.read(uploads[0])

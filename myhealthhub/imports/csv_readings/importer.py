@@ -48,7 +48,7 @@ class CsvReadings:
     def original_type(self, upload: Upload) -> FileType:
         return CSV
 
-    def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
+    def read(self, uploads: list[Upload], progress: Progress, *, readings: bool = True) -> Mapping:
         mapping = Mapping()
         total = sum(max(upload.size, 1) for upload in uploads)
         done = 0

@@ -34,7 +34,7 @@ class Fhir:
             return FHIR_XML
         return FHIR_NDJSON if upload.name.lower().endswith(".ndjson") else FHIR_JSON
 
-    def read(self, uploads: list[Upload], progress: Progress) -> Mapping:
+    def read(self, uploads: list[Upload], progress: Progress, *, readings: bool = True) -> Mapping:
         with _no_cycle_collection():
             first_look = FirstLook()
             parsed = parse.read(uploads, progress, on_each=first_look)

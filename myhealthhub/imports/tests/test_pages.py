@@ -119,6 +119,7 @@ def test_a_csv_of_readings_imports_once(world: World):
         "devices": {},
         "first": "",
         "last": "",
+        "repeated": 0,
     }
 
 

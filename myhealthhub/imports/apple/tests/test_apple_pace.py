@@ -17,7 +17,8 @@ from myhealthhub.imports.apple.tests.test_apple_health import (
     record,
 )
 from myhealthhub.imports.models import ImportJob, JobState
-from myhealthhub.imports.pipeline import read_job, start_import
+from myhealthhub.imports.pipeline import read_job, request_commit, start_import
+from myhealthhub.records.models import Sample
 
 
 def test_reading_an_export_reports_how_many_records_it_has_read(world: World):
@@ -90,3 +91,27 @@ def test_a_reading_repeated_many_times_is_kept_once_and_its_repeats_counted(worl
     assert (repeats["origin"], repeats["count"]) == ("HeartRate", 6)
     # The first few say where they are; the rest are counted with the first of them.
     assert repeats["examples"][:3] == [f"export.xml, line {line}" for line in (10, 11, 12)]
+
+    # Committed, then imported again: nothing is new, so the commit leaves the
+    # readings unread, and still says what the file repeats.
+    owner = world.accounts["owner"]
+    for expected_new in (1, 0):
+        job = ImportJob.objects.filter(profile=world.profile).latest("id")
+        assert (job.preview["readings"]["new"], job.preview["readings"]["repeated"]) == (
+            expected_new,
+            6,
+        )
+        request_commit(job, actor=owner, apply_demographics=False, other_person_confirmed=True)
+        job.refresh_from_db()
+        assert job.state == JobState.COMMITTED, job.message
+        assert (job.counts["readings"], job.counts["skipped"]) == (expected_new, 6)
+        assert job.counts["skipped"] == job.preview["skipped_count"]
+        if expected_new:
+            start_import(
+                world.profile,
+                [("export.xml", io.BytesIO(content.encode()))],
+                actor=owner,
+                request=None,
+            )
+    taken = Sample.objects.filter(profile=world.profile, metric="heart_rate", at__year=2024)
+    assert [sample.value for sample in taken] == [61]
