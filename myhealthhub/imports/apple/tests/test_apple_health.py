@@ -289,7 +289,8 @@ def test_an_export_zip_adds_its_readings_once_and_nothing_from_a_refused_one(wor
         "last": "",
         "repeated": 0,
     }
-    assert (again.counts["readings"], again.counts["present"]) == (0, 2)  # the workout and its route
+    # Nothing new; the workout and its route are present.
+    assert (again.counts["readings"], again.counts["present"]) == (0, 2)
     assert Sample.objects.filter(profile=world.profile).count() == before + 2
 
 

@@ -55,13 +55,22 @@ def test_the_import_page_says_records_a_second_and_time_left(world: World):
         heartbeat_at=now,
     )
     url = reverse("imports:detail", args=[world.profile.uuid, job.uuid])
-    english = world.client("owner").get(url, {"status": "1"}, HTTP_HX_REQUEST="true")
+    owner = world.client("owner")
+    english = owner.get(url, {"status": "1"}, HTTP_HX_REQUEST="true")
     assert "2500 records a second · about 1 min left" in english.content.decode()
 
     spanish = world.client("owner")
     spanish.post(reverse("accounts:set_language"), {"language": "es"})
     page = spanish.get(url, {"status": "1"}, HTTP_HX_REQUEST="true").content.decode()
     assert "2500 registros por segundo · tiempo restante aproximado: 1 min" in page
+    assert "te esperará para que la revises" in page
+
+    # While what was reviewed is being added, nothing waits for a review any more
+    # (the owner now reads Spanish).
+    ImportJob.objects.filter(pk=job.pk).update(state=JobState.COMMITTING)
+    page = owner.get(url, {"status": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "lo que revisaste se sigue añadiendo" in page
+    assert "te esperará" not in page
 
 
 def test_a_reading_repeated_many_times_is_kept_once_and_its_repeats_counted(world: World):
