@@ -2,17 +2,21 @@
 
 Tagged ``database``, so `migrate` (which `myhealthhub serve` runs first) and
 `myhealthhub check --database default` run them against the real file. The
-file storage check needs no database and runs with every command.
+file storage check and the data folder's privacy need no database and run
+with every command; `check --deploy` adds what only matters in production.
 """
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.db import connections
 
 from myhealthhub.documents.backends import S3_BACKEND
@@ -95,3 +99,61 @@ def check_file_storage(
             )
         )
     return messages
+
+
+@register(Tags.security)
+def check_private_data_folder(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The data folder, its database and its keys readable by their owner alone.
+
+    The command line and the web process make them so (umask 077); a data
+    folder made by an older version, or copied without its modes, is said
+    here, with the command that closes it.
+    """
+    folder = Path(settings.DATA_DIR)
+    if not folder.exists():
+        return []
+    opened = [path for path in (folder, *_private_files(folder)) if _others_may_read(path)]
+    if not opened:
+        return []
+    return [
+        CheckWarning(
+            "Other users of this computer can read "
+            + ", ".join(str(path) for path in opened)
+            + ": the data folder holds the health records, and its keys open the documents.",
+            hint=f"chmod -R go-rwx {folder}",
+            id="myhealthhub.W001",
+        )
+    ]
+
+
+def _private_files(folder: Path) -> list[Path]:
+    """The keys, and the SQLite database with its journal, when they are in the data folder."""
+    names = ["secret_key", "master.key"]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        name = str(database["NAME"])
+        names += [name, f"{name}-wal", f"{name}-shm"]
+    return [path for path in (folder / name for name in names) if path.exists()]
+
+
+def _others_may_read(path: Path) -> bool:
+    return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+@register(Tags.security, deploy=True)
+def check_named_hosts(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """A host name of "*" answers for any name a request gives, which Django's own check allows."""
+    if "*" not in settings.ALLOWED_HOSTS:
+        return []
+    return [
+        CheckWarning(
+            f'{PREFIX}ALLOWED_HOSTS is "*": any host name a request gives is answered, '
+            "and links in e-mails (sign-up, password reset) can be made to point elsewhere.",
+            hint=f"Set {PREFIX}ALLOWED_HOSTS to the names people reach this instance at.",
+            id="myhealthhub.W002",
+        )
+    ]

@@ -78,16 +78,37 @@ def _speak_the_terminal_s_language(subcommand: str, args: list[str]) -> None:
     )
 
 
+HELP = frozenset({"-h", "--help", "--version"})
+# Files and folders made from here on (the data folder, the database and its
+# journal, documents, exports) are readable by their owner only: they hold a
+# family's health record.
+PRIVATE = 0o077
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    os.umask(PRIVATE)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myhealthhub.settings")
-    if not args or args[0] in {"-h", "--help"}:
+    if not args or args[0] in HELP:
         sys.stdout.write(USAGE)
         return
+    if args[0] == "help" or HELP.intersection(args[1:]):
+        # Asking how a command works is not its first run: no data folder, no keys.
+        from myhealthhub.lib import keyfiles
+
+        keyfiles.leave_files_alone()
+    if args[0] == "check" and "--deploy" in args and not _names_fail_level(args):
+        # A deployment check that only prints its warnings lets any script
+        # that runs it go on with an unsafe configuration.
+        args = [*args, "--fail-level", "WARNING"]
     from django.core.management import execute_from_command_line
 
     _speak_the_terminal_s_language(args[0], args[1:])
     execute_from_command_line(["myhealthhub", args[0], *args[1:]])
+
+
+def _names_fail_level(args: list[str]) -> bool:
+    return any(arg.startswith("--fail-level") for arg in args)
 
 
 if __name__ == "__main__":

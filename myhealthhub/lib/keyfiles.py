@@ -15,14 +15,27 @@ from pathlib import Path
 
 MASTER_KEY_BYTES = 32  # AES-256
 
+# Whether a secret not made yet is written down (a first run) or only made up
+# for this process: a command asked only for its help leaves no file behind.
+_first_run_writes = True
+
+
+def leave_files_alone() -> None:
+    """Make up missing secrets for this process alone, writing no file or folder."""
+    global _first_run_writes
+    _first_run_writes = False
+
 
 def read_or_create(path: Path, make: str) -> str:
     """Return the secret stored at ``path``, creating it (mode 0600) if absent.
 
     ``O_EXCL`` makes the creation race-free when several gunicorn workers start
     together: exactly one writes the file and the others read what it wrote.
+    The data folder it is in is made readable by its owner only.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not _first_run_writes:
+        return _read_complete(path) if path.exists() else make
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

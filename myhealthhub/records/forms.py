@@ -66,6 +66,8 @@ class EntryForm(forms.Form):
     existing_codings: list[dict[str, str]] = []
     # Editing an entry that has a moment: left untouched, it is not written back.
     kept_moment = False
+    # Fields that bound a range, low then high: a kind's form checks those it has.
+    RANGES = (("reference_low", "reference_high"),)
 
     def __init__(self, *args: Any, account: HasUnits | None = None, **kwargs: Any) -> None:
         """``account``: whose units a distance is typed in (kilometres or miles)."""
@@ -73,6 +75,13 @@ class EntryForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, DistanceField):
                 field.use(account)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for low, high in self.RANGES:
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, _("The upper limit of the range is below its lower limit."))
+        return data
 
     @classmethod
     def for_entry(

@@ -52,6 +52,72 @@ def test_first_run_creates_secrets_readable_by_the_owner_only(tmp_path):
     assert (tmp_path / "secret_key").read_text() == key, "secrets are made once, then kept"
 
 
+def test_asking_for_help_writes_nothing(tmp_path):
+    """With no data folder set, the default one (./var) is made by a first run, not by --help."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MYHEALTHHUB_")}
+    env.pop("DATABASE_URL", None)
+    for args in (["serve", "--help"], ["import", "--help"], ["check", "-h"], ["help"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "myhealthhub.cli", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "usage" in result.stdout.lower() or "subcommands" in result.stdout.lower()
+        assert list(tmp_path.iterdir()) == [], f"{args} wrote {list(tmp_path.iterdir())}"
+
+
+# What the database's own journal holds while a process has it open, and each file's mode.
+MODES_WHILE_OPEN = """
+import os
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS scratch (x)")
+    cursor.execute("INSERT INTO scratch VALUES (1)")
+    name = connection.settings_dict["NAME"]
+    print(*(oct(os.stat(name + suffix).st_mode & 0o777) for suffix in ("", "-wal", "-shm")))
+"""
+
+
+def test_the_data_folder_database_and_journal_are_private_whatever_the_umask(tmp_path):
+    data = tmp_path / "data"
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["MYHEALTHHUB_DATA_DIR"] = str(data)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        # Started as a login shell leaves it: files others may read, unless we say otherwise.
+        return subprocess.run(
+            [sys.executable, "-m", "myhealthhub.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=lambda: os.umask(0o022),
+        )
+
+    assert run("migrate", "-v0").returncode == 0
+    assert data.stat().st_mode & 0o777 == 0o700
+    for name in ("myhealthhub.sqlite3", "secret_key", "master.key"):
+        assert (data / name).stat().st_mode & 0o777 == 0o600, name
+    opened = run("shell", "-v", "0", "-c", MODES_WHILE_OPEN)
+    assert opened.stdout.split() == ["0o600", "0o600", "0o600"], opened.stderr
+
+    clean = run("check")
+    assert clean.returncode == 0 and "W001" not in clean.stdout + clean.stderr
+    # A data folder from before, copied without its modes: said at start, and
+    # a deployment check fails on it even when not asked to fail on warnings.
+    (data / "myhealthhub.sqlite3").chmod(0o644)
+    said = run("check")
+    assert said.returncode == 0
+    assert "myhealthhub.W001" in said.stderr and "myhealthhub.sqlite3" in said.stderr
+    assert f"chmod -R go-rwx {data}" in said.stderr
+    deploy = run("check", "--deploy")
+    assert deploy.returncode != 0 and "myhealthhub.W001" in deploy.stderr
+
+
 def test_sqlite_durability_is_checked_at_start_up(data_dir):
     result = myhealthhub(data_dir, "check", "--database", "default")
     assert result.returncode == 0, result.stderr

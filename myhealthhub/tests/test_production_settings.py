@@ -39,6 +39,18 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_fails_on_its_warnings_and_on_any_host(tmp_path):
+    """Run as a deployment script runs it, without --fail-level: a warning is a failure."""
+    assert run(["check", "--deploy"], tmp_path, **PRODUCTION).returncode == 0
+    laptop = run(["check", "--deploy"], tmp_path)
+    assert laptop.returncode != 0 and "SESSION_COOKIE_SECURE" in laptop.stderr
+    any_host = run(
+        ["check", "--deploy"], tmp_path, **(PRODUCTION | {"MYHEALTHHUB_ALLOWED_HOSTS": "*"})
+    )
+    assert any_host.returncode != 0
+    assert "myhealthhub.W002" in any_host.stderr and "ALLOWED_HOSTS" in any_host.stderr
+
+
 def test_check_deploy_warns_without_https(tmp_path):
     """The same check does fail on the plain-HTTP laptop default, so the test above means something."""
     result = run(["check", "--deploy", "--fail-level", "WARNING"], tmp_path)

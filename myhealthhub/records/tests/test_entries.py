@@ -240,6 +240,25 @@ def test_required_fields_and_bad_values_are_refused_clearly(world: World):
     assert KINDS["results"].model.objects.count() == before
 
 
+def test_a_reference_range_upside_down_is_refused(world: World):
+    client = world.client("owner")
+    before = KINDS["results"].model.objects.count()
+    typed = {"display": "Glucose", "category": "laboratory", "value_number": "92"}
+    response = client.post(
+        url("create", world, "results"),
+        typed | {"reference_low": "100", "reference_high": "70"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["reference_high"] == [
+        "The upper limit of the range is below its lower limit."
+    ]
+    assert KINDS["results"].model.objects.count() == before
+    # One limit alone, or both the same, is a range.
+    for limits in ({"reference_low": "70"}, {"reference_low": "70", "reference_high": "70"}):
+        assert client.post(url("create", world, "results"), typed | limits).status_code == 302
+    assert KINDS["results"].model.objects.count() == before + 2
+
+
 def test_a_stale_edit_is_refused_and_shows_what_changed(world: World):
     edit_url = url("edit", world, "medications", entry_uuid=world.medication.uuid)
     base = {
