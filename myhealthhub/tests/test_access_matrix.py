@@ -801,9 +801,27 @@ def as_a_browser_sends(page: TestResponse, edits: dict[str, str]) -> dict[str, A
     return {name: each[0] if len(each) == 1 else each for name, each in values.items()}
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("name", sorted(MATRIX))
+def cases() -> list[tuple[str, str, str]]:
+    """Every URL name × caller × method; on PostgreSQL, those the gate lets through.
+
+    A refused caller is stopped at the gate, before its view reads anything:
+    the gate's queries are the same on both databases, and the callers let
+    through make them too. What differs between the databases is what a
+    view does once it runs, and every view runs for its allowed callers on
+    both.
+    """
+    every = [
+        (name, caller, method)
+        for name in sorted(MATRIX)
+        for caller in CALLERS
+        for method in ("get", "post")
+    ]
+    if connection.vendor == "sqlite":
+        return every
+    return [case for case in every if expected(MATRIX[case[0]], case[1], case[2]) == "allowed"]
+
+
+@pytest.mark.parametrize(("name", "caller", "method"), cases())
 def test_access_matrix(world: World, name: str, caller: str, method: str):
     call = Call(world, name, caller, method)
     outcome = expected(call.rule, caller, method)
