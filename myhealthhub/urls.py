@@ -1,9 +1,11 @@
 from django.urls import include, path
 
+from myhealthhub.health import healthz
 from myhealthhub.profiles import views as profile_views
 
 urlpatterns = [
     path("", profile_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("p/", include("myhealthhub.profiles.urls")),
     path("p/", include("myhealthhub.audit.urls")),
     path("p/", include("myhealthhub.records.urls")),

@@ -524,6 +524,8 @@ MATRIX: dict[str, Rule] = {
         ),
     ),
     "sharing:viewer": Rule(PUBLIC, shows=showing("data-shl-viewer")),
+    # Whether the instance can serve: nothing of anyone's record (test_healthz.py).
+    "healthz": Rule(PUBLIC, shows=showing('"database": {"ok": true')),
     # The keeper's SMART Health Links: handing the record out is the owners' decision alone.
     "sharing:links": Rule(Role.OWNER, kwargs=on_profile, shows=showing("For Luis García")),
     # Making a link asks for the password again (SECURITY.md), before the form: the owner
