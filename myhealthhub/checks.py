@@ -21,6 +21,7 @@ from django.db import connections
 
 from myhealthhub.documents.backends import S3_BACKEND
 from myhealthhub.lib.env import PREFIX
+from myhealthhub.proxies import networks
 
 # journal_mode is "memory" for the in-memory databases the test suite uses.
 EXPECTED_PRAGMAS: dict[str, tuple[Any, ...]] = {
@@ -157,3 +158,25 @@ def check_named_hosts(
             id="myhealthhub.W002",
         )
     ]
+
+
+@register(Tags.security)
+def check_trusted_proxies(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Each trusted proxy an address or a network: a typo would trust no one, silently."""
+    messages: list[CheckMessage] = []
+    for entry in settings.TRUSTED_PROXIES:
+        try:
+            networks([entry])
+        except ValueError:
+            messages.append(
+                Error(
+                    f"{PREFIX}TRUSTED_PROXIES names {entry!r}, which is not an address "
+                    "or a network.",
+                    hint="Name each proxy by its address (127.0.0.1, ::1) or network "
+                    "(10.0.0.0/8), separated by commas.",
+                    id="myhealthhub.E004",
+                )
+            )
+    return messages

@@ -70,9 +70,10 @@ def _database() -> Check:
 def _storage() -> Check:
     store = default_storage()
     if isinstance(store, FileSystemStorage):
-        # A missing file is not an error on a local folder: ask whether the folder is there.
+        # A missing file is not an error on a local folder: ask whether the folder
+        # is there, or (before the first document) whether it can be made.
         folder = Path(store.location)
-        if not folder.is_dir():
+        if not (folder.is_dir() or (not folder.exists() and folder.parent.is_dir())):
             return {"ok": False, "error": "the documents folder is missing"}
         return {"ok": True}
     store.exists("healthz")  # a request to the bucket: reachable, and the keys accepted

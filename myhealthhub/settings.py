@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from myhealthhub.documents.backends import storage_from_env
 from myhealthhub.lib import keyfiles
-from myhealthhub.lib.env import env, env_bool, env_int, env_list, env_secret
+from myhealthhub.lib.env import (
+    PREFIX,
+    ConfigurationError,
+    env,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("DATA_DIR", "var")).resolve()
@@ -51,7 +59,17 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The address people reach this instance at, for what is made with no request
 # to read it from: a share link made on the command line.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-if env_bool("BEHIND_PROXY", False):
+# The reverse proxies in front, by address or network ("127.0.0.1", "10.0.0.0/8"):
+# a request from one of them comes from the address it forwards, for lockouts,
+# rate limits, sessions and the audit log alike (myhealthhub/proxies.py), and
+# its X-Forwarded-Proto and host are believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+if env("PROXY_COUNT"):
+    raise ConfigurationError(
+        f"{PREFIX}PROXY_COUNT is no longer read: name the proxies in {PREFIX}TRUSTED_PROXIES "
+        "(their addresses), so that a client cannot claim another address."
+    )
+if TRUSTED_PROXIES or env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
@@ -88,6 +106,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whatever keys on the client's address reads it from REMOTE_ADDR.
+    "myhealthhub.proxies.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -231,10 +251,9 @@ AXES_LOCKOUT_CALLABLE = "myhealthhub.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client's address is in REMOTE_ADDR, put there behind a trusted proxy by
+# ClientAddressMiddleware: axes reads nothing else.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- Sessions and cookies ---------------------------------------------------
 
@@ -242,6 +261,9 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Messages wait in the session, on the server: in a cookie (Django's default)
+# "Successfully signed in as …" would carry the person's e-mail address.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -311,8 +333,15 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 256) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "myhealthhub.documents.uploads.SizeLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "myhealthhub.documents.uploads.PrivateTemporaryFileUploadHandler",
 ]
+# A large upload waits here in plaintext while it arrives: inside the data
+# folder, owner only, never the system's /tmp, and swept of what a killed
+# process left (documents/spool.py). The folder is made when first needed, so
+# a command asked only for its help writes nothing: Django's check that it
+# already exists (files.E001) would stop every command before that.
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads")
+SILENCED_SYSTEM_CHECKS = ["files.E001"]
 
 # --- E-mail -----------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -43,11 +44,31 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Tell the owner of a known address that someone tried to sign up with it.
+
+        Signing up with a new address hashes its password (argon2: a few
+        hundred milliseconds) before its code is sent; a known one would only
+        send this notice, and the answer's speed would tell which addresses
+        have an account. So the password typed is hashed here too, the same
+        way, and thrown away.
+        """
+        hash_signup_password_as_a_new_account_would(context.request, email)
+        super().send_account_already_exists_mail(email)
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         # Failed passwords are counted by django-axes per (e-mail, address), so the
         # owner can still sign in from elsewhere. allauth's count here is per
         # e-mail from anywhere, which would let a stranger lock the owner out.
         return None
+
+
+def hash_signup_password_as_a_new_account_would(request: HttpRequest, email: str) -> None:
+    # allauth also sends this notice when an address is changed on the code
+    # page, where no password is typed and none is hashed for a new address.
+    password = request.POST.get("password1", "")  # allauth's sign-up form's name for it
+    if password:
+        User(email=email).set_password(password)
 
 
 class MFAAdapter(DefaultMFAAdapter):

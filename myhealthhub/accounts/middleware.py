@@ -19,8 +19,10 @@ from myhealthhub.lib import formatting
 
 SESSION_STARTED = "myhealthhub.session_started"
 SESSION_LAST_SEEN = "myhealthhub.session_last_seen"
-# Writing the session on every request would cost a database write per page;
-# a minute's resolution is plenty for a 30-minute idle limit.
+# Writing the session on every request would cost a database write per page,
+# so activity is recorded at most this often, and at most every tenth of the
+# idle limit: a person is then never signed out while clicking at intervals
+# shorter than nine tenths of the limit, however short the limit is.
 LAST_SEEN_RESOLUTION = 60
 
 
@@ -47,9 +49,14 @@ class SessionLimitsMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
-            if now - last_seen >= LAST_SEEN_RESOLUTION:
+            if now - last_seen >= last_seen_resolution():
                 session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
+
+
+def last_seen_resolution() -> float:
+    """How stale the recorded activity may be: a minute, or a tenth of a shorter idle limit."""
+    return min(LAST_SEEN_RESOLUTION, settings.SESSION_IDLE_SECONDS / 10)
 
 
 class AccountLanguageMiddleware:

@@ -124,6 +124,17 @@ def _image_type(upload: IO[bytes]) -> FileType:
     try:
         with Image.open(upload) as image:
             image_format = image.format or ""
+    except Image.DecompressionBombError:
+        # Pillow refuses, from the header alone, a canvas past twice its pixel
+        # limit: a few hundred bytes may claim 30000×30000, gigabytes to decode
+        # here and in the browser of whoever opens it.
+        raise RefusedFile(
+            _(
+                "This picture is too large to open safely (over %(megapixels)d megapixels), "
+                "so it was not kept."
+            )
+            % {"megapixels": 2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000}
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError):
         image_format = ""
     content_type = IMAGE_TYPES.get(image_format)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 
+from myhealthhub.documents import spool
 from myhealthhub.lib import crypto
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ def read(
     """The plaintext, chunk by chunk; raises crypto.IntegrityError if anything was altered."""
     storage = storage or default_storage()
     file_key = crypto.unwrap_key(master_key, stored.wrapped_key)
+    # django-storages spools an S3 download (ciphertext, unnamed) into the
+    # upload folder, FILE_UPLOAD_TEMP_DIR, which is made when first needed.
+    spool.make_private(spool.upload_folder())
     with storage.open(stored.name, "rb") as handle:
         yield from crypto.decrypt_chunks(file_key, handle)
 

@@ -1,13 +1,21 @@
-"""Uploads of files, documents and imports alike: stopped when too large, answered for upload.js."""
+"""Uploads of files, documents and imports alike: stopped when too large, spooled in private,
+answered for upload.js."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from myhealthhub.documents import spool
 from myhealthhub.documents.actions import title_from_filename
 
 
@@ -28,6 +36,19 @@ class SizeLimitHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class PrivateTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Last in FILE_UPLOAD_HANDLERS: a large upload waits in the private upload folder.
+
+    Django's own handler writes to FILE_UPLOAD_TEMP_DIR but fails if that
+    folder is missing; this one makes it (owner only) on first use, and sweeps
+    what killed processes left there (documents/spool.py).
+    """
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        spool.prepare()
+        super().new_file(*args, **kwargs)
 
 
 def too_large(request: HttpRequest) -> str | None:

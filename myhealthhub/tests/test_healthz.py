@@ -38,7 +38,7 @@ def test_a_healthy_instance_says_so_to_anyone_and_nothing_more(world: World):
 
 
 def test_a_missing_documents_folder_fails_the_storage_check(world: World, settings, tmp_path):
-    missing = tmp_path / "not-mounted"
+    missing = tmp_path / "unmounted-disk" / "files"
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

@@ -29,7 +29,19 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("imports", "exports", "reconcile", "archive", "sharing"),
 )
 # The project's web layer and test plumbing: they may import any app.
-PROJECT_WEB = {"settings", "urls", "cli", "wsgi", "checks", "apps", "management", "testing"}
+PROJECT_WEB = {
+    "settings",
+    "urls",
+    "cli",
+    "wsgi",
+    "checks",
+    "apps",
+    "management",
+    "testing",
+    # /healthz, and the middleware that finds the client behind a proxy.
+    "health",
+    "proxies",
+}
 # Only the migrations that handed its tables to imports and exports.
 MIGRATIONS_ONLY = {"interop"}
 WEB_PARTS = {"views", "urls", "templatetags", "management"}

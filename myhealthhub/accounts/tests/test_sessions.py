@@ -137,3 +137,32 @@ def test_sign_out_ends_the_session_on_the_server(ana):
     key = session_key(client)
     client.post(reverse("account_logout"))
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_short_idle_limit_keeps_an_active_person_signed_in(ana, settings):
+    settings.SESSION_IDLE_SECONDS = 60
+    start = timezone.now()
+    client = signed_in_client(start)
+    seconds = 0
+    while seconds < 5 * 60:
+        seconds += 40
+        with time_machine.travel(start + dt.timedelta(seconds=seconds), tick=False):
+            response = client.get(reverse("home"))
+        assert response.status_code == 200, f"signed out while active, at {seconds} s"
+    with time_machine.travel(start + dt.timedelta(seconds=seconds + 61), tick=False):
+        response = client.get(reverse("home"))
+    assert response.status_code == 302, "a pause longer than the limit signs out"
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_activity_is_not_written_on_every_request(ana):
+    start = timezone.now()
+    client = signed_in_client(start)
+    with time_machine.travel(start + dt.timedelta(seconds=1), tick=False):
+        # The first page takes the "signed in" message out of the session.
+        assert client.get(reverse("home")).status_code == 200
+    stored = Session.objects.get(session_key=session_key(client)).session_data
+    for seconds in (10, 20, 30, 40):
+        with time_machine.travel(start + dt.timedelta(seconds=seconds), tick=False):
+            assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(session_key=session_key(client)).session_data == stored

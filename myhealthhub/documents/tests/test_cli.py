@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from myhealthhub.documents.tests.files import pdf_with_text
+from myhealthhub.documents.tests.files import jpeg_bomb, pdf_with_text, png_bomb
 from myhealthhub.tests.test_cli import myhealthhub
 
 pytestmark = pytest.mark.slow  # each command is a new process
@@ -82,6 +82,30 @@ def test_documents_add_refuses_clearly_and_exits_non_zero(profile, tmp_path: Pat
         data_dir, "documents", "add", str(page), "--profile", profile_uuid, "--date", "ayer"
     )
     assert bad_date.returncode != 0 and "--date 'ayer'" in bad_date.stderr
+
+
+def test_documents_add_refuses_a_picture_bomb_without_a_traceback(profile, tmp_path: Path):
+    data_dir, profile_uuid = profile
+    plan, photo = tmp_path / "plano.png", tmp_path / "foto.jpg"
+    plan.write_bytes(png_bomb())
+    photo.write_bytes(jpeg_bomb())
+    before = _documents_and_blobs(data_dir)
+    refused = myhealthhub(
+        data_dir, "documents", "add", str(plan), str(photo), "--profile", profile_uuid
+    )
+    assert refused.returncode != 0
+    for path in (plan, photo):
+        assert f"{path}: This picture is too large to open safely" in refused.stderr
+    assert "2 of 2 files were not added." in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert _documents_and_blobs(data_dir) == before
+
+
+def _documents_and_blobs(data_dir: Path) -> tuple[int, set[Path]]:
+    with sqlite3.connect(data_dir / "myhealthhub.sqlite3") as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM documents_document").fetchone()
+    files = data_dir / "files"
+    return count, {path for path in files.rglob("*") if path.is_file()}
 
 
 def test_keys_rotate_replaces_the_key_file_and_files_still_open(profile, tmp_path: Path):

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from myhealthhub.documents import spool
 from myhealthhub.lib.env import env, env_int
 
 READY_TIMEOUT_SECONDS = 30
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         # Documents deleted more than 30 days ago go for good at each start;
         # `myhealthhub documents purge` does the same from a daily timer.
         call_command("documents", "purge", stdout=self.stdout)
+        # The private folder uploads wait in, swept of what a killed process
+        # left; the worker sweeps it hourly after this.
+        spool.prepare()
 
         child_env = {**os.environ, "MYHEALTHHUB_DATA_DIR": str(settings.DATA_DIR)}
         children = [

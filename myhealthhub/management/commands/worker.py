@@ -1,5 +1,5 @@
-"""`myhealthhub worker`: the task worker, which first fails the jobs a dead worker left
-and lets go of expired exports."""
+"""`myhealthhub worker`: the task worker, which first fails the jobs a dead worker left,
+lets go of expired exports and sweeps the uploads a killed process left (hourly after that)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
+from myhealthhub.documents import spool
 from myhealthhub.exports import jobs
 from myhealthhub.imports.recovery import fail_abandoned_jobs
 
@@ -46,4 +47,15 @@ class Command(DatabaseWorker):
                 )
                 % {"count": abandoned}
             )
+        leftovers = spool.sweep()
+        if leftovers:
+            self.stderr.write(
+                ngettext(
+                    "Removed %(count)d unfinished upload left behind.",
+                    "Removed %(count)d unfinished uploads left behind.",
+                    leftovers,
+                )
+                % {"count": leftovers}
+            )
+        spool.keep_sweeping()
         super().handle(*args, **options)
