@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 
 import pytest
 from django.conf import settings as django_settings
+from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone, translation
 
@@ -200,6 +201,8 @@ class Standing(Generic[T]):
 
         with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
             value = build()
+            # Built for the first test that asks: what building sent is not that test's.
+            mail.outbox.clear()
             store = default_storage()
             files = {}
             # Only standing rows outlive a test: every file named now is theirs.
@@ -213,8 +216,11 @@ class Standing(Generic[T]):
     def fresh(self) -> T:
         if not Profile.objects.filter(pk=self.profile.pk).exists():
             # A test on a transactional database (a live server) emptied it:
-            # build again, inside this test's transaction.
-            return self.build()
+            # build again, inside this test's transaction. What building sent
+            # (the grants' e-mails) is not this test's to see.
+            value = self.build()
+            mail.outbox.clear()
+            return value
         self._put_files_back()
         fresh: T = pickle.loads(self.pickled)  # noqa: S301 (pickled by this process, above)
         return fresh
