@@ -192,6 +192,9 @@ CACHES = {
 }
 
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# How often a running worker looks for what a stopped one left: imports and
+# exports said to be in progress, task rows said to be running.
+WORKER_RECOVERY_EVERY = timedelta(seconds=env_int("WORKER_RECOVERY_SECONDS", 60))
 
 # --- Accounts ---------------------------------------------------------------
 

@@ -16,15 +16,11 @@ that process's handle on POSIX systems, so the upload would not break.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
-import threading
 import time
 from pathlib import Path
 
 from django.conf import settings
-
-log = logging.getLogger(__name__)
 
 # Far longer than any upload or the request that reads it can take.
 LEFT_FOR = dt.timedelta(days=1)
@@ -83,19 +79,3 @@ def prepare() -> None:
     if not _last_swept or now - _last_swept >= SWEEP_EVERY.total_seconds():
         _last_swept = now
         sweep(folder)
-
-
-def keep_sweeping(every: dt.timedelta = SWEEP_EVERY) -> threading.Thread:
-    """Sweep every ``every`` in a daemon thread, for a process that runs for days (the worker)."""
-
-    def run() -> None:
-        while True:
-            time.sleep(every.total_seconds())
-            try:
-                sweep()
-            except OSError:  # a full or unmounted disk must not end the sweeping
-                log.warning("could not sweep the upload folder", exc_info=True)
-
-    thread = threading.Thread(target=run, name="upload-sweeper", daemon=True)
-    thread.start()
-    return thread

@@ -1,10 +1,11 @@
-"""Jobs a dead worker left behind, failed when a worker starts (DESIGN.md principle 8).
+"""Jobs a dead worker left behind, failed by the workers (DESIGN.md principle 8).
 
 A worker killed in the middle of a commit leaves nothing in the database:
 the transaction dies with it. What it leaves is the job, still saying
 "reading" or "committing", and perhaps attachments sealed ahead of the
-commit. A worker that starts on the same machine knows whether the process
-named on the job is still alive; a job on another machine that has not
+commit. A worker on the same machine, as it starts and every minute after
+(``management/recovery.py``), knows whether the process named on the job
+is still alive; a job on another machine that has not
 reported in for a long time is taken as abandoned.
 """
 
@@ -23,11 +24,12 @@ from myhealthhub.lib.workers import holder_is_dead
 SILENT_FOR = dt.timedelta(hours=6)
 
 
-def fail_abandoned_jobs() -> int:
+def fail_abandoned_jobs(*, at_worker_start: bool = True) -> int:
+    """Fail the jobs whose worker is gone; ``at_worker_start``: see ``holder_is_dead``."""
     silent_since = timezone.now() - SILENT_FOR
     abandoned = []
     for job in ImportJob.objects.filter(state__in=ACTIVE_STATES).exclude(worker=""):
-        dead = holder_is_dead(job.worker)
+        dead = holder_is_dead(job.worker, at_worker_start=at_worker_start)
         if dead is None:
             dead = job.heartbeat_at is None or job.heartbeat_at < silent_since
         if dead:
