@@ -19,7 +19,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from myhealthhub.tests.commands import CLI, clean_environment, run_command
 from myhealthhub.tests.test_serve import free_port
 
 pytestmark = [
@@ -89,24 +89,14 @@ class Person:
 def behind_caddy(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     """The proxy's port, the server's own port, and its data folder."""
     data = tmp_path / "data"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"
-    }
-    env |= {
-        "MYHEALTHHUB_DATA_DIR": str(data),
-        "MYHEALTHHUB_TRUSTED_PROXIES": "127.0.0.1",
-        "MYHEALTHHUB_LOCKOUT_FAILURES": str(FAILURES),
-    }
-    cli = [sys.executable, "-m", "myhealthhub.cli"]
-    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, capture_output=True)
-    made = subprocess.run(
-        [*cli, "createuser", "--email", OWNER, "--password-stdin"],
-        env=env,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
+    env = clean_environment(
+        data,
+        MYHEALTHHUB_TRUSTED_PROXIES="127.0.0.1",
+        MYHEALTHHUB_LOCKOUT_FAILURES=str(FAILURES),
+    )
+    assert run_command(env, "migrate", "-v0").returncode == 0
+    made = run_command(
+        env, "createuser", "--email", OWNER, "--password-stdin", stdin=PASSWORD + "\n"
     )
     assert made.returncode == 0, made.stderr
     port, proxy_port = free_port(), free_port()
@@ -116,7 +106,7 @@ def behind_caddy(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     )
     processes = [
         subprocess.Popen(
-            [*cli, "serve", "--port", str(port), "--workers", "1", "--no-task-worker"],
+            [*CLI, "serve", "--port", str(port), "--workers", "1", "--no-task-worker"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from myhealthhub.records.kinds import KINDS
+from myhealthhub.tests.commands import clean_environment, run_command
 
 pytestmark = pytest.mark.slow  # each command is a new process
 
@@ -54,17 +55,10 @@ def test_first_run_creates_secrets_readable_by_the_owner_only(tmp_path):
 
 def test_asking_for_help_writes_nothing(tmp_path):
     """With no data folder set, the default one (./var) is made by a first run, not by --help."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MYHEALTHHUB_")}
-    env.pop("DATABASE_URL", None)
+    env = clean_environment(tmp_path)
+    del env["MYHEALTHHUB_DATA_DIR"]
     for args in (["serve", "--help"], ["import", "--help"], ["check", "-h"], ["help"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "myhealthhub.cli", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_command(env, *args, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "usage" in result.stdout.lower() or "subcommands" in result.stdout.lower()
         assert list(tmp_path.iterdir()) == [], f"{args} wrote {list(tmp_path.iterdir())}"
@@ -84,19 +78,11 @@ with connection.cursor() as cursor:
 
 def test_the_data_folder_database_and_journal_are_private_whatever_the_umask(tmp_path):
     data = tmp_path / "data"
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["MYHEALTHHUB_DATA_DIR"] = str(data)
+    env = clean_environment(data)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         # Started as a login shell leaves it: files others may read, unless we say otherwise.
-        return subprocess.run(
-            [sys.executable, "-m", "myhealthhub.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            preexec_fn=lambda: os.umask(0o022),
-        )
+        return run_command(env, *args, preexec_fn=lambda: os.umask(0o022))
 
     assert run("migrate", "-v0").returncode == 0
     assert data.stat().st_mode & 0o777 == 0o700

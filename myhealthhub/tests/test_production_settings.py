@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from myhealthhub.tests.commands import clean_environment, run_command
 
 pytestmark = pytest.mark.slow  # each command is a new process
 
@@ -15,19 +15,7 @@ HOST = "health.example.org"
 
 
 def run(args: list[str], data_dir: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"
-    }
-    env.update(MYHEALTHHUB_DATA_DIR=str(data_dir), **extra_env)
-    return subprocess.run(
-        [sys.executable, "-m", "myhealthhub.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_command(clean_environment(data_dir, **extra_env), *args)
 
 
 PRODUCTION = {"MYHEALTHHUB_HTTPS": "true", "MYHEALTHHUB_ALLOWED_HOSTS": HOST}

@@ -6,11 +6,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
+
+from myhealthhub.tests.commands import CLI, clean_environment
 
 pytestmark = pytest.mark.slow  # each command is a new process
 
@@ -23,15 +24,9 @@ def free_port() -> int:
 
 def test_serve_migrates_and_serves_pages_and_static_files(tmp_path):
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"
-    }
-    env["MYHEALTHHUB_DATA_DIR"] = str(tmp_path)
     server = subprocess.Popen(
-        [sys.executable, "-m", "myhealthhub.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
+        [*CLI, "serve", "--port", str(port), "--workers", "2"],
+        env=clean_environment(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -12,11 +12,12 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from myhealthhub.tests.commands import CLI, clean_environment, run_command
 
 pytestmark = pytest.mark.slow  # a worker, in its own process
 
@@ -47,16 +48,10 @@ DBTaskResult.objects.create(
 
 
 def test_a_running_worker_fails_what_a_stopped_one_left(tmp_path: Path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"
-    }
-    env |= {"MYHEALTHHUB_DATA_DIR": str(tmp_path), "MYHEALTHHUB_WORKER_RECOVERY_SECONDS": "1"}
-    cli = [sys.executable, "-m", "myhealthhub.cli"]
-    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, capture_output=True)
+    env = clean_environment(tmp_path, MYHEALTHHUB_WORKER_RECOVERY_SECONDS="1")
+    assert run_command(env, "migrate", "-v0").returncode == 0
     worker = subprocess.Popen(
-        [*cli, "worker"],
+        [*CLI, "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -72,9 +67,7 @@ def test_a_running_worker_fails_what_a_stopped_one_left(tmp_path: Path):
             started += line
         # The worker names itself by host and process, as the jobs it holds do.
         assert f":{worker.pid}" in started, started
-        made = subprocess.run(
-            [*cli, "shell", "-v", "0", "-c", LEFT_BEHIND], env=env, capture_output=True, text=True
-        )
+        made = run_command(env, "shell", "-v", "0", "-c", LEFT_BEHIND)
         assert made.returncode == 0, made.stderr
         deadline = time.monotonic() + 30
         with sqlite3.connect(tmp_path / "myhealthhub.sqlite3") as database:

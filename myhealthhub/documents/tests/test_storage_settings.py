@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,22 +15,11 @@ from django.core.files.base import ContentFile
 from myhealthhub import checks
 from myhealthhub.documents.backends import LOCAL_BACKEND, S3_BACKEND, s3_options, storage_from_env
 from myhealthhub.lib.env import ConfigurationError
+from myhealthhub.tests.commands import clean_environment, run_command
 
 
 def run(args: list[str], data_dir: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("MYHEALTHHUB_", "AWS_")) and key != "DATABASE_URL"
-    }
-    env.update(MYHEALTHHUB_DATA_DIR=str(data_dir), **extra_env)
-    return subprocess.run(
-        [sys.executable, "-m", "myhealthhub.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_command(clean_environment(data_dir, **extra_env), *args)
 
 
 PUT_AND_READ = """

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from django.urls import reverse
 from myhealthhub.conftest import World
 from myhealthhub.documents.models import Document
 from myhealthhub.documents.tests.files import pdf_with_text
+from myhealthhub.tests.commands import clean_environment, run_command
 
 DAY = 24 * 3600
 
@@ -70,21 +70,10 @@ def test_a_large_upload_waits_in_the_private_folder_not_the_system_temp(
 
 @pytest.mark.slow  # migrate and the worker, each a process of its own
 def test_the_worker_sweeps_old_leftovers_and_keeps_an_upload_still_arriving(tmp_path: Path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "MYHEALTHHUB_TASKS_BACKEND")
-    }
-    env["MYHEALTHHUB_DATA_DIR"] = str(tmp_path)
+    env = clean_environment(tmp_path)  # the worker of the database queue, not inline tasks
 
     def myhealthhub(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "myhealthhub.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_command(env, *args)
 
     assert myhealthhub("migrate", "-v0").returncode == 0
     folder = tmp_path / "uploads"
