@@ -333,13 +333,10 @@ def shown_quantity(
     or SI choice, weight, height and temperature its metric or US one. Anything
     else, or a unit that cannot be converted, is shown as recorded.
     """
-    preferences = Preferences.of(account)
-    source = ucum_code(unit_code)
-    analyte = analyte_for_loinc(code) if code else None
-    target = _target(source, analyte, preferences)
-    line = linear(source, target, analyte.key if analyte else "") if target else None
-    if target is not None and target != source and line is not None:
-        converted = line[0] * value + line[1]
+    source, analyte, conversion = _conversion(unit_code, account, code)
+    if conversion is not None:
+        target, (slope, intercept) = conversion
+        converted = slope * value + intercept
         return Quantity(converted, target, _digits(target, analyte, converted), True)
     return Quantity(value, unit_code, own_decimals(value, source, analyte), written=written)
 
@@ -352,14 +349,22 @@ def shown_unit(
     For a series of values (a chart) converted at once; :func:`shown_quantity` shows one.
     The line is (slope, intercept); (1, 0) when they are shown as recorded.
     """
-    preferences = Preferences.of(account)
+    _source, _analyte, conversion = _conversion(unit_code, account, code)
+    return conversion or (unit_code, (1.0, 0.0))
+
+
+def _conversion(
+    unit_code: str, account: HasUnits | Preferences | None, code: str
+) -> tuple[str, Analyte | None, tuple[str, tuple[float, float]] | None]:
+    """The UCUM unit, the analyte of ``code``, and the unit ``account`` reads them in with
+    the line that converts to it; None when they are shown as recorded."""
     source = ucum_code(unit_code)
     analyte = analyte_for_loinc(code) if code else None
-    target = _target(source, analyte, preferences)
+    target = _target(source, analyte, Preferences.of(account))
     line = linear(source, target, analyte.key if analyte else "") if target else None
-    if target is not None and target != source and line is not None:
-        return target, line
-    return unit_code, (1.0, 0.0)
+    if target is None or target == source or line is None:
+        return source, analyte, None
+    return source, analyte, (target, line)
 
 
 def _target(source: str, analyte: Analyte | None, preferences: Preferences) -> str | None:
