@@ -22,8 +22,7 @@ from myhealthhub.documents.models import Document
 from myhealthhub.imports.apple import clinical
 from myhealthhub.imports.apple.map import ME
 from myhealthhub.imports.models import ImportedRecord, ImportJob, JobState
-from myhealthhub.imports.pipeline import request_commit, start_import
-from myhealthhub.profiles import actions as profile_actions
+from myhealthhub.imports.tests.test_pipeline import commit, new_profile, read
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Condition, Sample
@@ -84,31 +83,6 @@ def fhir_zip(clinical_records: dict[str, bytes]) -> bytes:
     return zipped(clinical_records)
 
 
-def read(world: World, profile: Profile, files: list[tuple[str, bytes]]) -> ImportJob:
-    job = start_import(
-        profile,
-        [(name, io.BytesIO(content)) for name, content in files],
-        actor=world.accounts["owner"],
-        request=None,
-    )
-    job.refresh_from_db()
-    return job
-
-
-def commit(world: World, job: ImportJob) -> ImportJob:
-    assert job.state == JobState.READY, (job.state, job.message, job.where)
-    request_commit(
-        job, actor=world.accounts["owner"], apply_demographics=False, other_person_confirmed=True
-    )
-    job.refresh_from_db()
-    assert job.state == JobState.COMMITTED, (job.state, job.message)
-    return job
-
-
-def new_profile(world: World) -> Profile:
-    return profile_actions.create_profile(world.accounts["owner"], request=None, given_name="Ana")
-
-
 def entry_count(profile: Profile, kinds: Collection[str] = KINDS) -> int:
     return sum(KINDS[slug].queryset(profile).count() for slug in kinds)
 
@@ -131,33 +105,33 @@ def nothing_new(job: ImportJob, kinds: Collection[str] = KINDS) -> bool:
 
 def test_records_imported_directly_and_in_the_export_are_added_once_either_way(world: World):
     files = records()
-    first = new_profile(world)
-    direct = commit(world, read(world, first, list(files.items())))
+    first = new_profile(world, "Ana")
+    direct = commit(read(first, list(files.items()), world), world)
     kinds = {row["kind"] for row in direct.preview["kinds"]}
     added, carried = direct.counts["added"], direct.counts["documents"]
     assert added > 0 and carried > 0 and entry_count(first) == added
 
-    export = read(world, first, [("export.zip", export_zip(files))])
+    export = read(first, [("export.zip", export_zip(files))], world)
     assert export.state == JobState.READY, (export.message, export.where)
     assert nothing_new(export, kinds), export.preview
     present = sum(row["present"] for row in export.preview["kinds"] if row["kind"] in kinds)
     assert present == added
     assert export.preview["documents"]["present"] == carried
-    commit(world, export)
+    commit(export, world)
     assert export.counts["documents"] == 0
     assert entry_count(first, kinds) == added
 
     # The other way round, and each again.
-    second = new_profile(world)
-    commit(world, read(world, second, [("export.zip", export_zip(files))]))
+    second = new_profile(world, "Ana")
+    commit(read(second, [("export.zip", export_zip(files))], world), world)
     assert entry_count(second, kinds) == added
     documents = documents_of(second)
-    again = read(world, second, [("records.zip", fhir_zip(files))])
+    again = read(second, [("records.zip", fhir_zip(files))], world)
     assert nothing_new(again), again.preview
-    commit(world, again)
-    repeated = read(world, second, [("export.zip", export_zip(files))])
+    commit(again, world)
+    repeated = read(second, [("export.zip", export_zip(files))], world)
     assert nothing_new(repeated), repeated.preview
-    commit(world, repeated)
+    commit(repeated, world)
     assert entry_count(second, kinds) == added
     # Only the records' zip is kept beside them, as that import's original.
     assert documents_of(second) == documents + 1
@@ -169,8 +143,8 @@ def test_records_imported_directly_and_in_the_export_are_added_once_either_way(w
 
 def test_every_record_is_in_the_preview_and_the_person_is_the_export_s(world: World):
     files = records()
-    profile = new_profile(world)
-    job = read(world, profile, [("export.zip", export_zip(files))])
+    profile = new_profile(world, "Ana")
+    job = read(profile, [("export.zip", export_zip(files))], world)
     # The hospital's "Patient/…" is not another person of the export: no one to choose.
     assert job.state == JobState.READY
     assert [person["key"] for person in job.patients] == [ME]
@@ -190,17 +164,17 @@ def test_every_record_is_in_the_preview_and_the_person_is_the_export_s(world: Wo
 def test_a_patient_record_in_the_export_is_the_export_s_person_too(world: World):
     files = records(types=("Patient", "Condition"))
     assert any(name.startswith("Patient-") for name in files)
-    profile = new_profile(world)
-    job = read(world, profile, [("export.zip", export_zip(files))])
+    profile = new_profile(world, "Ana")
+    job = read(profile, [("export.zip", export_zip(files))], world)
     assert job.state == JobState.READY
     assert [person["key"] for person in job.patients] == [ME]
-    commit(world, job)
+    commit(job, world)
     conditions = Condition.objects.filter(profile=profile).count()
     assert conditions == sum(name.startswith("Condition-") for name in files)
 
     # A direct import of the same files names the system they come from (the
     # Patient's record number): the export filed its records under it too.
-    direct = read(world, profile, [("records.zip", fhir_zip(files))])
+    direct = read(profile, [("records.zip", fhir_zip(files))], world)
     assert direct.state == JobState.READY
     assert nothing_new(direct), direct.preview
     # The export's own workout and its route stay the export's.
@@ -223,8 +197,8 @@ def test_records_the_fhir_importer_refuses_are_skipped_saying_why_and_the_rest_a
     world: World,
 ):
     files = records(types=("Condition",))
-    profile = new_profile(world)
-    job = read(world, profile, [("export.zip", export_zip({**files, **BROKEN}))])
+    profile = new_profile(world, "Ana")
+    job = read(profile, [("export.zip", export_zip({**files, **BROKEN}))], world)
     assert job.state == JobState.READY, (job.message, job.where)
     folder = "export.zip/apple_health_export/clinical-records/"
     reasons = {
@@ -242,7 +216,7 @@ def test_records_the_fhir_importer_refuses_are_skipped_saying_why_and_the_rest_a
     )
     assert reasons["AllergyIntolerance-empty.json"] == "This file is empty."
     assert job.preview["origins"]["Condition"]["skipped"] == 2
-    commit(world, job)
+    commit(job, world)
     assert Condition.objects.filter(profile=profile).count() == len(files)
     assert Sample.objects.filter(profile=profile, metric="heart_rate").count() == 1
 
@@ -253,9 +227,9 @@ def test_a_record_larger_than_any_is_skipped_and_a_lying_archive_refused_whole(
     monkeypatch.setattr(clinical, "MAX_RECORD", 4096)
     files = records(types=("Condition",))
     large = {"resourceType": "Condition", "id": "large", "note": [{"text": "x" * 5000}]}
-    profile = new_profile(world)
+    profile = new_profile(world, "Ana")
     content = export_zip({**files, "Condition-large.json": json.dumps(large).encode()})
-    job = read(world, profile, [("export.zip", content)])
+    job = read(profile, [("export.zip", content)], world)
     assert job.state == JobState.READY, (job.message, job.where)
     (row,) = [row for row in job.preview["skipped"] if row["origin"] == "Condition"]
     assert row["examples"] == [
@@ -265,7 +239,7 @@ def test_a_record_larger_than_any_is_skipped_and_a_lying_archive_refused_whole(
         f"This clinical record is larger than {filesizeformat(4096)}; one record is never "
         "that large, so it was not read."
     )
-    commit(world, job)
+    commit(job, world)
     assert Condition.objects.filter(profile=profile).count() == len(files)
 
     # A record that unpacks to more than its header says is not a record: nothing is read.
@@ -275,7 +249,7 @@ def test_a_record_larger_than_any_is_skipped_and_a_lying_archive_refused_whole(
     declared = int.from_bytes(archive[size_at : size_at + 4], "little")
     archive[size_at : size_at + 4] = (declared - 10).to_bytes(4, "little")
     entries, documents = entry_count(profile), documents_of(profile)
-    refused = read(world, profile, [("export.zip", bytes(archive))])
+    refused = read(profile, [("export.zip", bytes(archive))], world)
     assert refused.state == JobState.REFUSED
     assert "holds more data than its header declares" in refused.message
     assert (entry_count(profile), documents_of(profile)) == (entries, documents)

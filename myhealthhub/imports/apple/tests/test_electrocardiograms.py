@@ -22,9 +22,8 @@ from myhealthhub.documents.models import Document
 from myhealthhub.imports.apple import electrocardiograms
 from myhealthhub.imports.apple.electrocardiograms import Recording, parse
 from myhealthhub.imports.models import ImportedRecord, ImportJob, JobState
-from myhealthhub.imports.pipeline import request_commit, start_import
+from myhealthhub.imports.tests.test_pipeline import commit, new_profile, read
 from myhealthhub.lib.dates import PartialDate
-from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Condition
 from myhealthhub.tests.real_files import ours
@@ -98,26 +97,10 @@ RECORDINGS = {
 }
 
 
-def read(world: World, profile: Profile, content: bytes) -> ImportJob:
-    job = start_import(
-        profile, [("export.zip", io.BytesIO(content))], actor=world.accounts["owner"], request=None
-    )
-    job.refresh_from_db()
+def read_export(profile: Profile, content: bytes, world: World) -> ImportJob:
+    job = read(profile, [("export.zip", content)], world)
     assert job.state == JobState.READY, (job.state, job.message, job.where)
     return job
-
-
-def commit(world: World, job: ImportJob) -> ImportJob:
-    request_commit(
-        job, actor=world.accounts["owner"], apply_demographics=False, other_person_confirmed=True
-    )
-    job.refresh_from_db()
-    assert job.state == JobState.COMMITTED, (job.state, job.message)
-    return job
-
-
-def new_profile(world: World) -> Profile:
-    return profile_actions.create_profile(world.accounts["owner"], request=None, given_name="Ana")
 
 
 def recordings_of(profile: Profile) -> dict[str, Document]:
@@ -126,11 +109,11 @@ def recordings_of(profile: Profile) -> dict[str, Document]:
 
 
 def test_each_recording_is_kept_once_titled_dated_and_described(world: World):
-    profile = new_profile(world)
-    job = read(world, profile, export_zip(RECORDINGS))
+    profile = new_profile(world, "Ana")
+    job = read_export(profile, export_zip(RECORDINGS), world)
     assert job.preview["documents"]["new"] == 3
     assert job.preview["origins"]["Electrocardiogram"]["documents"] == 3
-    commit(world, job)
+    commit(job, world)
 
     kept = recordings_of(profile)
     assert set(kept) == {"ECG: Sinus Rhythm", "ECG: Sinusrhythmus", "ECG: Fibrilación auricular"}
@@ -153,16 +136,16 @@ def test_each_recording_is_kept_once_titled_dated_and_described(world: World):
     assert "Device: Watch6,1" in other.description and "Sample rate: 512 Hz" in other.description
 
     # Sent again, and in a newer export that repeats them: each is already there.
-    again = read(world, profile, export_zip(RECORDINGS))
+    again = read_export(profile, export_zip(RECORDINGS), world)
     assert (again.preview["documents"]["new"], again.preview["documents"]["present"]) == (0, 3)
-    commit(world, again)
+    commit(again, world)
     newer = {
         **RECORDINGS,
         f"{FOLDER}/ecg_2023-07-14.csv": ecg(ENGLISH.replace("2020-09-22", "2023-07-14")),
     }
-    latest = read(world, profile, export_zip(newer))
+    latest = read_export(profile, export_zip(newer), world)
     assert (latest.preview["documents"]["new"], latest.preview["documents"]["present"]) == (1, 3)
-    commit(world, latest)
+    commit(latest, world)
     assert Document.objects.filter(profile=profile, title="ECG: Sinus Rhythm").alive().count() == 2
 
 
@@ -173,8 +156,8 @@ def test_recordings_stay_apple_health_s_beside_the_hospitals_records(world: Worl
         **RECORDINGS,
         f"apple_health_export/clinical-records/Condition-{identifier}.json": condition.encode(),
     }
-    profile = new_profile(world)
-    commit(world, read(world, profile, export_zip(members)))
+    profile = new_profile(world, "Ana")
+    commit(read_export(profile, export_zip(members), world), world)
     assert Condition.objects.filter(profile=profile).count() == 1
     systems = dict(ImportedRecord.objects.filter(profile=profile).values_list("key", "system"))
     assert {systems[key] for key in systems if key.startswith("apple-health:ecg:")} == {
@@ -194,8 +177,8 @@ def test_files_that_are_no_recording_are_left_out_saying_why(
         f"{FOLDER}/ecg_2020-09-25.csv": b"date,steps\n2020-09-25,1000\n",
         f"{FOLDER}/ecg_2020-09-26.csv": b"Name," + b"x" * 200_000 + b"\n1\n2\n",
     }
-    profile = new_profile(world)
-    job = read(world, profile, export_zip(members))
+    profile = new_profile(world, "Ana")
+    job = read_export(profile, export_zip(members), world)
     assert job.preview["documents"]["new"] == 1
     reasons = {
         group["reason"]: sorted(example.rsplit("/", 1)[-1] for example in group["examples"])
@@ -210,7 +193,7 @@ def test_files_that_are_no_recording_are_left_out_saying_why(
             "ecg_2020-09-26.csv",
         ],
     }
-    commit(world, job)
+    commit(job, world)
     assert list(recordings_of(profile)) == ["ECG: Sinus Rhythm"]
 
 
@@ -237,8 +220,11 @@ def test_a_header_is_read_by_its_labels_or_where_apple_writes_each_field():
 
 def test_a_recording_without_a_readable_date_is_dated_by_its_file_s_name(world: World):
     header = ENGLISH.replace("2020-09-22 09:14:40 +0200", "22/09/2020")
-    profile = new_profile(world)
-    commit(world, read(world, profile, export_zip({f"{FOLDER}/ecg_2020-09-22.csv": ecg(header)})))
+    profile = new_profile(world, "Ana")
+    commit(
+        read_export(profile, export_zip({f"{FOLDER}/ecg_2020-09-22.csv": ecg(header)}), world),
+        world,
+    )
     (document,) = recordings_of(profile).values()
     assert document.when == PartialDate(2020, 9, 22)
     keys = ImportedRecord.objects.filter(profile=profile, key__startswith="apple-health:ecg:")
