@@ -24,6 +24,8 @@ usage: myhealthhub COMMAND [options]
   search       rebuild the search index (search reindex)
   reconcile    rebuild a profile's groups of entries that state the same thing (--json)
   share        make, list and revoke SMART Health Links to a profile's summary
+  backup       back the whole instance up to one file, while it serves
+  restore      restore such a backup into an empty instance
   check        check the configuration (add --deploy for production)
 
 Any other Django management command works too; `myhealthhub help` lists them.

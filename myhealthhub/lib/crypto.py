@@ -89,25 +89,52 @@ def encrypt_stream(
     file_key: bytes, source: Readable, sink: Writable, chunk_size: int = CHUNK_SIZE
 ) -> Sealed:
     """Read ``source`` to its end and write its sealed form to ``sink``."""
-    prefix = os.urandom(PREFIX_BYTES)
-    header = HEADER.pack(MAGIC, chunk_size, prefix)
-    sink.write(header)
-    aes = AESGCM(file_key)
-    digest = hashlib.sha256()
-    size = 0
-    index = 0
-    chunk = _read_exactly(source, chunk_size)
-    while True:
-        # Read one ahead to know whether this chunk is the last one.
-        following = _read_exactly(source, chunk_size) if len(chunk) == chunk_size else b""
-        last = not following
-        digest.update(chunk)
-        size += len(chunk)
-        sink.write(aes.encrypt(_nonce(prefix, index), chunk, _associated(header, last)))
-        if last:
-            return Sealed(sha256=digest.hexdigest(), size=size)
-        chunk = following
-        index += 1
+    writer = SealingWriter(file_key, sink, chunk_size)
+    while chunk := source.read(chunk_size):
+        writer.write(chunk)
+    return writer.close()
+
+
+class SealingWriter:
+    """Seal what is written to it, for a producer that writes (tarfile) rather than
+    a source to be read; ``close()`` seals the last chunk and must be called.
+
+    The output is byte for byte the layout ``encrypt_stream`` writes: a chunk is
+    sealed only once the next byte arrives, or at close, because its associated
+    data says whether it is the last.
+    """
+
+    def __init__(self, file_key: bytes, sink: Writable, chunk_size: int = CHUNK_SIZE) -> None:
+        self._prefix = os.urandom(PREFIX_BYTES)
+        self._header = HEADER.pack(MAGIC, chunk_size, self._prefix)
+        self._aes = AESGCM(file_key)
+        self._sink = sink
+        self._chunk_size = chunk_size
+        self._pending = bytearray()
+        self._index = 0
+        self._digest = hashlib.sha256()
+        self._size = 0
+        sink.write(self._header)
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self._size += len(data)
+        self._pending += data
+        # Keep at least one byte back: the chunk it belongs to may be the last.
+        while len(self._pending) > self._chunk_size:
+            self._seal(bytes(self._pending[: self._chunk_size]), last=False)
+            del self._pending[: self._chunk_size]
+        return len(data)
+
+    def close(self) -> Sealed:
+        self._seal(bytes(self._pending), last=True)
+        self._pending.clear()
+        return Sealed(sha256=self._digest.hexdigest(), size=self._size)
+
+    def _seal(self, chunk: bytes, *, last: bool) -> None:
+        nonce = _nonce(self._prefix, self._index)
+        self._sink.write(self._aes.encrypt(nonce, chunk, _associated(self._header, last)))
+        self._index += 1
 
 
 def decrypt_chunks(file_key: bytes, source: Readable) -> Iterator[bytes]:

@@ -47,6 +47,14 @@ def read_or_create(path: Path, make: str) -> str:
     return make
 
 
+def replace(path: Path, secret: str) -> None:
+    """Write ``secret`` to ``path`` whole or not at all, readable by its owner only."""
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    read_or_create(partial, secret)
+    os.replace(partial, path)
+
+
 def _read_complete(path: Path) -> str:
     # A worker that lost the O_EXCL race may read before the winner has
     # written; wait briefly for the content instead of using an empty key.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -53,10 +52,7 @@ def read_key(path: Path | None) -> bytes | None:
 
 def write_key(path: Path, key: bytes) -> None:
     """Write ``key`` to ``path`` whole or not at all, readable by its owner only."""
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    keyfiles.read_or_create(partial, base64.urlsafe_b64encode(key).decode())
-    os.replace(partial, path)
+    keyfiles.replace(path, base64.urlsafe_b64encode(key).decode())
 
 
 def current() -> bytes:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 CLI = (sys.executable, "-m", "myhealthhub.cli")
 
@@ -39,3 +42,51 @@ def run_command(
         timeout=120,
         **options,
     )
+
+
+class OwnDatabase:
+    """A database of a test's own for its processes: a new PostgreSQL database on
+    DATABASE_URL's server when that is set (as in CI's PostgreSQL run), else the
+    SQLite file its data folder gets."""
+
+    def __init__(self, data_dir: Path, name: str) -> None:
+        self.env = clean_environment(data_dir) | {"DJANGO_SETTINGS_MODULE": "myhealthhub.settings"}
+        self.data_dir = data_dir
+        self.server_url = os.environ.get("DATABASE_URL", "")
+        self.sqlite = data_dir / "myhealthhub.sqlite3"
+        self.name = f"{name}_{os.getpid()}"
+        if self.server_url:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            self._admin(f"CREATE DATABASE {self.name}")
+            self.env["DATABASE_URL"] = (
+                urlparse(self.server_url)._replace(path=f"/{self.name}").geturl()
+            )
+
+    def _admin(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.server_url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def drop(self) -> None:
+        if self.server_url:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.server_url:
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as connection:
+                return list(connection.execute(sql).fetchall())
+        with closing(sqlite3.connect(self.sqlite, timeout=30)) as connection:
+            return list(connection.execute(sql).fetchall())
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``python ARGS`` in the database's environment."""
+        return subprocess.run(
+            [sys.executable, *args], env=self.env, capture_output=True, text=True, timeout=300
+        )
+
+    def command(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """``myhealthhub ARGS`` in the database's environment."""
+        return run_command(self.env, *args, stdin=stdin)

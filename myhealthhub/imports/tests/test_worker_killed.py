@@ -9,7 +9,6 @@ marks the job failed, and the same file then imports from the command line.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -20,9 +19,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
+
+from myhealthhub.tests.commands import OwnDatabase
 
 pytestmark = [
     pytest.mark.slow,
@@ -95,50 +95,7 @@ def big_bundle(path: Path) -> None:
     path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
 
 
-class Database:
-    """A database of the test's own: an SQLite file, or a new PostgreSQL database."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("MYHEALTHHUB_") and key != "DATABASE_URL"
-        }
-        self.env["MYHEALTHHUB_DATA_DIR"] = str(tmp_path / "data")
-        self.env["DJANGO_SETTINGS_MODULE"] = "myhealthhub.settings"
-        self.server_url = os.environ.get("DATABASE_URL", "")
-        self.sqlite = tmp_path / "data" / "myhealthhub.sqlite3"
-        self.name = f"myhealthhub_killed_{os.getpid()}"
-        if self.server_url:
-            self._admin(f"CREATE DATABASE {self.name}")
-            self.env["DATABASE_URL"] = (
-                urlparse(self.server_url)._replace(path=f"/{self.name}").geturl()
-            )
-
-    def _admin(self, statement: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.server_url, autocommit=True) as connection:
-            connection.execute(statement)
-
-    def drop(self) -> None:
-        if self.server_url:
-            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.server_url:
-            import psycopg
-
-            with psycopg.connect(self.env["DATABASE_URL"]) as connection:
-                return list(connection.execute(sql).fetchall())
-        with sqlite3.connect(self.sqlite, timeout=30) as connection:
-            return list(connection.execute(sql).fetchall())
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, *args], env=self.env, capture_output=True, text=True, timeout=300
-        )
-
+class Database(OwnDatabase):
     def worker(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-m", "myhealthhub.cli", "worker", "--no-startup-delay"],
@@ -151,7 +108,7 @@ class Database:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(tmp_path)
+    database = Database(tmp_path / "data", "myhealthhub_killed")
     try:
         yield database
     finally:
