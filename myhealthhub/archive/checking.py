@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.archive import layout
 from myhealthhub.archive.reading import Archive, BadArchive, place
+from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KIND_OF_MODEL
 
 UUID_CHECK_BATCH = 1000
@@ -133,18 +134,25 @@ class References:
                 )
 
 
-def look_ahead(archive: Archive) -> Checked:
+def look_ahead(archive: Archive, *, replacing: Profile | None = None) -> Checked:
     """What the restore needs before its transaction: the profile, and the documents' files.
 
     The profile's UUID is checked to be new here, so that what its folder
-    holds can only be left over from a killed restore (see ``restoring``).
+    holds can only be left over from a killed restore (see ``restoring``);
+    or, when the archive replaces a profile's record, to be that profile's.
     """
     everything = layout.families()
     profiles = list(archive.rows(everything[0]))
     if len(profiles) != 1:
         raise BadArchive(_("This archive does not hold exactly one profile."))
     checked = Checked(profile=profiles[0][1])
-    _check_new_here(everything[0].model, [checked.profile["uuid"]])
+    if replacing is None:
+        _check_new_here(everything[0].model, [checked.profile["uuid"]])
+    elif str(checked.profile["uuid"]) != str(replacing.uuid):
+        raise BadArchive(
+            _("This archive is of another profile than %(name)s: nothing was replaced.")
+            % {"name": replacing.name}
+        )
     documents = next(family for family in everything if family.name == "documents")
     files = [column.name for column in documents.columns if column.ref is layout.Ref.FILE]
     for number, row in archive.rows(documents):

@@ -39,7 +39,9 @@ What an archive never carries, and why:
   an administrator's included.
 - The caregivers' grants: whom a person shares their record with is decided
   again in the new instance, by its owner, not carried in a file: an archive
-  must never hand access to anyone.
+  must never hand access to anyone. An archive restored over the profile it
+  was made of (``--replace``) replaces the record and leaves the grants, the
+  share links and the audit log as they are.
 - The audit log: it records what accounts of the exporting instance did; an
   instance keeps its own (a restore is audited as one), and a file cannot be
   trusted to say what happened elsewhere.

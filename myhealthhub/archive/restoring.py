@@ -72,6 +72,7 @@ from myhealthhub.reconcile.models import Member
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
 from myhealthhub.search.index import index_documents, index_entries
+from myhealthhub.search.models import SearchItem
 
 BATCH = 1000
 # Blobs of a killed restore are removed by a later one once this old.
@@ -123,23 +124,57 @@ class Restored:
 Progress = Callable[[float], None]
 
 
-def restore_archive(file: IO[bytes], *, owner: User, progress: Progress | None = None) -> Restored:
-    """Restore the archive in ``file`` as a new profile owned by ``owner``; BadArchive if not."""
+def restore_archive(
+    file: IO[bytes],
+    *,
+    owner: User,
+    progress: Progress | None = None,
+    replacing: Profile | None = None,
+) -> Restored:
+    """Restore the archive in ``file`` as a new profile owned by ``owner``; BadArchive if not.
+
+    With ``replacing`` (a profile ``owner`` owns, the archive's own), the archive
+    replaces that profile's record instead, in one transaction: see ``_clear``.
+    """
     progress = progress or _nowhere
     with opened(file) as archive:
-        checked = look_ahead(archive)
+        checked = look_ahead(archive, replacing=replacing)
         _remove_strays(checked.profile["uuid"])
         sealed = _seal_documents(archive, checked)
         progress(SEALING_SHARE)
         try:
             with transaction.atomic():
-                restored = _write(archive, checked, sealed, owner, progress)
+                replaced = _clear(replacing) if replacing is not None else []
+                restored = _write(archive, checked, sealed, owner, progress, replacing)
+                # The files the replaced record had go once nothing can roll it back.
+                transaction.on_commit(lambda: storage.delete_names(replaced))
         except BaseException:
             for kept in sealed.values():
                 storage.delete(kept.stored)
             raise
     progress(1.0)
     return restored
+
+
+def _clear(profile: Profile) -> list[str]:
+    """Remove everything the archive carries of ``profile``, before its rows are written again.
+
+    What the archive does not carry stays as it is: the profile's row (updated
+    from the archive), who may see it (grants, invitations, share links), its
+    audit trail and its exports. Returns the names of the sealed files the
+    removed documents had, to delete once the transaction commits.
+    """
+    documents = Document.objects.filter(profile_id=profile.pk)
+    files = set(documents.values_list("file_id", flat=True)) | set(
+        documents.exclude(thumbnail_id=None).values_list("thumbnail_id", flat=True)
+    )
+    for family in reversed(layout.families()[1:]):
+        family.rows(profile).delete()
+    SearchItem.objects.filter(profile_id=profile.pk).delete()
+    sealed = SealedFile.objects.filter(pk__in=files)
+    names = list(sealed.values_list("name", flat=True))
+    sealed.delete()
+    return names
 
 
 def _nowhere(done: float) -> None:
@@ -152,8 +187,8 @@ def _nowhere(done: float) -> None:
 def _remove_strays(profile_uuid: uuid.UUID) -> None:
     """Blobs a killed restore of this profile sealed and no row names (the module's docstring).
 
-    The profile's UUID was checked to be new here: no row of this instance
-    can name anything in its folder, so what is old enough there is left over.
+    The profile's UUID was checked to be new here, or to be the profile being
+    replaced: what no row names in its folder and is old enough is left over.
     """
     folder = f"documents/{profile_uuid}"
     store = storage.default_storage()
@@ -250,9 +285,10 @@ def _write(
     sealed: dict[str, SealedUpload],
     owner: User,
     progress: Progress,
+    replacing: Profile | None = None,
 ) -> Restored:
     quota = allowance(owner, "profiles")
-    if not quota.allowed:
+    if replacing is None and not quota.allowed:
         raise BadArchive(
             ngettext(
                 "Your plan allows %(limit)d profile.",
@@ -263,10 +299,11 @@ def _write(
         )
     writer = _Writer(archive, checked, owner, sealed)
     everything = layout.families()
-    profile = _write_profile(writer, everything[0], checked.profile)
+    profile = _write_profile(writer, everything[0], checked.profile, replacing)
     writer.profile = profile
     checked.counts[everything[0].name] += 1
-    Grant.objects.create(profile=profile, account=owner, role=Role.OWNER, granted_by=owner)
+    if replacing is None:
+        Grant.objects.create(profile=profile, account=owner, role=Role.OWNER, granted_by=owner)
     check_quota(profile, sum(kept.stored.size for kept in sealed.values()))
     _write_sealed_files(writer, profile)
     total = sum(archive.size(family.path) for family in everything if archive.has(family.path))
@@ -287,7 +324,12 @@ def _write(
     # An archive made before groups were has none: its entries are grouped now.
     if any(writer.alive[slug] - writer.grouped[slug] for slug in RECONCILED):
         place_missing(profile)
-    for action in (Action.PROFILE_CREATED, Action.IMPORT_COMMITTED):
+    actions = (
+        [Action.IMPORT_COMMITTED]
+        if replacing
+        else [Action.PROFILE_CREATED, Action.IMPORT_COMMITTED]
+    )
+    for action in actions:
         log_action(
             action,
             request=None,
@@ -300,8 +342,12 @@ def _write(
     return Restored(profile, checked.counts, checked.unlinked)
 
 
-def _write_profile(writer: _Writer, family: layout.Family, row: dict[str, Any]) -> Profile:
+def _write_profile(
+    writer: _Writer, family: layout.Family, row: dict[str, Any], replacing: Profile | None
+) -> Profile:
     profile = Profile(**_plain(family, row))
+    if replacing is not None:
+        profile.pk = replacing.pk  # the same row, as the archive has it
     profile.save()
     _keep_auto_dates(Profile, [profile], [row])
     return profile

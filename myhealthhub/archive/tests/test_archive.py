@@ -29,8 +29,10 @@ from django.utils import timezone
 from myhealthhub.accounts.models import User
 from myhealthhub.archive import reading
 from myhealthhub.archive.exporter import ArchiveExport
+from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import make_account
-from myhealthhub.documents import keys
+from myhealthhub.documents import keys, storage
+from myhealthhub.documents.actions import add_document
 from myhealthhub.documents.demo import add_demo_documents
 from myhealthhub.documents.models import Document, DocumentLink, SealedFile
 from myhealthhub.errors import ActionRefused
@@ -1032,3 +1034,68 @@ def test_rows_are_handed_over_in_batches_bounded_in_bytes(db, tmp_path: Path, mo
     assert sum(sizes) == 500
     # Some hundred bytes a reading: far fewer than BATCH_ROWS in each batch.
     assert len(sizes) > 5 and max(sizes) < 100
+
+
+def test_an_archive_replaces_the_record_it_was_made_of_and_who_may_see_it_stays(
+    db, tmp_path: Path, django_capture_on_commit_callbacks
+):
+    owner = make_account(EMAIL)
+    adult = demo_adult(owner)
+    caregiver = make_account("caregiver@example.org")
+    Grant.objects.create(profile=adult, account=caregiver, role=Role.VIEWER, granted_by=owner)
+    before = snapshot(adult)
+    archive = export(adult, tmp_path / "archive.zip")
+    trail = set(AuditEvent.objects.filter(profile=adult).values_list("pk", flat=True))
+
+    # What happens after the archive was made: an entry, a document, a deletion.
+    later = create_entry(
+        KINDS["allergies"],
+        adult,
+        actor=owner,
+        request=None,
+        values={"display": "Sesame"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        added = add_document(
+            adult, io.BytesIO(b"A later letter\n"), filename="later.txt", actor=owner, request=None
+        )
+    added_file = added.file.name
+    medication = KINDS["medications"].queryset(adult).alive().first()
+    assert medication is not None
+    delete_entry(medication, actor=owner, request=None)
+    assert snapshot(adult) != before
+
+    # Only its owner may replace it, and only when they say so.
+    with pytest.raises(CommandError, match="owns no profile this archive was made of"):
+        call_command("import", str(archive), owner=caregiver.email, replace=True, yes=True)
+    with pytest.raises(CommandError, match="add --yes"):
+        call_command("import", str(archive), owner=EMAIL, replace=True)
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "import",
+            str(archive),
+            owner=EMAIL,
+            replace=True,
+            yes=True,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+
+    assert Profile.objects.filter(uuid=adult.uuid).count() == 1
+    replaced = Profile.objects.get(uuid=adult.uuid)
+    assert replaced.pk == adult.pk
+    assert snapshot(replaced) == before
+    assert "3 documents" in out.getvalue()
+    # Who may see it, and what was done to it, stay; the replacement is one more event.
+    assert Grant.objects.in_force().filter(profile=replaced, account=caregiver, role=Role.VIEWER)
+    assert Grant.objects.in_force().filter(profile=replaced, account=owner, role=Role.OWNER)
+    after = AuditEvent.objects.filter(profile=replaced)
+    assert trail < set(after.values_list("pk", flat=True))
+    assert after.filter(action=Action.IMPORT_COMMITTED, object_type="archive").exists()
+    # The later document's sealed file went with it; search finds what the archive holds.
+    assert not SealedFile.objects.filter(name=added_file).exists()
+    assert not storage.default_storage().exists(added_file)
+    assert not SearchItem.objects.filter(profile=replaced, target_uuid=later.uuid).exists()
+    assert SearchItem.objects.filter(profile=replaced, target_uuid=medication.uuid).exists()

@@ -15,13 +15,14 @@ import sys
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from myhealthhub.accounts.models import User
+from myhealthhub.archive.reading import opened
 from myhealthhub.archive.restoring import restore_archive
 from myhealthhub.errors import ActionRefused
 from myhealthhub.imports.models import ImportJob, JobState
@@ -37,7 +38,7 @@ from myhealthhub.imports.presenting import describe_preview
 from myhealthhub.imports.preview import Preview
 from myhealthhub.lib.command_line import COMMAND_LINE_CHECKS
 from myhealthhub.lib.progress import ProgressBar
-from myhealthhub.profiles.models import Profile
+from myhealthhub.profiles.models import Grant, Profile, Role
 
 YES = {"y", "yes", "s", "si", "sí"}
 
@@ -59,6 +60,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--yes", action="store_true", help=_("commit without asking"))
         parser.add_argument(
+            "--replace",
+            action="store_true",
+            help=_(
+                "with --owner: the archive replaces the record of the profile it was made "
+                "of, which that account owns, instead of becoming a new profile"
+            ),
+        )
+        parser.add_argument(
             "--patient", default="", help=_("which person to import when the file holds several")
         )
         parser.add_argument(
@@ -76,8 +85,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["owner"]:
-            self._restore(options["paths"], options["owner"], options["profile"])
+            self._restore(options["paths"], options["owner"], options["profile"], options)
             return
+        if options["replace"]:
+            raise CommandError(_("--replace restores an archive: give --owner EMAIL."))
         if options["profile"] is None:
             raise CommandError(
                 _(
@@ -142,7 +153,9 @@ class Command(BaseCommand):
             raise CommandError(_one_line(job))
         self.stdout.write(_summary(job))
 
-    def _restore(self, paths: list[Path], email: str, profile: uuid.UUID | None) -> None:
+    def _restore(
+        self, paths: list[Path], email: str, profile: uuid.UUID | None, options: dict[str, Any]
+    ) -> None:
         if profile is not None:
             raise CommandError(
                 _("An archive becomes a new profile: give --owner EMAIL without --profile.")
@@ -164,14 +177,47 @@ class Command(BaseCommand):
             raise CommandError(_cannot_read(paths[0], error)) from None
         with file:
             try:
+                replacing = (
+                    self._replaced(_profile_of(file), owner, yes=options["yes"])
+                    if options["replace"]
+                    else None
+                )
                 restored = restore_archive(
                     file,
                     owner=owner,
                     progress=ProgressBar(self.stderr, _("Restoring"), paths[0].name),
+                    replacing=replacing,
                 )
             except ActionRefused as refusal:
                 raise CommandError(refusal.message.replace("\n", " ")) from None
         self.stdout.write(restored.summary())
+
+    def _replaced(self, profile_uuid: str, owner: User, *, yes: bool) -> Profile:
+        """The profile the archive replaces, once the person has said yes."""
+        owned = Grant.objects.in_force().filter(account=owner, role=Role.OWNER)
+        profile = Profile.objects.filter(
+            uuid=profile_uuid, pk__in=owned.values("profile_id")
+        ).first()
+        if profile is None:
+            raise CommandError(
+                _(
+                    "%(email)s owns no profile this archive was made of: restore it "
+                    "without --replace to make a new profile."
+                )
+                % {"email": owner.email}
+            )
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CommandError(_("Not a terminal: add --yes to replace without asking."))
+            # Translators: y/N are the answers to type; "s", "si" and "sí" are understood too.
+            question = _(
+                "Replace %(name)s's whole record (entries, documents, imports, readings) with "
+                "the archive's? What was added since it was made is removed; who may see the "
+                "profile and its audit log stay. [y/N] "
+            ) % {"name": profile.name}
+            if input(question).strip().lower() not in YES:
+                raise CommandError(_("Nothing was replaced."))
+        return profile
 
     def _start(self, profile: Profile, paths: list[Path], patient: str) -> ImportJob:
         with ExitStack() as stack:
@@ -187,6 +233,14 @@ class Command(BaseCommand):
                 )
             except ActionRefused as refusal:
                 raise CommandError(refusal.message) from None
+
+
+def _profile_of(file: IO[bytes]) -> str:
+    """Which profile an archive was made of, as its checked manifest says."""
+    with opened(file) as archive:
+        profile_uuid = archive.manifest.profile_uuid
+    file.seek(0)
+    return profile_uuid
 
 
 def _cannot_read(path: Path, error: OSError) -> str:
