@@ -382,7 +382,9 @@ DEFAULT_PLAN = env("DEFAULT_PLAN", next(iter(PLANS)))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Plain text, or one JSON object a line with MYHEALTHHUB_LOG_FORMAT=json (lib/logs.py).
+    "formatters": {"chosen": {"()": "myhealthhub.lib.logs.formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "chosen"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
     "loggers": {

@@ -49,10 +49,10 @@ class OwnDatabase:
     DATABASE_URL's server when that is set (as in CI's PostgreSQL run), else the
     SQLite file its data folder gets."""
 
-    def __init__(self, data_dir: Path, name: str) -> None:
+    def __init__(self, data_dir: Path, name: str, *, server_url: str | None = None) -> None:
         self.env = clean_environment(data_dir) | {"DJANGO_SETTINGS_MODULE": "myhealthhub.settings"}
         self.data_dir = data_dir
-        self.server_url = os.environ.get("DATABASE_URL", "")
+        self.server_url = os.environ.get("DATABASE_URL", "") if server_url is None else server_url
         self.sqlite = data_dir / "myhealthhub.sqlite3"
         self.name = f"{name}_{os.getpid()}"
         if self.server_url:

@@ -13,27 +13,20 @@ directly, is not believed.
 from __future__ import annotations
 
 import http.client
-import os
-import re
-import shutil
-import signal
 import sqlite3
-import subprocess
-import time
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from myhealthhub.tests.commands import CLI, clean_environment, run_command
+from myhealthhub.tests.processes import Browser, caddy, needs_caddy, start, stop, wait_until
 from myhealthhub.tests.test_serve import free_port
 
 pytestmark = [
     pytest.mark.slow,  # a server and a proxy, each its own process
-    pytest.mark.skipif(shutil.which("caddy") is None, reason="needs Caddy (apt-get install caddy)"),
+    needs_caddy,
 ]
 
 OWNER = "owner@example.org"
@@ -41,48 +34,13 @@ PASSWORD = "a long passphrase here"
 FAILURES = 3  # the lockout's limit, low for the test
 
 
-@dataclass
-class Person:
-    """A browser at one address: its own cookies, every request from ``address``."""
-
-    address: str
-    port: int
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        form: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], str]:
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=30, source_address=(self.address, 0)
+def person(address: str, port: int) -> Browser:
+    """A browser at one address: every request to ``port`` from ``address``."""
+    return Browser(
+        lambda: http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=30, source_address=(address, 0)
         )
-        sent = dict(headers or {})
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            for value in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(value).items():
-                    self.cookies[name] = morsel.value
-            return response.status, dict(response.headers), response.read().decode()
-        finally:
-            connection.close()
-
-    def sign_in(self, password: str, headers: dict[str, str] | None = None) -> int:
-        _status, _headers, page = self.request("GET", "/accounts/login/", headers=headers)
-        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        assert found, page[:500]
-        form = {"csrfmiddlewaretoken": found.group(1), "login": OWNER, "password": password}
-        status, _headers, _page = self.request("POST", "/accounts/login/", form, headers)
-        return status
+    )
 
 
 @pytest.fixture
@@ -100,63 +58,43 @@ def behind_caddy(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     )
     assert made.returncode == 0, made.stderr
     port, proxy_port = free_port(), free_port()
-    (tmp_path / "Caddyfile").write_text(
+    caddyfile = (
         "{\n  admin off\n  auto_https off\n}\n"
         f"http://127.0.0.1:{proxy_port} {{\n  reverse_proxy 127.0.0.1:{port}\n}}\n"
     )
     processes = [
-        subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", "1", "--no-task-worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            ["caddy", "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"],
-            env=env | {"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        ),
+        start([*CLI, "serve", "--port", str(port), "--workers", "1", "--no-task-worker"], env),
+        caddy(tmp_path, caddyfile, env),
     ]
     try:
-        _wait_for(proxy_port, port)
+        for answering in (proxy_port, port):
+            wait_until(partial(_healthy, answering), f"the server on port {answering}", 90)
         yield proxy_port, port, data
     finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=30)
+        stop(processes)
 
 
-def _wait_for(*ports: int) -> None:
-    deadline = time.monotonic() + 90
-    for port in ports:
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"nothing answers on port {port}"
-            time.sleep(0.2)
+def _healthy(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    finally:
+        connection.close()
 
 
 def test_wrong_passwords_lock_out_their_own_address_only(behind_caddy):
     proxy_port, server_port, data = behind_caddy
-    guesser, owner = Person("127.0.0.2", proxy_port), Person("127.0.0.3", proxy_port)
-    statuses = [guesser.sign_in("not the password") for _ in range(FAILURES + 1)]
+    guesser, owner = person("127.0.0.2", proxy_port), person("127.0.0.3", proxy_port)
+    statuses = [guesser.sign_in(OWNER, "not the password") for _ in range(FAILURES + 1)]
     assert statuses[-1] == 429, statuses
     # The owner, elsewhere, signs in: the lockout was the guesser's address's alone.
-    assert owner.sign_in(PASSWORD) == 302
-    assert guesser.sign_in(PASSWORD) == 429
+    assert owner.sign_in(OWNER, PASSWORD) == 302
+    assert guesser.sign_in(OWNER, PASSWORD) == 429
 
     # Reaching the server directly and claiming another address changes nothing.
-    claimer = Person("127.0.0.4", server_port)
-    assert claimer.sign_in(PASSWORD, {"X-Forwarded-For": "127.0.0.9"}) == 302
+    claimer = person("127.0.0.4", server_port)
+    assert claimer.sign_in(OWNER, PASSWORD, {"X-Forwarded-For": "127.0.0.9"}) == 302
 
     with sqlite3.connect(data / "myhealthhub.sqlite3") as database:
         rows = database.execute(

@@ -71,6 +71,9 @@ class Command(BaseCommand):
                     # referrer can carry health information.
                     "--access-logformat",
                     '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+                    # gunicorn's own lines in MYHEALTHHUB_LOG_FORMAT, as the app's.
+                    "--logger-class",
+                    "myhealthhub.lib.gunicorn_logs.Logger",
                     "--graceful-timeout",
                     "20",
                     # Its control socket is one per user account by default, so
