@@ -12,9 +12,12 @@ forgets the profile's copy:
   groups split or linked, the profile edited): each action records an
   AuditEvent for the profile (DESIGN.md principle 2).
 
-The copy is forgotten inside the writing transaction and again once it
-commits, so a page drawn meanwhile from the old rows does not outlive the
-change; a copy expires after ``KEPT_FOR`` at the latest anyway. It is keyed
+The copy is forgotten once the writing transaction commits, so a page drawn
+meanwhile from the old rows does not outlive the change; a copy expires after
+``KEPT_FOR`` at the latest anyway. Never inside the transaction: the cache is
+a table of the same database, and deleting its row there would lock it until
+the commit, so a long import would hold every other writer of the profile
+(and, on PostgreSQL, deadlock with them) for as long as it runs. It is keyed
 by the profile's id and carries its UUID, so it can never be shown for
 another profile that ends up with the same id.
 """
@@ -61,12 +64,10 @@ def read_again(profile: Profile, read: Callable[[Profile], T]) -> T:
 
 
 def forget(profile_ids: Iterable[int]) -> None:
-    """Drop the kept copies of these profiles, now and once the transaction commits."""
+    """Drop the kept copies of these profiles once the transaction commits (now, outside one)."""
     keys = [_key(profile_id) for profile_id in set(profile_ids)]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def entries_saved(_kind: str, entries: Iterable[Entry]) -> None:
