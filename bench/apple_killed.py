@@ -49,7 +49,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         _xml, archive = generate(options.size_mb, folder)
-        database = Database(folder)
+        database = Database(folder / "data", "myhealthhub_apple_killed")
         try:
             lines = run(database, archive, options.after)
         finally:

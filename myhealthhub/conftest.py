@@ -36,7 +36,7 @@ from myhealthhub.exports.csv import CsvExport
 from myhealthhub.exports.jobs import start_export
 from myhealthhub.exports.models import ExportJob
 from myhealthhub.imports.models import ImportJob, JobState
-from myhealthhub.imports.pipeline import start_import
+from myhealthhub.imports.pipeline import fail_jobs, start_import
 from myhealthhub.lib import keyring
 from myhealthhub.profiles import actions
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
@@ -143,6 +143,8 @@ class Rows:
     import_job: ImportJob
     # Read, and waiting for the person to choose who in the file this profile is.
     choosing_job: ImportJob
+    # Failed as a dead worker's job is, before it was read: its file kept, to try again.
+    failed_job: ImportJob
     # A CSV export the owner made, done and waiting to be downloaded.
     export_job: ExportJob
     # A SMART Health Link to the summary as IPS, live for a week, with no passcode.
@@ -429,6 +431,15 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
     )
     choosing_job.refresh_from_db()
     assert choosing_job.state == JobState.CHOOSING, choosing_job.message
+    failed_job = start_import(
+        profile,
+        [("stopped.json", io.BytesIO(IMPORT_BUNDLE + b"\n"))],
+        actor=owner,
+        request=None,
+        enqueue=False,
+    )
+    fail_jobs([failed_job], "The worker stopped while working on this import.")
+    failed_job.refresh_from_db()
     export_job = start_export(
         profile, CsvExport(), ExportOptions(), actor=owner, role=Role.OWNER, request=None
     )
@@ -465,6 +476,7 @@ def fill(profile: Profile, owner: User, grant: Grant, names: Names) -> Rows:
         deleted_document=deleted_document,
         import_job=import_job,
         choosing_job=choosing_job,
+        failed_job=failed_job,
         export_job=export_job,
         share_link=share_link,
         invitation=invited.invitation,

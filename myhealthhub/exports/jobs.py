@@ -41,8 +41,8 @@ from myhealthhub.documents.usage import EXPORTS_FOLDER
 from myhealthhub.errors import ActionRefused
 from myhealthhub.exports.formats import Exporter, Progress, exporters, filename
 from myhealthhub.exports.models import ExportJob, ExportState
-from myhealthhub.lib import formatting, keyring
-from myhealthhub.lib.workers import holder_is_dead, this_worker
+from myhealthhub.lib import formatting, keyring, workers
+from myhealthhub.lib.workers import Liveness, this_worker
 from myhealthhub.profiles.models import Profile, Role
 from myhealthhub.profiles.usage import profile_allowance
 from myhealthhub.profiles.zones import zone_for
@@ -54,9 +54,10 @@ log = logging.getLogger(__name__)
 # everything does not linger.
 EXPIRES_AFTER = dt.timedelta(hours=24)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
-# A job on another host (or not yet claimed) that has not reported for this
-# long lost its worker; one on this host is known dead as soon as its process is.
-SILENT_FOR = dt.timedelta(hours=6)
+# A job no worker claimed for this long never will be; one claimed is judged
+# by its worker's process or heartbeat (lib/workers.py), which waits as long
+# for a worker that never beats.
+SILENT_FOR = workers.SILENT_FOR
 FOLDER = EXPORTS_FOLDER  # results here are temporary copies: no quota counts them
 LANGUAGES = ("en", "es")
 
@@ -415,7 +416,7 @@ def clean_up(now: dt.datetime | None = None, *, at_worker_start: bool = True) ->
     Called as a worker starts (``myhealthhub worker``) and, with
     ``at_worker_start`` False, before each export.
     """
-    return remove_expired(now), fail_abandoned(now, at_worker_start=at_worker_start)
+    return remove_expired(now), fail_abandoned(now, liveness=Liveness(at_worker_start))
 
 
 @task()
@@ -446,23 +447,23 @@ def remove_expired(now: dt.datetime | None = None) -> int:
     return removed
 
 
-def fail_abandoned(now: dt.datetime | None = None, *, at_worker_start: bool = True) -> int:
+def fail_abandoned(now: dt.datetime | None = None, *, liveness: Liveness | None = None) -> int:
     """Fail jobs whose worker died, removing anything sealed for them and not kept.
 
-    Dead is known at once for a process on this host (as imports do,
-    ``imports/recovery.py``); elsewhere, or for a job no worker claimed, only
-    after :data:`SILENT_FOR` without a word. As a worker starts, a job named
-    by its own pid was held by an earlier process (a restarted container
-    reuses pids); later, this process may well be writing it.
+    Whose worker died is ``liveness``'s to judge, as for imports
+    (``lib/workers.py``): by default as a worker starts, knowing only the
+    processes of this host. A job no worker claimed is failed after
+    :data:`SILENT_FOR`.
     """
+    liveness = liveness or Liveness()
     silent_since = (now or timezone.now()) - SILENT_FOR
     candidates = ExportJob.objects.filter(
         Q(state=ExportState.RUNNING) | Q(state=ExportState.QUEUED, created_at__lt=silent_since)
     ).select_related("profile")
     failed = 0
     for job in candidates:
-        if not _abandoned(job, silent_since, at_worker_start=at_worker_start):
-            continue
+        if job.state == ExportState.RUNNING and not liveness.is_dead(job.worker, job.heartbeat_at):
+            continue  # a queued one is here only once it waited SILENT_FOR
         before = job.state
         updated = (
             _this(job)
@@ -473,15 +474,6 @@ def fail_abandoned(now: dt.datetime | None = None, *, at_worker_start: bool = Tr
             remove_unnamed_files(_folder(job))
             failed += 1
     return failed
-
-
-def _abandoned(job: ExportJob, silent_since: dt.datetime, *, at_worker_start: bool) -> bool:
-    if job.state == ExportState.QUEUED:
-        return True  # no worker took it for all that time
-    dead = holder_is_dead(job.worker, at_worker_start=at_worker_start)
-    if dead is not None:
-        return dead
-    return job.heartbeat_at is None or job.heartbeat_at < silent_since
 
 
 # Bookkeeping.

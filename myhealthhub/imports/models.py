@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from myhealthhub.documents.models import Document
 from myhealthhub.imports.base import SYSTEM_LENGTH
 from myhealthhub.lib import progress
+from myhealthhub.lib.workers import WORKER_ID_LENGTH
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.models import Source
 
@@ -78,6 +79,10 @@ class ImportJob(models.Model):
     # Where the files carried in the import are sealed ahead of the commit's
     # transaction: what no row names is removed if the commit never lands.
     pending_folder = models.CharField(max_length=200, blank=True)
+    # The import that started again from this failed one's files, which went to it.
+    retried_as = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -101,6 +106,11 @@ class ImportJob(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def may_try_again(self) -> bool:
+        """Failed, and not started again yet: its kept files can be read anew."""
+        return self.state == JobState.FAILED and self.retried_as_id is None
 
     def patient_named(self, key: str) -> dict[str, Any] | None:
         return next((patient for patient in self.patients if patient["key"] == key), None)
@@ -161,3 +171,19 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's last sign of life: how a worker on another machine knows it is gone.
+
+    Each worker writes its own every round of its recovery thread
+    (``management/recovery.py``), in a row no job's transaction holds, so a
+    long commit does not silence it. Kept here, beside the jobs it vouches
+    for; it belongs to no profile.
+    """
+
+    worker = models.CharField(max_length=WORKER_ID_LENGTH, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} ({self.beat_at:%Y-%m-%d %H:%M:%S})"

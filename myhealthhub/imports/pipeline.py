@@ -1,4 +1,5 @@
-"""Import jobs: keep the files, read them, show what would change, commit or discard.
+"""Import jobs: keep the files, read them, show what would change, commit or discard;
+try a failed one again from the files it kept.
 
 DESIGN.md principles 3 and 8. Every file that arrives is first kept as an
 encrypted document. A worker reads it (``read_job``) and stores a preview;
@@ -20,8 +21,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from functools import partial
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -45,13 +47,14 @@ from myhealthhub.documents.actions import (
 from myhealthhub.documents.cleanup import remove_unnamed_files
 from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.errors import ActionRefused, Refused
-from myhealthhub.imports import people, planning, writing
+from myhealthhub.imports import live_progress, people, planning, writing
 from myhealthhub.imports import preview as previews
 from myhealthhub.imports.base import Mapping, Progress, Reading, Upload
 from myhealthhub.imports.formats import detect
 from myhealthhub.imports.kept_files import read_files
 from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.lib.dates import PartialDate, Precision
+from myhealthhub.lib.spill import SpillList
 from myhealthhub.lib.workers import this_worker
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
@@ -61,8 +64,11 @@ from myhealthhub.records.models import Source, SourceKind
 from myhealthhub.records.samples import add_measured
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+# How many new entries, and readings, a commit writes between two reports of its progress.
+ENTRIES_REPORTED_EVERY = 2000
 READINGS_REPORTED_EVERY = 10_000
 FAILED = gettext_noop(
     "Something went wrong while importing this file, and nothing of it was added. "
@@ -94,12 +100,11 @@ def start_import(
                 seal_upload(profile, upload.file, file_type=importer.original_type(upload))
             )
         with transaction.atomic():
-            job = ImportJob.objects.create(
-                profile=profile,
-                format=importer.name,
-                label=", ".join(upload.name for upload in uploads)[:500],
-                language=translation.get_language() or "en",
-                created_by=actor,
+            job = _new_job(
+                profile,
+                importer.name,
+                ", ".join(upload.name for upload in uploads),
+                actor=actor,
                 patient=patient,
             )
             for position, (upload, kept) in enumerate(zip(uploads, sealed, strict=True)):
@@ -124,16 +129,63 @@ def start_import(
                     size=upload.size,
                     position=position,
                 )
-            _log(Action.IMPORT_STARTED, job, actor, request)
-            if enqueue:
-                from myhealthhub.imports.tasks import read_import
-
-                read_import.enqueue(job.pk)
+            _started(job, actor, request, enqueue=enqueue)
     except BaseException:
         for kept in sealed:
             storage.delete(kept.stored)
         raise
     return job
+
+
+def try_again(
+    job: ImportJob, *, actor: User | None, request: HttpRequest | None, enqueue: bool = True
+) -> ImportJob:
+    """A failed import started again from the files it kept: read anew, to be reviewed again.
+
+    The same format, profile and person in the file; nothing is uploaded
+    again. The files move to the new import, so that discarding the failed
+    one later lets go of nothing the new one reads.
+    """
+    with transaction.atomic():
+        current = _this(job).select_for_update().get()
+        if not current.may_try_again:
+            raise ActionRefused(_("Only an import that failed can be tried again, and only once."))
+        originals = ImportOriginal.objects.filter(profile_id=current.profile_id, job=current)
+        if not originals.exists() or originals.filter(document=None).exists():
+            raise ActionRefused(_("The files of this import are no longer kept."))
+        again = _new_job(
+            current.profile, current.format, current.label, actor=actor, patient=current.patient
+        )
+        originals.update(job=again)
+        current.retried_as = again
+        current.save(update_fields=["retried_as"])
+        _started(again, actor, request, enqueue=enqueue)
+    job.refresh_from_db()
+    return again
+
+
+def _new_job(
+    profile: Profile, format: str, label: str, *, actor: User | None, patient: str
+) -> ImportJob:
+    return ImportJob.objects.create(
+        profile=profile,
+        format=format,
+        label=label[:500],
+        language=translation.get_language() or "en",
+        created_by=actor,
+        patient=patient,
+    )
+
+
+def _started(
+    job: ImportJob, actor: User | None, request: HttpRequest | None, *, enqueue: bool
+) -> None:
+    """Audited as started, and its reading queued (with enqueue=False, left to the caller)."""
+    _log(Action.IMPORT_STARTED, job, actor, request)
+    if enqueue:
+        from myhealthhub.imports.tasks import read_import
+
+        read_import.enqueue(job.pk)
 
 
 # Reading: parse, map, plan, preview.
@@ -158,6 +210,8 @@ def read_job(job: ImportJob, *, progress_to: Progress | None = None) -> None:
         except Exception:
             log.exception("import %s could not be read", job.uuid)
             _fail(job, _(FAILED))
+        finally:
+            live_progress.forget(job)
 
 
 def _store_preview(job: ImportJob, mapping: Mapping) -> None:
@@ -274,6 +328,8 @@ def commit_job(
         except Exception:
             log.exception("import %s could not be committed", job.uuid)
             _fail(job, _(FAILED))
+        finally:
+            live_progress.forget(job)
 
 
 def _commit(
@@ -302,6 +358,7 @@ def _commit(
             Profile.objects.select_for_update().filter(pk=profile.pk).first()
             plan = planning.plan_import(profile, mapping, job.patient, lock=True)
             writing.leave_out_unsealed(plan, sealed)
+            writes = _Written(reporter, len(plan.new) + len(plan.changed) + preview.readings.new)
             # What the document says it is, as people name it: its title, who sent
             # it and when it was written. The file's name stays the job's label.
             written = mapping.written
@@ -313,15 +370,15 @@ def _commit(
                 written=written.earliest if written else None,
                 written_precision=written.precision if written else Precision.DAY,
             )
-            entries = writing.create_entries(job, plan, source, actor)
+            entries = _create_entries(job, plan, source, actor, writes)
             updated = writing.update_entries(job, plan, actor, request)
+            writes.add(len(plan.changed))
             documents = writing.keep_documents(job, plan, sealed, entries, actor, request)
             writing.adopt_records(job, plan)
             if preview.readings.new:
                 new = planning.new_readings(profile, mapping.readings, plan)
-                expected = preview.readings.new
                 readings = _add_readings(
-                    profile, source, _reported(new, reporter, expected), mapping.sender
+                    profile, source, writes.counting(new, READINGS_REPORTED_EVERY), mapping.sender
                 )
                 repeats_not_read = 0
             else:  # not read again (``commit_job``): the preview counted their repeats
@@ -422,12 +479,23 @@ def _add_readings(
     return add_measured(profile, ((measured_by(r), r.metric, r.at, r.value) for r in readings))
 
 
-def _reported(readings: Iterable[Reading], reporter: Progress, expected: int) -> Iterator[Reading]:
-    """The readings, reporting the second half of a commit's progress as they are written."""
-    for count, reading in enumerate(readings, 1):
-        if count % READINGS_REPORTED_EVERY == 0:
-            reporter(0.5 + min(count / max(expected, 1), 1.0) / 2, count)
-        yield reading
+def _create_entries(
+    job: ImportJob,
+    plan: planning.ImportPlan,
+    source: Source,
+    actor: User | None,
+    writes: _Written,
+) -> writing.EntryUuids:
+    """The new entries, a slice of the plan at a time, so the page can follow them going in.
+
+    ``writing.create_entries`` batches by kind what it is given: the same
+    entries, in a few more batches.
+    """
+    made: writing.EntryUuids = {}
+    for batch in planning.batches(plan.new, ENTRIES_REPORTED_EVERY):
+        made.update(writing.create_entries(job, replace(plan, new=SpillList(batch)), source, actor))
+        writes.add(len(batch))
+    return made
 
 
 def _apply_demographics(
@@ -494,6 +562,7 @@ def fail_jobs(jobs: Iterable[ImportJob], message: str) -> int:
                 finished_at=timezone.now(),
             )
         )
+        live_progress.forget(job)  # the worker's, if it ran on this machine
     return failed
 
 
@@ -561,4 +630,27 @@ class _Reporter:
         if now - self.last < PROGRESS_EVERY:
             return
         self.last = now
-        _this(self.job).update(progress=fraction, progress_items=items, heartbeat_at=timezone.now())
+        at = timezone.now()
+        _this(self.job).update(progress=fraction, progress_items=items, heartbeat_at=at)
+        # Inside a commit's transaction the row's progress is seen only once it ends.
+        live_progress.write(self.job, fraction, items, at)
+
+
+class _Written:
+    """The second half of a commit's progress: how much of what it writes is written."""
+
+    def __init__(self, reporter: Progress, total: int) -> None:
+        self.reporter = reporter
+        self.total = max(total, 1)
+        self.done = 0
+
+    def add(self, count: int) -> None:
+        self.done += count
+        self.reporter(0.5 + min(self.done / self.total, 1.0) / 2, self.done)
+
+    def counting(self, items: Iterable[T], every: int) -> Iterator[T]:
+        """``items``, added to what is written ``every`` of them at a time as they go."""
+        for count, item in enumerate(items, 1):
+            if count % every == 0:
+                self.add(every)
+            yield item

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<uuid:profile_uuid>/imports/<uuid:job_uuid>/choose/", views.import_choose, name="choose"),
     path("<uuid:profile_uuid>/imports/<uuid:job_uuid>/commit/", views.import_commit, name="commit"),
     path(
+        "<uuid:profile_uuid>/imports/<uuid:job_uuid>/try-again/",
+        views.import_try_again,
+        name="try_again",
+    ),
+    path(
         "<uuid:profile_uuid>/imports/<uuid:job_uuid>/discard/",
         views.import_discard,
         name="discard",

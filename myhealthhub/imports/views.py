@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from myhealthhub.accounts.current import account_of
 from myhealthhub.documents import uploads
 from myhealthhub.errors import ActionRefused
-from myhealthhub.imports import pipeline
+from myhealthhub.imports import live_progress, pipeline
 from myhealthhub.imports.forms import ChooseForm, CommitForm, ImportForm
 from myhealthhub.imports.models import ImportJob, ImportOriginal, JobState
 from myhealthhub.imports.people import PersonShown
@@ -33,7 +33,7 @@ POLL_EVERY = 1
 
 
 def _job(access: Access, job_uuid: uuid.UUID) -> ImportJob:
-    return access.get(ImportJob.objects.select_related("profile", "source"), job_uuid)
+    return access.get(ImportJob.objects.select_related("profile", "source", "retried_as"), job_uuid)
 
 
 @profile_view(read=Role.VIEWER, write=Role.EDITOR)
@@ -88,6 +88,9 @@ def import_list(request: HttpRequest, access: Access) -> HttpResponse:
 @require_safe
 def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)
+    # A commit's progress is in its transaction until it ends: what the worker said last.
+    live_progress.bring_up_to_date(job)
+    originals = job.originals.filter(profile_id=access.profile.pk).select_related("document")
     preview = Preview.of(job)
     context = {
         "access": access,
@@ -106,7 +109,9 @@ def import_detail(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
         ],
         "person": PersonShown.of(person) if (person := job.patient_named(job.patient)) else None,
         "people": [PersonShown.of(person) for person in job.patients],
-        "originals": job.originals.filter(profile_id=access.profile.pk).select_related("document"),
+        "originals": originals,
+        # Asked only of a failed job: the page that polls a running one does not pay for it.
+        "can_try_again": job.may_try_again and _all_kept(originals),
         "commit_form": CommitForm(),
         "JobState": JobState,
     }
@@ -155,6 +160,18 @@ def import_commit(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> 
 
 @profile_view(read=Role.EDITOR, write=Role.EDITOR)
 @require_POST
+def import_try_again(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
+    job = _job(access, job_uuid)
+    try:
+        again = pipeline.try_again(job, actor=account_of(request), request=request)
+    except ActionRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("imports:detail", access.profile.uuid, job.uuid)
+    return redirect("imports:detail", access.profile.uuid, again.uuid)
+
+
+@profile_view(read=Role.EDITOR, write=Role.EDITOR)
+@require_POST
 def import_discard(request: HttpRequest, access: Access, job_uuid: uuid.UUID) -> HttpResponse:
     job = _job(access, job_uuid)
     try:
@@ -164,6 +181,10 @@ def import_discard(request: HttpRequest, access: Access, job_uuid: uuid.UUID) ->
         return redirect("imports:detail", access.profile.uuid, job.uuid)
     messages.success(request, _("The import was discarded; nothing was added."))
     return redirect("imports:list", access.profile.uuid)
+
+
+def _all_kept(originals: QuerySet[ImportOriginal]) -> bool:
+    return bool(originals) and all(original.document is not None for original in originals)
 
 
 def _span(first: str, last: str) -> tuple[dt.date, dt.date] | None:

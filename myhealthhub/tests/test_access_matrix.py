@@ -154,6 +154,10 @@ def on_choosing_import(rows: Rows) -> dict[str, Any]:
     return on_profile(rows) | {"job_uuid": rows.choosing_job.uuid}
 
 
+def on_failed_import(rows: Rows) -> dict[str, Any]:
+    return on_profile(rows) | {"job_uuid": rows.failed_job.uuid}
+
+
 def on_export(rows: Rows) -> dict[str, Any]:
     return on_profile(rows) | {"job_uuid": rows.export_job.uuid}
 
@@ -594,6 +598,19 @@ MATRIX: dict[str, Rule] = {
             made=lambda world, caller: Condition.objects.filter(
                 profile=world.profile, display="Asthma"
             ).exists()
+        ),
+    ),
+    # Started again from its kept file, read at once: the new import waits for review.
+    "imports:try_again": Rule(
+        Role.EDITOR,
+        Role.EDITOR,
+        kwargs=on_failed_import,
+        get_status=405,
+        change=Change(
+            made=lambda world, caller: (
+                (again := refreshed(world.failed_job).retried_as) is not None
+                and again.state == JobState.READY
+            )
         ),
     ),
     "imports:discard": Rule(

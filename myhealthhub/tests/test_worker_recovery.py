@@ -8,6 +8,7 @@ import is being added, and the task row ends.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -82,6 +83,98 @@ def test_a_running_worker_fails_what_a_stopped_one_left(tmp_path: Path):
                 time.sleep(0.5)
         assert "nothing of it was added" in job[1]
         assert worker.poll() is None, "the worker found them while it kept running"
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+# What a worker on another machine leaves when it stops, beside what one that
+# still runs there holds: the jobs themselves reported a moment ago, so only
+# the workers' heartbeats tell the two apart.
+ELSEWHERE = """
+import datetime as dt
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+from django.utils import timezone
+from myhealthhub.accounts.actions import create_account
+from myhealthhub.exports.models import ExportJob, ExportState
+from myhealthhub.imports.models import ImportJob, JobState, WorkerHeartbeat
+from myhealthhub.profiles.actions import create_profile
+
+now = timezone.now()
+owner = create_account("owner@example.org", "correct horse battery staple")
+WorkerHeartbeat.objects.create(worker="gone.example.org:4242", beat_at=now - dt.timedelta(hours=1))
+WorkerHeartbeat.objects.create(worker="alive.example.org:7", beat_at=now)
+for worker in ("gone.example.org:4242", "alive.example.org:7"):
+    profile = create_profile(owner, request=None, given_name=worker)
+    ImportJob.objects.create(
+        profile=profile, format="fhir", label=worker, state=JobState.COMMITTING,
+        worker=worker, heartbeat_at=now,
+    )
+    ExportJob.objects.create(
+        profile=profile, format="csv", created_by=owner, state=ExportState.RUNNING,
+        worker=worker, heartbeat_at=now,
+    )
+    DBTaskResult.objects.create(
+        status=TaskResultStatus.RUNNING, args_kwargs={"args": [], "kwargs": {}},
+        task_path="myhealthhub.imports.tasks.commit_import", backend_name="default",
+        run_after=now, started_at=now, worker_ids=[worker],
+    )
+"""
+
+
+def test_a_worker_on_another_machine_whose_heartbeat_stopped_is_taken_for_gone(tmp_path: Path):
+    env = clean_environment(tmp_path, MYHEALTHHUB_WORKER_RECOVERY_SECONDS="1")
+    assert run_command(env, "migrate", "-v0").returncode == 0
+    made = run_command(env, "shell", "-v", "0", "-c", ELSEWHERE)
+    assert made.returncode == 0, made.stderr
+    worker = subprocess.Popen(
+        [*CLI, "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    held = """
+        SELECT i.state, e.state, t.status FROM imports_importjob i
+        JOIN exports_exportjob e ON e.worker = i.worker
+        JOIN django_tasks_database_dbtaskresult t ON t.worker_ids LIKE '%' || i.worker || '%'
+        WHERE i.worker = ?
+    """
+    try:
+        deadline = time.monotonic() + 30
+        with sqlite3.connect(tmp_path / "myhealthhub.sqlite3", timeout=30) as database:
+            while True:
+                # The worker that still runs over there beats, as the one here does.
+                database.execute(
+                    "UPDATE imports_workerheartbeat SET beat_at = ? WHERE worker = ?",
+                    (
+                        dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                        "alive.example.org:7",
+                    ),
+                )
+                database.commit()
+                gone = database.execute(held, ("gone.example.org:4242",)).fetchone()
+                if gone == ("failed", "failed", "FAILED"):
+                    break
+                assert time.monotonic() < deadline, gone
+                time.sleep(0.5)
+            alive = database.execute(held, ("alive.example.org:7",)).fetchone()
+            assert alive == ("committing", "running", "RUNNING")
+            # The worker here beats too, under the name its tasks carry, for
+            # the workers of other machines to judge it by.
+            own = f"%:{worker.pid}"
+            (first,) = database.execute(
+                "SELECT beat_at FROM imports_workerheartbeat WHERE worker LIKE ?", (own,)
+            ).fetchone()
+            while True:
+                (latest,) = database.execute(
+                    "SELECT beat_at FROM imports_workerheartbeat WHERE worker LIKE ?", (own,)
+                ).fetchone()
+                if latest > first:
+                    break
+                assert time.monotonic() < deadline, "the worker beats every round"
+                time.sleep(0.5)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)

@@ -14,7 +14,6 @@ import base64
 import datetime as dt
 import hashlib
 import os
-import socket
 import tarfile
 import tempfile
 import time
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from myhealthhub.documents.storage import default_storage
 from myhealthhub.lib import keyring
+from myhealthhub.lib.workers import holder_is_dead, this_worker
 from myhealthhub.management.backups import databases, passphrase
 from myhealthhub.management.backups.manifest import (
     ENGINES,
@@ -87,7 +87,7 @@ def take(output: Path, *, passphrase_text: str | None = None, keep: int | None =
         raise BackupRefused(_("%(path)s is not a folder.") % {"path": path.parent})
     keys = _keys() if sealed else {}
     _sweep_partials(path.parent)
-    partial = path.with_name(f".{path.name}.{socket.gethostname()}-{os.getpid()}{PARTIAL_SUFFIX}")
+    partial = path.with_name(f".{path.name}.{_this_host()}-{os.getpid()}{PARTIAL_SUFFIX}")
     try:
         with _private_file(partial) as out:
             manifest = _write(out, keys, passphrase_text)
@@ -229,21 +229,15 @@ def _sync_folder(folder: Path) -> None:
 def _sweep_partials(folder: Path) -> None:
     """Remove what a backup killed on this machine left, once its process is gone."""
     # Named ".<backup's name>.<host>-<pid>.partial": which process writes it.
-    marker = f".{socket.gethostname()}-"
+    marker = f".{_this_host()}-"
     for leftover in folder.glob(f".*{PARTIAL_SUFFIX}"):
         head, found, pid = leftover.name.removesuffix(PARTIAL_SUFFIX).rpartition(marker)
-        if found and head and pid.isdigit() and not _alive(int(pid)):
+        if found and head and holder_is_dead(f"{_this_host()}:{pid}", at_worker_start=False):
             leftover.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _this_host() -> str:
+    return this_worker().rpartition(":")[0]
 
 
 def _rotate(folder: Path, keep: int) -> list[Path]:
