@@ -69,6 +69,7 @@ from myhealthhub.profiles.models import Grant, Profile, Role
 from myhealthhub.reconcile.grouping import place_missing
 from myhealthhub.reconcile.keys import RECONCILED
 from myhealthhub.reconcile.models import Member
+from myhealthhub.records import overview_cache
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Entry
 from myhealthhub.search.index import index_documents, index_entries
@@ -143,7 +144,7 @@ def restore_archive(
         sealed = _seal_documents(archive, checked)
         progress(SEALING_SHARE)
         try:
-            with transaction.atomic():
+            with overview_cache.only_on_commit(), transaction.atomic():
                 replaced = _clear(replacing) if replacing is not None else []
                 restored = _write(archive, checked, sealed, owner, progress, replacing)
                 # The files the replaced record had go once nothing can roll it back.

@@ -59,6 +59,7 @@ from myhealthhub.lib.workers import this_worker
 from myhealthhub.profiles.actions import update_profile
 from myhealthhub.profiles.models import Profile
 from myhealthhub.profiles.zones import zone_for
+from myhealthhub.records import overview_cache
 from myhealthhub.records.activity import add_activity_days
 from myhealthhub.records.models import Source, SourceKind
 from myhealthhub.records.samples import add_measured
@@ -348,7 +349,7 @@ def _commit(
     )
     committed = False
     try:
-        with transaction.atomic():
+        with overview_cache.only_on_commit(), transaction.atomic():
             current = _this(job).select_for_update().get()
             if current.state != JobState.COMMITTING:
                 raise ActionRefused(_("This import is not being added any more."))

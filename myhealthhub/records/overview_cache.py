@@ -12,12 +12,14 @@ forgets the profile's copy:
   groups split or linked, the profile edited): each action records an
   AuditEvent for the profile (DESIGN.md principle 2).
 
-The copy is forgotten once the writing transaction commits, so a page drawn
-meanwhile from the old rows does not outlive the change; a copy expires after
-``KEPT_FOR`` at the latest anyway. Never inside the transaction: the cache is
-a table of the same database, and deleting its row there would lock it until
-the commit, so a long import would hold every other writer of the profile
-(and, on PostgreSQL, deadlock with them) for as long as it runs. It is keyed
+The copy is forgotten inside the writing transaction and again once it
+commits, so a page drawn meanwhile from the old rows does not outlive the
+change; a copy expires after ``KEPT_FOR`` at the latest anyway. A long
+transaction (an import's commit, an archive's restore) forgets only as it
+commits (``only_on_commit``): the cache is a table of the same database, and
+deleting its row there would lock it until the commit, so every other writer
+of the profile would wait for the whole import (and, on PostgreSQL, some
+deadlock with it). It is keyed
 by the profile's id and carries its UUID, so it can never be shown for
 another profile that ends up with the same id.
 """
@@ -25,7 +27,9 @@ another profile that ends up with the same id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -63,11 +67,27 @@ def read_again(profile: Profile, read: Callable[[Profile], T]) -> T:
     return value
 
 
+_only_on_commit: ContextVar[bool] = ContextVar("only_on_commit", default=False)
+
+
+@contextmanager
+def only_on_commit() -> Iterator[None]:
+    """Within a long transaction: forget kept copies as it commits, and never lock them before."""
+    token = _only_on_commit.set(True)
+    try:
+        yield
+    finally:
+        _only_on_commit.reset(token)
+
+
 def forget(profile_ids: Iterable[int]) -> None:
-    """Drop the kept copies of these profiles once the transaction commits (now, outside one)."""
+    """Drop the kept copies of these profiles, now and once the transaction commits."""
     keys = [_key(profile_id) for profile_id in set(profile_ids)]
-    if keys:
-        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    if not keys:
+        return
+    if not _only_on_commit.get():
+        cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def entries_saved(_kind: str, entries: Iterable[Entry]) -> None:

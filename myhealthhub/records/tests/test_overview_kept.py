@@ -41,31 +41,26 @@ def panel(page: str, heading: str) -> str:
     return found.group(0)
 
 
-def test_a_result_added_through_the_form_shows_on_the_overview_at_once(
-    world: World, django_capture_on_commit_callbacks
-):
+def test_a_result_added_through_the_form_shows_on_the_overview_at_once(world: World):
     assert "Ferritin" not in overview(world)
     today = timezone.localdate()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = world.client("editor").post(
-            reverse("records:create", args=[world.profile.uuid, "results"]),
-            {
-                "display": "Ferritin",
-                "category": "laboratory",
-                "date_year": str(today.year),
-                "date_month": str(today.month),
-                "date_day": str(today.day),
-                "value_number": "12",
-                "unit_text": "ng/mL",
-            },
-        )
+    response = world.client("editor").post(
+        reverse("records:create", args=[world.profile.uuid, "results"]),
+        {
+            "display": "Ferritin",
+            "category": "laboratory",
+            "date_year": str(today.year),
+            "date_month": str(today.month),
+            "date_day": str(today.day),
+            "value_number": "12",
+            "unit_text": "ng/mL",
+        },
+    )
     assert response.status_code == 302
     assert "Ferritin" in panel(overview(world), "results")
 
 
-def test_a_renamed_medicine_shows_its_new_name_to_every_reader(
-    world: World, django_capture_on_commit_callbacks
-):
+def test_a_renamed_medicine_shows_its_new_name_to_every_reader(world: World):
     assert "Metformin" in panel(overview(world, "viewer"), "medications")
     edit = reverse("records:edit", args=[world.profile.uuid, "medications", world.medication.uuid])
     form = world.client("owner").get(edit).context["form"]
@@ -77,36 +72,31 @@ def test_a_renamed_medicine_shows_its_new_name_to_every_reader(
     values.update(
         {"display": "Metformin XR", "status": "active", "version": str(world.medication.version)}
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        response = world.client("owner").post(edit, values)
+    response = world.client("owner").post(edit, values)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "Metformin XR" in panel(overview(world, "viewer"), "medications")
 
 
-def test_a_deleted_medicine_leaves_the_overview(world: World, django_capture_on_commit_callbacks):
+def test_a_deleted_medicine_leaves_the_overview(world: World):
     assert "Glucophage" in panel(overview(world), "medications")
     brand = Medication.objects.get(profile_id=world.profile.pk, display="Glucophage")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = world.client("owner").post(
-            reverse("records:delete", args=[world.profile.uuid, "medications", brand.uuid])
-        )
+    response = world.client("owner").post(
+        reverse("records:delete", args=[world.profile.uuid, "medications", brand.uuid])
+    )
     assert response.status_code == 302
     assert "Glucophage" not in panel(overview(world), "medications")
 
 
-def test_a_reviewed_disagreement_is_no_longer_marked_to_verify(
-    world: World, django_capture_on_commit_callbacks
-):
+def test_a_reviewed_disagreement_is_no_longer_marked_to_verify(world: World):
     assert "To verify" in panel(overview(world), "medications")
     member = Member.objects.get(profile_id=world.profile.pk, entry_uuid=world.medication.uuid)
     group = Group.objects.get(pk=member.group_id)
     review = reverse("reconcile:review", args=[world.profile.uuid, group.uuid])
-    with django_capture_on_commit_callbacks(execute=True):
-        for field in group.open_fields:
-            response = world.client("owner").post(
-                review, {"field": field, "with_whom": "my pharmacist", "note": ""}
-            )
-            assert response.status_code == 302
+    for field in group.open_fields:
+        response = world.client("owner").post(
+            review, {"field": field, "with_whom": "my pharmacist", "note": ""}
+        )
+        assert response.status_code == 302
     assert "To verify" not in panel(overview(world), "medications")
 
 
@@ -127,7 +117,7 @@ def test_a_profile_reusing_an_id_does_not_get_the_copy_kept_for_another(world: W
     assert overview_cache.kept_panels(stranger, lambda profile: "read again") == "read again"
 
 
-def test_an_import_in_bulk_shows_on_the_overview(world: World, django_capture_on_commit_callbacks):
+def test_an_import_in_bulk_shows_on_the_overview(world: World):
     assert "Vitamin D" not in overview(world)
     source = Source.objects.create(profile=world.profile, kind=SourceKind.IMPORT, label="Lab")
     values = [
@@ -142,9 +132,8 @@ def test_an_import_in_bulk_shows_on_the_overview(world: World, django_capture_on
         )
         for index in range(3)
     ]
-    with django_capture_on_commit_callbacks(execute=True):
-        bulk.insert(Observation, values)
-        changes.saved("results", values)
+    bulk.insert(Observation, values)
+    changes.saved("results", values)
     assert "Vitamin D" in panel(overview(world), "results")
 
 
@@ -190,24 +179,22 @@ def test_an_appointment_that_has_started_leaves_the_overview(world: World):
     assert soon.display not in shown and world.appointment.display in shown
 
 
-def test_a_profile_grouped_again_by_the_command_line_shows_its_new_groups(
-    world: World, django_capture_on_commit_callbacks
-):
+def test_a_profile_grouped_again_by_the_command_line_shows_its_new_groups(world: World):
     """`myhealthhub reconcile` regroups without the records hooks; the kept panels go too."""
     # As a database from before groups: the medicines are in none, each on a line of its own.
     Member.objects.filter(profile_id=world.profile.pk, kind="medications").delete()
     Group.objects.filter(profile_id=world.profile.pk, kind="medications").delete()
     assert "2 sources" not in panel(overview(world), "medications")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("reconcile", profile=world.profile.uuid, stdout=io.StringIO())
+    call_command("reconcile", profile=world.profile.uuid, stdout=io.StringIO())
 
     assert "2 sources" in panel(overview(world), "medications")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_long_write_leaves_the_kept_copy_free_for_every_other_request():
-    """A large import's transaction forgets the profile's copy only as it commits.
+    """A large import's transaction (as ``imports.pipeline`` and ``archive.restoring`` run
+    theirs, ``only_on_commit``) forgets the profile's copy only as it commits.
 
     Deleting the cache row inside it would lock that row until the commit:
     every page and every write of the profile meanwhile would wait on it, and
@@ -222,7 +209,7 @@ def test_a_long_write_leaves_the_kept_copy_free_for_every_other_request():
 
     def long_write() -> None:
         try:
-            with transaction.atomic():
+            with overview_cache.only_on_commit(), transaction.atomic():
                 create_entry(
                     KINDS["results"],
                     profile,
