@@ -8,10 +8,11 @@ a backup may come from anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,6 @@ FORMAT = "myhealthhub-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 FILES = "files/"
-KEYS = "keys/"
 MASTER_KEY = "keys/master.key"
 SECRET_KEY = "keys/secret_key"  # noqa: S105 - where it goes in the tar, not a key
 # Where a stored file's sealed bytes sit in the tar: the storage's own name
@@ -135,3 +135,25 @@ def _count(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(value)
     return value
+
+
+class HashingReader:
+    """A part read through on its way into or out of a backup, hashed as it goes."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        self.digest.update(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # Storages rewind a file before they read it; this one is at its start already.
+        if offset != 0 or whence != 0 or self.source.tell() != 0:
+            raise OSError("a backup part is read once, from its start")
+        return 0
+
+    def tell(self) -> int:
+        return self.source.tell()

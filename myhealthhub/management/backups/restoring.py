@@ -13,6 +13,7 @@ table's rows counted, every stored file's SHA-256 and every file key opened.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tarfile
 import tempfile
@@ -39,6 +40,7 @@ from myhealthhub.management.backups.manifest import (
     MANIFEST,
     MASTER_KEY,
     SECRET_KEY,
+    HashingReader,
     Manifest,
     NotABackup,
     stored_name_is_safe,
@@ -170,21 +172,12 @@ def _check(
 def _copy(content: IO[bytes], target: Path | None) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
-    with target.open("wb") if target is not None else _nowhere() as sink:
+    with (target or Path(os.devnull)).open("wb") as sink:
         while chunk := content.read(READ_BYTES):
             digest.update(chunk)
             size += len(chunk)
             sink.write(chunk)
     return digest.hexdigest(), size
-
-
-@contextmanager
-def _nowhere() -> Iterator[Any]:
-    class Nowhere:
-        def write(self, data: bytes) -> None:
-            pass
-
-    yield Nowhere()
 
 
 def _check_instance(manifest: Manifest, staged: dict[str, Path]) -> None:
@@ -285,7 +278,7 @@ def _write(
                 if part is None:
                     continue
                 stored_name = name.removeprefix(FILES)
-                checked = _Checked(content)
+                checked = HashingReader(content)
                 saved = storage.save(stored_name, File(cast(IO[bytes], checked), name=stored_name))
                 written.append(saved)
                 if saved != stored_name or checked.digest.hexdigest() != part.sha256:
@@ -299,28 +292,6 @@ def _write(
             storage.delete(name)
         raise
     return len(written)
-
-
-class _Checked:
-    """A member read for the storage, hashed on the way: the file may change between passes."""
-
-    def __init__(self, content: IO[bytes]) -> None:
-        self.content = content
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.content.read(size)
-        self.digest.update(data)
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        # Storages rewind a file before they read it; this one is at its start already.
-        if offset != 0 or whence != 0 or self.content.tell() != 0:
-            raise OSError("a backup member is read once, from its start")
-        return 0
-
-    def tell(self) -> int:
-        return self.content.tell()
 
 
 def _write_keys(staged: dict[str, Path]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import os
 import tarfile
 import tempfile
@@ -38,6 +37,7 @@ from myhealthhub.management.backups.manifest import (
     MANIFEST,
     MASTER_KEY,
     SECRET_KEY,
+    HashingReader,
     Manifest,
     Part,
 )
@@ -170,21 +170,10 @@ def _add_stream(tar: tarfile.TarFile, name: str, source: IO[bytes], size: int) -
     info.size = size
     info.mode = 0o600
     info.mtime = int(time.time())
-    hashing = _Hashing(source)
+    hashing = HashingReader(source)
     # tarfile reads exactly `size` bytes and fails if the source ends sooner.
     tar.addfile(info, hashing)
     return Part(name=name, sha256=hashing.digest.hexdigest(), size=size)
-
-
-class _Hashing:
-    def __init__(self, source: IO[bytes]) -> None:
-        self.source = source
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = READ_BYTES) -> bytes:
-        data = self.source.read(size)
-        self.digest.update(data)
-        return data
 
 
 def _keys() -> dict[str, bytes]:
