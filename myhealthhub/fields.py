@@ -172,3 +172,13 @@ class DistanceField(forms.FloatField):
 
     def stored(self, value: float | None) -> float | None:
         return None if value is None else value * formatting.METRES_IN[self.unit]
+
+
+class SearchableCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in their groups with a box that narrows them as one types (choice-filter.js).
+
+    A long <select multiple> needs Ctrl-click, which few people know; checkboxes need nothing.
+    Without JavaScript the box stays hidden and every choice shows.
+    """
+
+    template_name = "widgets/searchable_checkboxes.html"

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "myhealthhub.reconcile",
     "myhealthhub.archive",
     "myhealthhub.sharing",
+    "myhealthhub.reminders",
+    "myhealthhub.guides",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -142,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "myhealthhub.profiles.context_processors.profile_switcher",
                 "myhealthhub.records.context_processors.record_kinds",
+                "myhealthhub.records.context_processors.record_menu",
             ],
         },
     },
@@ -236,7 +239,6 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "MyHealthHub: "
 # Password failures are django-axes' (10 in 15 minutes per address and
 # e-mail; see AccountAdapter.pre_authenticate). allauth's login_failed limit
 # still guards the second factor: 5 wrong codes in 5 minutes per account.
@@ -357,9 +359,13 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
     # The embedded default prints e-mails (sign-up codes, password resets)
-    # in the terminal that runs `myhealthhub serve`.
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # in the terminal that runs `myhealthhub serve`, each code on a line of its own.
+    EMAIL_BACKEND = "myhealthhub.accounts.console_mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "MyHealthHub <myhealthhub@localhost>")
+# What e-mails call this instance ("Hello from MyHealthHub!", the subject's
+# prefix), rather than the host and port a request came to.
+SITE_NAME = env("SITE_NAME", "MyHealthHub")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
 
 # --- Plans and quotas -------------------------------------------------------
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("p/", include("myhealthhub.summary.urls")),
     path("p/", include("myhealthhub.reconcile.urls")),
     path("", include("myhealthhub.sharing.urls")),
+    path("", include("myhealthhub.reminders.urls")),
+    path("help/", include("myhealthhub.guides.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
 ]

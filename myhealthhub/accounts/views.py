@@ -79,6 +79,8 @@ def _account_page(
         "accounts/account.html",
         {
             "plan": plan_for(user),
+            # A self-hosted instance has one plan, which says nothing worth a line.
+            "several_plans": len(settings.PLANS) > 1,
             "has_totp": Authenticator.objects.filter(
                 user=user, type=Authenticator.Type.TOTP
             ).exists(),

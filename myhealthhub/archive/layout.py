@@ -74,6 +74,7 @@ from myhealthhub.reconcile.models import Group, Member, Review
 from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import (
     ActivityDay,
+    ChosenMeasurement,
     DailySummary,
     DeviceOrder,
     EntryVersion,
@@ -260,6 +261,7 @@ def families() -> list[Family]:
         Family("daily-summaries", DailySummary, _of_profile(DailySummary)),
         Family("activity-days", ActivityDay, _of_profile(ActivityDay)),
         Family("device-order", DeviceOrder, _of_profile(DeviceOrder)),
+        Family("measurement-choices", ChosenMeasurement, _of_profile(ChosenMeasurement)),
     ]
 
 

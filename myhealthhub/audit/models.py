@@ -53,6 +53,9 @@ class Action(models.TextChoices):
     SHARE_LINK_REVOKED = "share.revoke", _("Share link revoked")
     SHARE_LINK_OPENED = "share.open", _("Share link opened")
     SHARE_LINK_DISABLED = "share.disable", _("Share link disabled after wrong passcodes")
+    REMINDERS_CHANGED = "account.reminders", _("Reminder settings changed")
+    CALENDAR_FEED_CREATED = "calendar_feed.create", _("Calendar feed address made")
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoke", _("Calendar feed address stopped")
 
 
 class AuditEvent(models.Model):

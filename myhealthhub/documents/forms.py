@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from myhealthhub.documents.actions import Details
 from myhealthhub.documents.models import Document, DocumentKind, DocumentLink
-from myhealthhub.fields import PartialDateField
+from myhealthhub.fields import PartialDateField, SearchableCheckboxes
 from myhealthhub.lib.dates import PartialDate
 from myhealthhub.profiles.models import Profile
 from myhealthhub.records.kinds import KINDS
@@ -87,7 +87,7 @@ class DetailsForm(forms.Form):
         label=_("Linked entries"),
         help_text=_("The visit it summarises, the medicines it mentions…"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchableCheckboxes,
     )
 
     def __init__(

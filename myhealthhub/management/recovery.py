@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from myhealthhub.imports import live_progress
 from myhealthhub.imports.models import WorkerHeartbeat
 from myhealthhub.imports.recovery import fail_abandoned_jobs
 from myhealthhub.lib.workers import Liveness, this_worker
+from myhealthhub.reminders import rounds as reminders
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +110,12 @@ def fail_orphaned_tasks(liveness: Liveness) -> int:
 
 
 def keep_recovering(every: dt.timedelta) -> threading.Thread:
-    """Beat and recover, and sweep the upload and progress folders, every ``every``."""
+    """Beat and recover, and sweep the upload and progress folders, every ``every``;
+    send the reminders due every ``reminders.EVERY``, starting with the first round."""
 
     def run() -> None:
         swept_at = time.monotonic()
+        reminded_at = -math.inf
         while True:
             time.sleep(every.total_seconds())
             try:
@@ -124,8 +128,13 @@ def keep_recovering(every: dt.timedelta) -> threading.Thread:
                     swept_at = time.monotonic()
             except Exception:  # the next round tries again; a worker must not stop for this
                 log.exception("could not look for what stopped workers left")
-            finally:
-                close_old_connections()
+            try:
+                if time.monotonic() - reminded_at >= reminders.EVERY.total_seconds():
+                    reminded_at = time.monotonic()
+                    reminders.run_round()
+            except Exception:  # the next hour tries again; each reminder is still sent once
+                log.exception("could not send the reminders due")
+            close_old_connections()
 
     thread = threading.Thread(target=run, name="recovery", daemon=True)
     thread.start()

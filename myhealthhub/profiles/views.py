@@ -47,10 +47,17 @@ def create(request: HttpRequest) -> HttpResponse:
 @profile_view(read=Role.VIEWER)
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
     contacts = access.profile.contacts.all()
+    sections = overview_sections(access.profile)
     return render(
         request,
         "profiles/overview.html",
-        {"access": access, "contacts": contacts, "sections": overview_sections(access.profile)},
+        {
+            "access": access,
+            "contacts": contacts,
+            "sections": sections,
+            # A record nothing was ever added to shows where to begin.
+            "record_empty": any(section.context.get("nothing_yet") for section in sections),
+        },
     )
 
 

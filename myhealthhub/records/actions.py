@@ -27,8 +27,10 @@ from myhealthhub.records import changes, samples, taken
 from myhealthhub.records.kinds import KIND_OF_MODEL, KINDS, LOINC, Kind
 from myhealthhub.records.models import (
     Appointment,
+    ChosenMeasurement,
     Entry,
     EntryVersion,
+    MeasurementSeries,
     Observation,
     Source,
     SourceKind,
@@ -392,4 +394,28 @@ def order_devices(
         actor=actor,
         profile=profile,
         object_type="readings",
+    )
+
+
+@transaction.atomic
+def choose_measurements(
+    profile: Profile, series: list[str], *, actor: User, request: HttpRequest | None
+) -> None:
+    """The series the Measurements page and the summary show; none: every one with values."""
+    known = [choice for choice in MeasurementSeries.values if choice in series]
+    if len(known) != len(set(series)):
+        raise ActionRefused(_("Choose among the measurements listed."))
+    # One writer at a time: two saves at once would each delete, then both insert.
+    Profile.objects.select_for_update().filter(pk=profile.pk).first()
+    ChosenMeasurement.objects.filter(profile_id=profile.pk).delete()
+    ChosenMeasurement.objects.bulk_create(
+        ChosenMeasurement(profile=profile, series=choice, position=position)
+        for position, choice in enumerate(known)
+    )
+    log_action(
+        Action.PROFILE_UPDATED,
+        request=request,
+        actor=actor,
+        profile=profile,
+        object_type="measurements",
     )

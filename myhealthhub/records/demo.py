@@ -2,10 +2,14 @@
 
 Two profiles: an adult with long-term conditions followed over several years,
 and a child with a vaccination schedule and growth measurements. Texts come
-in English or Spanish. ``observations`` and ``entries`` scale the adult's
-record up for benchmarks; those rows go in as an import's do (lib/bulk.py), one
-transaction a batch: PostgreSQL analyses the tables each batch fills once it
-commits, so the pages read right after are planned on real numbers.
+in English or Spanish. The record agrees with the demo's documents
+(documents/demo.py): the GP's letter names the doses on the medication list,
+and comes from the visit and the health centre the record names.
+
+``observations`` and ``entries`` scale the adult's record up for benchmarks;
+those rows go in as an import's do (lib/bulk.py), one transaction a batch:
+PostgreSQL analyses the tables each batch fills once it commits, so the pages
+read right after are planned on real numbers.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from myhealthhub.accounts.models import User
 from myhealthhub.lib import bulk
 from myhealthhub.profiles import actions as profile_actions
 from myhealthhub.profiles.models import Profile
+from myhealthhub.profiles.zones import zone_for
 from myhealthhub.records import changes
 from myhealthhub.records.kinds import CVX, KIND_OF_MODEL, KINDS, LOINC
 from myhealthhub.records.models import Entry, Note, Observation, Source, SourceKind
 from myhealthhub.records.samples import add_samples
 
 BATCH = 5000
+# The GP's letter (documents/demo.py) is dated this many days back; the visit it sums up too.
+GP_VISIT_DAYS_AGO = 40
 
 TEXT = {
     "en": {
@@ -50,7 +57,7 @@ TEXT = {
         "swelling": "Swollen lips",
         "nurse": "Diabetes nurse review",
         "gp": "GP visit",
-        "questions": "Ask whether the metformin dose should change.",
+        "questions": "Ask about the dizziness when standing up quickly.",
         "bring": "Glucose diary, medication boxes",
         "review": "Yearly medication review",
         "outcome": "No changes; keep taking everything as before.",
@@ -70,7 +77,7 @@ TEXT = {
         "covid": "COVID-19 vaccine",
         "dr": "Dr. Ana Ruiz",
         "pharmacy": "Central Pharmacy",
-        "check": "Annual check-up",
+        "health_centre": "Riverside Health Centre",
         "watch": "Smart watch",
         "procedure": "Cataract surgery, right eye",
         "source": "Demo data",
@@ -95,7 +102,7 @@ TEXT = {
         "swelling": "Hinchazón de labios",
         "nurse": "Revisión con enfermería de diabetes",
         "gp": "Consulta de medicina de familia",
-        "questions": "Preguntar si hay que cambiar la dosis de metformina.",
+        "questions": "Preguntar por el mareo al levantarme deprisa.",
         "bring": "Diario de glucosa, cajas de los medicamentos",
         "review": "Revisión anual de la medicación",
         "outcome": "Sin cambios; seguir tomando todo igual.",
@@ -115,7 +122,7 @@ TEXT = {
         "covid": "Vacuna COVID-19",
         "dr": "Dra. Ana Ruiz",
         "pharmacy": "Farmacia Central",
-        "check": "Revisión anual",
+        "health_centre": "Centro de Salud Ribera",
         "watch": "Reloj inteligente",
         "procedure": "Cirugía de cataratas, ojo derecho",
         "source": "Datos de demostración",
@@ -229,7 +236,7 @@ def _adult_record(
         profile,
         owner,
         display=text["metformin"],
-        strength="850 mg",
+        strength="500 mg",
         dose=text["tablet"],
         frequency=text["twice"],
         date=dt.date(2016, 2, 1),
@@ -322,8 +329,8 @@ def _adult_record(
         profile,
         owner,
         display=text["nurse"],
-        starts_at=timezone.now() + dt.timedelta(days=12, hours=2),
-        facility="Centro de Salud Norte",
+        starts_at=weekday_at(profile, owner, days_ahead=12, hour=10, minute=30),
+        facility=text["health_centre"],
         clinician=text["dr"],
         questions=text["questions"],
         bring=text["bring"],
@@ -340,9 +347,10 @@ def _adult_record(
         "visits",
         profile,
         owner,
-        display=text["check"],
-        date=today - dt.timedelta(days=200),
+        display=text["gp"],
+        date=today - dt.timedelta(days=GP_VISIT_DAYS_AGO),
         clinician=text["dr"],
+        facility=text["health_centre"],
     )
     _add(
         "care-team",
@@ -455,8 +463,23 @@ def _child_record(profile: Profile, owner: User, text: dict[str, Any], today: dt
         profile,
         owner,
         display=text["dentist"],
-        starts_at=timezone.now() + dt.timedelta(days=30),
+        # After school.
+        starts_at=weekday_at(profile, owner, days_ahead=30, hour=16, minute=30),
     )
+
+
+def weekday_at(
+    profile: Profile, owner: User, *, days_ahead: int, hour: int, minute: int
+) -> dt.datetime:
+    """``hour``:``minute`` in the profile's time zone, ``days_ahead`` days from now.
+
+    A day that falls on a weekend moves to the Monday after: clinics are closed.
+    """
+    zone = zone_for(profile, owner)
+    day = timezone.localdate(timezone=zone) + dt.timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
 
 
 def scale_up(

@@ -29,6 +29,7 @@ from myhealthhub.records.models import (
     MedicationReview,
     NoKnownAllergies,
     Observation,
+    Source,
 )
 from myhealthhub.records.models.allergies import AllergyStatus
 from myhealthhub.records.models.base import NEWEST_FIRST, EntryQuerySet, SourceKind
@@ -232,6 +233,9 @@ class KeptPanels:
     review: MedicationReview | None
     # The next ones when read: exact until the first of them starts.
     appointments: list[Appointment]
+    # Nothing was ever added (every entry and document has a source): the page
+    # shows where to begin. A copy kept before this was known says False.
+    nothing_yet: bool = False
 
     def stale(self, now: dt.datetime) -> bool:
         """Whether an appointment listed has started since: the next one may be missing."""
@@ -256,6 +260,7 @@ def read_panels(profile: Profile) -> KeptPanels:
         results=latest_results(profile),
         review=last_medication_review(profile),
         appointments=list(upcoming_appointments(profile, now)[:SHOWN]),
+        nothing_yet=not Source.objects.filter(profile_id=profile.pk).exists(),
     )
 
 
@@ -310,4 +315,6 @@ def record(profile: Profile) -> Section:
             },
         ),
     ]
-    return Section("records/overview/record.html", {"panels": panels})
+    return Section(
+        "records/overview/record.html", {"panels": panels, "nothing_yet": kept.nothing_yet}
+    )

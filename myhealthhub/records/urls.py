@@ -3,7 +3,14 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from myhealthhub.records.kinds import KINDS, Kind
-from myhealthhub.records.views import appointments, devices, entries, readings, trends
+from myhealthhub.records.views import (
+    appointments,
+    devices,
+    entries,
+    measurements,
+    readings,
+    trends,
+)
 
 
 class KindConverter:
@@ -26,6 +33,7 @@ urlpatterns = [
     path("<uuid:profile_uuid>/deleted/", entries.recently_deleted, name="deleted"),
     path("<uuid:profile_uuid>/timeline/", entries.timeline, name="timeline"),
     path("<uuid:profile_uuid>/trend/", trends.trend_page, name="trend"),
+    path("<uuid:profile_uuid>/measurements/", measurements.measurements, name="measurements"),
     path("<uuid:profile_uuid>/readings/", readings.readings, name="readings"),
     path("<uuid:profile_uuid>/readings/new/", readings.add_readings, name="add_readings"),
     path(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from myhealthhub.profiles.models import Profile
 from myhealthhub.summary.options import PAPER_SIZES, ExportOptions
-from myhealthhub.summary.sections import SECTIONS, section_choices
+from myhealthhub.summary.sections import DEFAULT_SECTIONS, SECTIONS, section_choices
 
 PAPER_CHOICES = [("a4", "A4"), ("letter", gettext_lazy("Letter (US)"))]
 # Longer values are not dates or section names: no need to echo them back whole.
@@ -111,7 +111,7 @@ class SummaryForm(forms.Form):
     def showing(cls, options: ExportOptions) -> SummaryForm:
         return cls(
             initial={
-                "sections": sorted(options.sections or SECTIONS),
+                "sections": sorted(options.sections or DEFAULT_SECTIONS),
                 "since": options.since.isoformat() if options.since else "",
                 "language": options.language,
                 "paper": options.paper,

@@ -32,6 +32,7 @@ from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.profiles.zones import zone_label
 from myhealthhub.records.abnormal import Flag, result_flag
 from myhealthhub.records.grouped import Grouping, grouping
+from myhealthhub.records.measurements import board as measurement_board
 from myhealthhub.records.models import (
     Appointment,
     CareTeamMember,
@@ -356,6 +357,16 @@ def _result(newest: list[Observation], units: Preferences) -> Result:
     )
 
 
+@section("measurements", _("Measurements"))
+def measurements(profile: Profile, period: Period) -> dict[str, Any]:
+    """The small charts of the series the person follows (records/measurements.py)."""
+    since = period.for_results()
+    return {
+        "charts": measurement_board(profile, reader_units(profile), since=since).charts,
+        "since": since,
+    }
+
+
 @dataclass(frozen=True)
 class Vaccine:
     """One vaccine with every dose given in the period, newest first."""
@@ -432,4 +443,6 @@ def contacts(profile: Profile, period: Period) -> dict[str, Any]:
     }
 
 
-DEFAULT_SECTIONS = frozenset(SECTIONS)
+# Measurements only when chosen: four charts more would push the default summary,
+# one page, onto a second.
+DEFAULT_SECTIONS = frozenset(SECTIONS) - {"measurements"}

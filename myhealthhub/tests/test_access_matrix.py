@@ -41,7 +41,14 @@ from myhealthhub.imports.models import ImportJob, JobState
 from myhealthhub.profiles.access import Declared
 from myhealthhub.profiles.models import EmergencyContact, Grant, Profile, Role
 from myhealthhub.reconcile.models import Group, How, Member, Review
-from myhealthhub.records.models import Condition, DeviceOrder, Medication, Observation
+from myhealthhub.records.models import (
+    ChosenMeasurement,
+    Condition,
+    DeviceOrder,
+    Medication,
+    Observation,
+)
+from myhealthhub.reminders.models import CalendarFeed, Choice, Notice
 from myhealthhub.sharing.links.manifest import location_token
 from myhealthhub.sharing.models import Invitation, InvitationState, ShareAccess, ShareLink
 
@@ -660,6 +667,68 @@ MATRIX: dict[str, Rule] = {
             data=lambda world: {"unit_system": "si"},
             made=lambda world, caller: refreshed(world.accounts[caller]).unit_system == "si",
         ),
+    ),
+    "records:measurements": Rule(
+        Role.VIEWER,
+        Role.EDITOR,
+        kwargs=on_profile,
+        shows=showing('id="measurement-hba1c"'),
+        change=Change(
+            edits={"series": "weight"},
+            made=lambda world, caller: (
+                list(
+                    ChosenMeasurement.objects.filter(profile=world.profile).values_list(
+                        "series", flat=True
+                    )
+                )
+                == ["weight"]
+            ),
+        ),
+    ),
+    # The signed-in account's own notices: dismissing them all is its own change.
+    "reminders:notices": Rule(
+        SIGNED_IN,
+        SIGNED_IN,
+        shows=showing("<h1>Notices</h1>"),
+        change=Change(
+            data=lambda rows: {"dismiss": "all"},
+            made=lambda world, caller: (
+                not Notice.objects.listed().filter(account=account(world, caller)).exists()
+            ),
+        ),
+    ),
+    "reminders:settings": Rule(
+        SIGNED_IN,
+        SIGNED_IN,
+        shows=showing('name="appointment_by_email"'),
+        change=Change(
+            edits={"appointment_by_email": ""},
+            made=lambda world, caller: Choice.objects.filter(
+                account=account(world, caller), kind="appointment", by_email=False
+            ).exists(),
+        ),
+    ),
+    # A reader's own private calendar address: shown once, in the answer to the POST.
+    "reminders:calendar": Rule(
+        Role.VIEWER,
+        Role.VIEWER,
+        kwargs=on_profile,
+        change=Change(
+            data=lambda rows: {"action": "make"},
+            made=lambda world, caller: CalendarFeed.objects.filter(
+                account=account(world, caller), profile=world.profile
+            ).exists(),
+            status=200,
+        ),
+    ),
+    # The feed: whoever holds its secret address, as a calendar app does; any other is 404.
+    "reminders:feed": Rule(
+        PUBLIC, kwargs=lambda rows: {"token": "not-a-real-token"}, get_status=404, shows=None
+    ),
+    # The guides: public, and showing nothing of anyone's record.
+    "guides:index": Rule(PUBLIC, shows=showing('href="/help/what-a-phr-is/"')),
+    "guides:guide": Rule(
+        PUBLIC, kwargs=lambda rows: {"slug": "what-a-phr-is"}, shows=showing('class="guide-body"')
     ),
     # allauth's pages: its own views decide, within these bounds.
     "account_login": Rule(PUBLIC, PUBLIC, theirs=True),

@@ -230,7 +230,7 @@ def test_new_person_signs_up_secures_account_adds_profiles_and_switches_language
             shots.take("email-code")
             page.get_by_role("button", name="Confirm", exact=True).click()
             expect(page).to_have_url(base + "/")
-            expect(page.get_by_role("heading", level=1)).to_have_text("Profiles")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to MyHealthHub")
             shots.take("home-empty")
 
             # 3. Account → two-factor authentication with an authenticator app.
@@ -277,7 +277,7 @@ def test_new_person_signs_up_secures_account_adds_profiles_and_switches_language
             expect(header(page).get_by_role("button", name="Sign out")).to_be_visible()
 
             # 5. Two profiles, one born on a known day, one known only by year.
-            page.get_by_role("main").get_by_role("link", name="Add a profile").click()
+            page.get_by_role("main").get_by_role("link", name="Create your first profile").click()
             expect(page).to_have_url(re.compile(r"/p/new/$"))
             expect(page.get_by_role("heading", level=1)).to_have_text("New profile")
             fill_profile_form(

@@ -27,6 +27,8 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("search",),
     ("summary",),
     ("imports", "exports", "reconcile", "archive", "sharing"),
+    # What reads the whole record to remind; the guides, which read nothing.
+    ("reminders", "guides"),
 )
 # The project's web layer and test plumbing: they may import any app.
 PROJECT_WEB = {

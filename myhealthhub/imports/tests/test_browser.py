@@ -43,7 +43,7 @@ WORDS = {
         "read": "Read the file",
         "review": "What would change",
         "confirm": "I have checked",
-        "add": "Add to the record",
+        "add": "Add to",
         "done": "Imported:",
     },
     "es": {

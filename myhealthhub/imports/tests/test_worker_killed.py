@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 # Enough for the commit's inserts to last seconds, so the kill lands inside them.
-OBSERVATIONS = 15_000
+OBSERVATIONS = 8_000
 
 DRIVER = textwrap.dedent(
     """

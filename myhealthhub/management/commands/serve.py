@@ -12,11 +12,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from myhealthhub.accounts import console_mail
+from myhealthhub.cli import prepare_database
 from myhealthhub.documents import spool
+from myhealthhub.documents.actions import purge_deleted
 from myhealthhub.lib.env import env, env_int
 
-READY_TIMEOUT_SECONDS = 30
+# The web server listens once its arbiter has loaded and warmed the app
+# (management/preload.py): seconds on a slow machine the first time, with no bytecode yet.
+READY_TIMEOUT_SECONDS = 120
 
 
 class Command(BaseCommand):
@@ -36,16 +42,26 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
-        verbosity = options["verbosity"]
-        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        prepare_database(sys.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         # Documents deleted more than 30 days ago go for good at each start;
         # `myhealthhub documents purge` does the same from a daily timer.
-        call_command("documents", "purge", stdout=self.stdout)
+        removed = purge_deleted()
+        if removed:
+            self.stdout.write(
+                ngettext(
+                    "Removed %(count)d deleted documents for good.",
+                    "Removed %(count)d deleted documents for good.",
+                    removed,
+                )
+                % {"count": removed}
+            )
         # The private folder uploads wait in, swept of what a killed process
         # left; the worker sweeps it hourly after this.
         spool.prepare()
 
+        self.stdout.write(_("Starting the web server…"))
+        self.stdout.flush()
         child_env = {**os.environ, "MYHEALTHHUB_DATA_DIR": str(settings.DATA_DIR)}
         children = [
             subprocess.Popen(
@@ -53,7 +69,10 @@ class Command(BaseCommand):
                     sys.executable,
                     "-m",
                     "gunicorn",
-                    "myhealthhub.wsgi:application",
+                    # Loaded and warmed once, before the workers are forked
+                    # from it: no worker answers its first request cold.
+                    "myhealthhub.management.preload:warmed_application()",
+                    "--preload",
                     "--bind",
                     f"{host}:{port}",
                     "--workers",
@@ -83,13 +102,6 @@ class Command(BaseCommand):
                 env=child_env,
             )
         ]
-        if not options["no_task_worker"]:
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "myhealthhub.cli", "worker", "--no-startup-delay"],
-                    env=child_env,
-                )
-            )
 
         def stop(signum: int, frame: Any) -> None:
             for child in children:
@@ -99,14 +111,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
 
-        if _wait_for_port(host, port, children[0]):
-            shown_host = f"[{host}]" if ":" in host else host
-            url = f"http://{shown_host}:{port}/"
-            self.stdout.write(
-                self.style.SUCCESS(_("MyHealthHub is running at %(url)s") % {"url": url})
-                + "\n"
-                + _("Press Ctrl+C to stop.")
+        ready = _wait_for_port(host, port, children[0])
+        # The task worker starts once the web server answers, so that the two
+        # do not share the machine while the first page is being made ready.
+        if ready and not options["no_task_worker"]:
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "myhealthhub.cli", "worker", "--no-startup-delay"],
+                    env=child_env,
+                )
             )
+        if ready:
+            self._banner(host, port)
         # If either process dies, stop the other too: a server without its
         # worker would accept work it never does.
         while all(child.poll() is None for child in children):
@@ -115,6 +131,25 @@ class Command(BaseCommand):
         codes = [child.wait() for child in children]
         if any(code not in (0, -signal.SIGTERM) for code in codes):
             sys.exit(1)
+
+    def _banner(self, host: str, port: int) -> None:
+        shown_host = f"[{host}]" if ":" in host else host
+        url = f"http://{shown_host}:{port}/"
+        lines = [
+            "",
+            self.style.SUCCESS(_("MyHealthHub is running at %(url)s") % {"url": url}),
+            _("Open it in your browser. Data folder: %(folder)s") % {"folder": settings.DATA_DIR},
+        ]
+        if console_mail.prints_to_terminal(settings.EMAIL_BACKEND):
+            lines.append(
+                _(
+                    "No mail server is set up (MYHEALTHHUB_EMAIL_HOST): e-mails, and the "
+                    "sign-up codes in them, are printed in this terminal."
+                )
+            )
+        lines += [_("Press Ctrl+C to stop."), ""]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
 
 
 def _wait_for_port(host: str, port: int, server: subprocess.Popen[bytes]) -> bool:

@@ -4,6 +4,7 @@ from myhealthhub.records.models.base import Entry, EntryVersion, Source, SourceK
 from myhealthhub.records.models.care_team import CareTeamMember
 from myhealthhub.records.models.conditions import Condition, FamilyHistory
 from myhealthhub.records.models.immunizations import Immunization
+from myhealthhub.records.models.measurements import ChosenMeasurement, MeasurementSeries
 from myhealthhub.records.models.medications import Medication, MedicationReview
 from myhealthhub.records.models.notes import Note
 from myhealthhub.records.models.observations import Observation
@@ -17,6 +18,7 @@ __all__ = [
     "Allergy",
     "Appointment",
     "CareTeamMember",
+    "ChosenMeasurement",
     "Condition",
     "DailySummary",
     "DeviceOrder",
@@ -25,6 +27,7 @@ __all__ = [
     "EntryVersion",
     "FamilyHistory",
     "Immunization",
+    "MeasurementSeries",
     "Medication",
     "MedicationReview",
     "Metric",

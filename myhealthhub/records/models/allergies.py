@@ -30,6 +30,12 @@ class AllergyType(models.TextChoices):
     INTOLERANCE = "intolerance", _("Intolerance")
 
 
+class ReactionSeverity(models.TextChoices):
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+
+
 class Allergy(Entry):
     """An allergy or intolerance; ``display`` is the substance, ``date`` the onset."""
 
@@ -46,7 +52,10 @@ class Allergy(Entry):
         _("status"), max_length=10, choices=AllergyStatus.choices, default=AllergyStatus.ACTIVE
     )
     reaction = models.CharField(_("reaction"), max_length=300, blank=True)
-    reaction_severity = models.CharField(_("reaction severity"), max_length=10, blank=True)
+    # FHIR's and C-CDA's three words; the importers map theirs to these.
+    reaction_severity = models.CharField(
+        _("reaction severity"), max_length=10, choices=ReactionSeverity.choices, blank=True
+    )
     # Further reactions as a source gave them: [{"manifestation": "...", "severity": "..."}].
     reactions = models.JSONField(default=list, blank=True)
     # When a clinician first wrote it down, which may be years after the onset (``date``).

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from myhealthhub.lib import formatting
 from myhealthhub.lib.formatting import Preferences
 from myhealthhub.records import abnormal, presenting
-from myhealthhub.records.kinds import Kind
+from myhealthhub.records.kinds import KINDS, Kind
 from myhealthhub.records.models import Entry, EntryVersion, Observation
 
 register = template.Library()
@@ -35,12 +37,16 @@ def column_labels(kind: Kind) -> list[str]:
 
 
 @register.simple_tag(takes_context=True)
-def column_values(
+def column_cells(
     context: template.Context, entry: Entry, kind: Kind
-) -> list[str | presenting.Shown]:
-    """The list's cells; a result's value carries its flag for :func:`result_flag`."""
+) -> list[tuple[str, str | presenting.Shown]]:
+    """The list's cells with their columns' labels (a phone shows each cell as a labelled line);
+    a result's value carries its flag for :func:`result_flag`."""
     account = reader(context)
-    return [presenting.list_value(entry, name, account=account) for name in kind.list_columns]
+    return [
+        (presenting.field_label(kind, name), presenting.list_value(entry, name, account=account))
+        for name in kind.list_columns
+    ]
 
 
 @register.simple_tag
@@ -98,3 +104,18 @@ def changed_labels(version: EntryVersion, kind: Kind) -> str:
 @register.simple_tag
 def when(entry: Entry) -> str:
     return presenting.field_value(entry, "date")
+
+
+@register.simple_tag(takes_context=True)
+def add_entry_link(context: template.Context, slug: str) -> str:
+    """“Add a medication” at the foot of an overview card, for those who may edit."""
+    access = context.get("access")
+    if access is None or not access.can_edit:
+        return ""
+    kind = KINDS[slug]
+    return format_html(
+        '<p class="panel-add"><a class="add-link" href="{}">'
+        '<span aria-hidden="true">+ </span>{}</a></p>',
+        reverse("records:create", args=(access.profile.uuid, slug)),
+        _("Add %(kind)s") % {"kind": kind.label},
+    )

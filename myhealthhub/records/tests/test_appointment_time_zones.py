@@ -92,9 +92,10 @@ def test_the_activity_log_is_in_the_reader_s_zone_and_names_it(zones: World):
     page = owner.get(trail).content.decode()
     assert "Every change to this profile and who made it. Times are in America/New York." in page
     assert (
-        '<td><time datetime="2027-03-10T10:00:00-05:00">March 10, 2027, 10 a.m.</time></td>\n'
-        "        <td>owner@world.example.org</td>\n"
-        "        <td>Entry added</td>"
+        '<td data-label="When"><time datetime="2027-03-10T10:00:00-05:00">'
+        "March 10, 2027, 10 a.m.</time></td>\n"
+        '        <td data-label="Who">owner@world.example.org</td>\n'
+        '        <td data-label="What">Entry added</td>'
     ) in page
     User.objects.filter(pk=zones.accounts["owner"].pk).update(time_zone="Europe/Madrid")
     page = owner.get(trail).content.decode()

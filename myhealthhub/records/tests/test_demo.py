@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from myhealthhub.accounts.models import User
+from myhealthhub.conftest import make_account
+from myhealthhub.documents.models import Document, DocumentKind
 from myhealthhub.profiles.counts import entry_counts
 from myhealthhub.profiles.models import Profile
+from myhealthhub.records.demo import create_demo
 from myhealthhub.records.kinds import KINDS
-from myhealthhub.records.models import Note, Observation
+from myhealthhub.records.models import Appointment, Medication, Note, Observation
 
 
 def run_demo(*args: str) -> str:
@@ -82,3 +87,44 @@ def test_demo_adds_watch_readings():
     adult = Profile.objects.get(uuid=output.splitlines()[0].split()[0])
     assert Sample.objects.filter(profile=adult, metric="heart_rate").count() == 600
     assert DailySummary.objects.filter(profile=adult, metric="heart_rate").count() in {3, 4}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_gp_letter_names_the_doses_on_the_medication_list(
+    language, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run_demo("--language", language, "--email", f"letter-{language}@example.org")
+    adult = Profile.objects.get(uuid=output.splitlines()[0].split()[0])
+    letter = Document.objects.get(profile=adult, kind=DocumentKind.VISIT_SUMMARY)
+    said = " ".join(letter.text.split()).lower()
+    assert said, "the letter's text was read"
+    medicines = {
+        entry.display.split()[0].lower(): entry
+        for entry in Medication.objects.filter(profile=adult)
+    }
+    named = [name for name in medicines if name in said]
+    assert len(named) == 2, named  # metformin and lisinopril
+    for name in named:
+        medicine = medicines[name]
+        assert f"{name} {medicine.strength} {medicine.frequency}".lower() in said
+    # It sums up the latest visit, the one it is linked to, at the same health centre.
+    visit = KINDS["visits"].queryset(adult).alive().order_by("-date").first()
+    assert visit is not None and visit.date == letter.date
+    assert visit.facility == letter.facility
+    assert Appointment.objects.get(profile=adult).facility == letter.facility
+
+
+@pytest.mark.django_db
+def test_the_demo_appointments_are_on_a_weekday_at_a_clinic_s_hours_where_the_family_lives():
+    zone = ZoneInfo("America/Mexico_City")
+    owner = make_account("zone@example.org")
+    owner.time_zone = "America/Mexico_City"
+    owner.save(update_fields=["time_zone"])
+    adult, child = create_demo(owner)
+    for profile, hour_and_minute in ((adult, (10, 30)), (child, (16, 30))):
+        starts = timezone.localtime(Appointment.objects.get(profile=profile).starts_at, zone)
+        assert starts.weekday() < 5, starts
+        assert (starts.hour, starts.minute) == hour_and_minute
+        assert starts.date() > timezone.localdate(timezone=zone)

@@ -164,12 +164,14 @@ def test_a_caregiver_is_invited_accepts_sees_the_record_and_loses_it_when_revoke
             )
             expect(banner).to_contain_text(NOTE)
             shoot(carer, "phone-record-with-banner")
-            carer.get_by_role("navigation", name="Record").get_by_role(
-                "link", name="Medications"
-            ).click()
+            record = carer.get_by_role("navigation", name="Record of Carmen Ruiz")
+            record.get_by_text("Health record").click()
+            record.get_by_role("link", name="Medications").click()
             expect(carer.get_by_role("main")).to_contain_text("Metformin")
             expect(carer.locator(".caregiver-banner")).to_be_visible()
             shoot(carer, "phone-medications-with-banner")
+            # On a phone the header's links and languages fold behind its Menu button.
+            header(carer).get_by_role("button", name="Menu").click()
             header(carer).get_by_role("button", name="Español").click()
             expect(carer.locator("html")).to_have_attribute("lang", "es")
             expect(carer.locator(".caregiver-banner")).to_contain_text(NOTE)

@@ -491,6 +491,8 @@ def test_the_guides_direct_file_link_opens_by_get_and_survives_a_language_switch
     shoot(page, shots, "07-en-direct-file")
 
     # The header's language button goes through the server; the link, in the fragment, stays.
+    # On a phone the header's links and languages fold behind its Menu button.
+    page.locator("header").get_by_role("button", name="Menu").click()
     page.locator("header").get_by_role("button", name="Español").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     assert page.url.endswith(f"/view/#{link}")
