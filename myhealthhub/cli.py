@@ -29,6 +29,7 @@ usage: myhealthhub COMMAND [options]
   search       rebuild the search index (search reindex)
   reconcile    rebuild a profile's groups of entries that state the same thing (--json)
   share        make, list and revoke SMART Health Links to a profile's summary
+  tokens       make, list and revoke personal access tokens for the API
   reminders    send the reminders due now (reminders send); the worker does it hourly
   backup       back the whole instance up to one file, while it serves
   restore      restore such a backup into an empty instance

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "myhealthhub.sharing",
     "myhealthhub.reminders",
     "myhealthhub.guides",
+    "myhealthhub.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,6 +106,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    # Only for the API's docs page: its Swagger UI from the static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -366,6 +369,11 @@ DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "MyHealthHub <myhealthhub@localhost>")
 # prefix), rather than the host and port a request came to.
 SITE_NAME = env("SITE_NAME", "MyHealthHub")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
+
+# --- API ----------------------------------------------------------------------
+
+# Requests one personal access token may make a minute (api/limits.py).
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 300)
 
 # --- Plans and quotas -------------------------------------------------------
 

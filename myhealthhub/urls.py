@@ -18,6 +18,9 @@ urlpatterns = [
     path("", include("myhealthhub.sharing.urls")),
     path("", include("myhealthhub.reminders.urls")),
     path("help/", include("myhealthhub.guides.urls")),
+    path("", include("myhealthhub.api.urls")),
+    path("", include("myhealthhub.api.web_urls")),
+    path("fhir/r4/", include("myhealthhub.api.fhir.urls")),
     path("account/", include("myhealthhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
 ]

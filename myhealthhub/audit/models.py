@@ -56,6 +56,8 @@ class Action(models.TextChoices):
     REMINDERS_CHANGED = "account.reminders", _("Reminder settings changed")
     CALENDAR_FEED_CREATED = "calendar_feed.create", _("Calendar feed address made")
     CALENDAR_FEED_REVOKED = "calendar_feed.revoke", _("Calendar feed address stopped")
+    TOKEN_CREATED = "token.create", _("Access token made")
+    TOKEN_REVOKED = "token.revoke", _("Access token revoked")
 
 
 class AuditEvent(models.Model):

@@ -13,6 +13,9 @@ from typing import TypeVar
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from myhealthhub.documents.models import Document
+from myhealthhub.documents.sniff import EXTENSIONS
+
 # A file is opened in the browser only under this policy: no scripts, no
 # requests, no forms, framed by our own pages only.
 SANDBOX_POLICY = (
@@ -36,3 +39,10 @@ def prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     if first:
         yield first
     yield from rest
+
+
+def download_name(document: Document) -> str:
+    """The name a document's file downloads under: its title, with its true type's extension."""
+    extension = EXTENSIONS.get(document.content_type) or ("pdf" if document.is_pdf else "txt")
+    stem = document.title.rsplit(".", 1)[0] if "." in document.title else document.title
+    return f"{stem}.{extension}"

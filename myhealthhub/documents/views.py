@@ -31,8 +31,7 @@ from myhealthhub.audit.models import Action
 from myhealthhub.documents import actions, keys, showing, uploads
 from myhealthhub.documents.forms import EditForm, FilterForm, UploadForm
 from myhealthhub.documents.models import Document, DocumentLink, SealedFile
-from myhealthhub.documents.serving import as_file, prepend
-from myhealthhub.documents.sniff import EXTENSIONS
+from myhealthhub.documents.serving import as_file, download_name, prepend
 from myhealthhub.errors import ActionRefused
 from myhealthhub.lib import crypto
 from myhealthhub.profiles.access import Access, profile_view
@@ -268,7 +267,7 @@ def document_file(
     document = _document(access, document_uuid)
     _log_opened(request, document)
     return _stream(
-        request, document.file, document.content_type, _download_name(document), inline=False
+        request, document.file, document.content_type, download_name(document), inline=False
     )
 
 
@@ -285,7 +284,7 @@ def document_view(
         request,
         document.file,
         document.content_type,
-        _download_name(document),
+        download_name(document),
         inline=document.shows_inline,
     )
 
@@ -304,12 +303,6 @@ def document_thumbnail(
 def _log_opened(request: HttpRequest, document: Document) -> None:
     # Whoever received the file's contents, shown or downloaded, is on record.
     actions.log_document(Action.DOCUMENT_OPENED, document, actor=None, request=request)
-
-
-def _download_name(document: Document) -> str:
-    extension = EXTENSIONS.get(document.content_type) or ("pdf" if document.is_pdf else "txt")
-    stem = document.title.rsplit(".", 1)[0] if "." in document.title else document.title
-    return f"{stem}.{extension}"
 
 
 def _stream(

@@ -7,7 +7,9 @@ kind maps is in ``fhir_resources/``), a DocumentReference per kept document
 stores it), and a Provenance per source naming every resource it gave.
 
 Entries are read in chunks and each resource is written as soon as it is
-made, so a profile with 100,000 results never becomes one object in memory.
+made, so a profile with 100,000 results never becomes one object in memory:
+the export writes the pieces to its file, the FHIR API's ``$everything``
+streams the same pieces to its caller (``FhirExport.pieces``).
 Deleted entries and documents are left out. Device and wearable samples are
 left out too: they can be millions of readings, which as Observations would
 multiply the file's size for no reader's benefit; the full archive carries
@@ -62,14 +64,20 @@ class FhirExport:
     def write(
         self, profile: Profile, out: BinaryIO, options: ExportOptions, progress: Progress
     ) -> None:
+        for piece in self.pieces(profile, options, progress):
+            out.write(piece)
+
+    def pieces(
+        self, profile: Profile, options: ExportOptions, progress: Progress
+    ) -> Iterator[bytes]:
+        """The bundle in the pieces it is written in, each as soon as it is made."""
         with translation.override(options.language):
-            _BundleWriter(profile, out, progress).write()
+            yield from _BundleWriter(profile, progress).pieces()
 
 
 class _BundleWriter:
-    def __init__(self, profile: Profile, out: BinaryIO, progress: Progress) -> None:
+    def __init__(self, profile: Profile, progress: Progress) -> None:
         self.profile = profile
-        self.out = out
         self.progress = progress
         self.patient = people.patient_reference(profile)
         self.first = True
@@ -82,7 +90,7 @@ class _BundleWriter:
     def entries(self, slug: str) -> EntryQuerySet:
         return KINDS[slug].queryset(self.profile).alive().filter(created_at__lte=self.started)
 
-    def write(self) -> None:
+    def pieces(self) -> Iterator[bytes]:
         profile = self.profile
         sources = list(Source.objects.filter(profile_id=profile.pk).order_by("id"))
         self.total = (
@@ -99,19 +107,19 @@ class _BundleWriter:
             "type": "collection",
             "timestamp": instant(self.started),
         }
-        self._raw(_dumps(head)[:-1] + b',"entry":[')
+        yield _dumps(head)[:-1] + b',"entry":['
         care_team = self.entries("care-team").order_by("id").values_list("uuid", flat=True)
-        self._entry(people.patient(profile, profile.contacts.order_by("id"), care_team))
+        yield self._entry(people.patient(profile, profile.contacts.order_by("id"), care_team))
         for slug, make in RESOURCES.items():
             for entry in self.entries(slug).order_by("id").iterator(chunk_size=CHUNK):
-                self._entry(make(entry, self.patient))
-        self._documents()
+                yield self._entry(make(entry, self.patient))
+        yield from self._documents()
         for source in sources:
-            self._provenance(source)
-        self._raw(b"]}")
+            yield from self._provenance(source)
+        yield b"]}"
         self.progress(1.0)
 
-    def _documents(self) -> None:
+    def _documents(self) -> Iterator[bytes]:
         related = self._document_links()
         documents = (
             Document.objects.alive()
@@ -120,7 +128,7 @@ class _BundleWriter:
             .order_by("id")
         )
         for document in documents.iterator(chunk_size=200):
-            self._entry(
+            yield self._entry(
                 people.document_reference(document, self.patient, related.get(document.pk, []))
             )
 
@@ -144,18 +152,18 @@ class _BundleWriter:
                 related[document].append(entry)
         return related
 
-    def _provenance(self, source: Source) -> None:
+    def _provenance(self, source: Source) -> Iterator[bytes]:
         """A Provenance whose targets are streamed: a source may have given 100,000 results."""
         targets = self._targets(source)
         first = next(targets, None)
         if first is not None:  # FHIR requires a target: a source with nothing left has none
             resource = _dumps(bundle_entry(people.provenance_head(source)))
-            self._raw((b"" if self.first else b",") + resource[:-2] + b',"target":[')
+            yield (b"" if self.first else b",") + resource[:-2] + b',"target":['
             self.first = False
-            self._raw(_dumps({"reference": urn(first)}))
+            yield _dumps({"reference": urn(first)})
             for target in targets:
-                self._raw(b"," + _dumps({"reference": urn(target)}))
-            self._raw(b"]}}")
+                yield b"," + _dumps({"reference": urn(target)})
+            yield b"]}}"
         self._advance()
 
     def _targets(self, source: Source) -> Iterator[uuid.UUID]:
@@ -168,18 +176,16 @@ class _BundleWriter:
             )
             yield from uuids.iterator(chunk_size=CHUNK * 5)
 
-    def _entry(self, resource: Json) -> None:
-        self._raw((b"" if self.first else b",") + _dumps(bundle_entry(resource)))
+    def _entry(self, resource: Json) -> bytes:
+        piece = (b"" if self.first else b",") + _dumps(bundle_entry(resource))
         self.first = False
         self._advance()
+        return piece
 
     def _advance(self) -> None:
         self.done += 1
         if self.done % CHUNK == 0:
             self.progress(min(self.done / self.total, 0.99))
-
-    def _raw(self, data: bytes) -> None:
-        self.out.write(data)
 
 
 def _dumps(value: Any) -> bytes:

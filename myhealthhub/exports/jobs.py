@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -39,6 +39,7 @@ from myhealthhub.documents.cleanup import remove_unnamed_files
 from myhealthhub.documents.models import SealedFile
 from myhealthhub.documents.usage import EXPORTS_FOLDER
 from myhealthhub.errors import ActionRefused
+from myhealthhub.exports.fhir import FhirExport
 from myhealthhub.exports.formats import Exporter, Progress, exporters, filename
 from myhealthhub.exports.models import ExportJob, ExportState
 from myhealthhub.lib import formatting, keyring, workers
@@ -140,16 +141,24 @@ def write_export(
     zone: dt.tzinfo,
     reader: User | None,
 ) -> None:
-    """Write in the options' language, in ``zone`` (profiles/zones.py: ``zone_for``)
-    and in the units of ``reader``, whoever asked.
+    """Write as :func:`written_as` says: the options' language, ``zone``, ``reader``'s units."""
+    with written_as(options, zone=zone, reader=reader):
+        exporter.write(profile, out, options, progress)
+
+
+@contextmanager
+def written_as(options: ExportOptions, *, zone: dt.tzinfo, reader: User | None) -> Iterator[None]:
+    """Inside, what is written is in the options' language, in ``zone`` (profiles/zones.py:
+    ``zone_for``) and in the units of ``reader``, whoever asked.
 
     The zone is the profile's own, else that of whoever asked: a worker or
     the command line has no request, and so no zone or units of its own, to
     go by. From the command line (no reader) values are in the owner's units.
+    The FHIR API writes its resources inside it too, as the exports do.
     """
     units = formatting.using(reader) if reader is not None else nullcontext()
     with translation.override(options.language), timezone.override(zone), units:
-        exporter.write(profile, out, options, progress)
+        yield
 
 
 def export_now(
@@ -169,6 +178,38 @@ def export_now(
     )
     _log(Action.EXPORT_STARTED, profile, exporter.slug, None, actor, request)
     _log(Action.EXPORT_DOWNLOADED, profile, exporter.slug, None, actor, request)
+
+
+def stream_now(
+    profile: Profile,
+    exporter: FhirExport,
+    options: ExportOptions,
+    *,
+    actor: User,
+    role: Role,
+    request: HttpRequest | None,
+) -> Iterator[bytes]:
+    """The FHIR export in the pieces it is written in, as the caller reads them ($everything).
+
+    Checked and logged as :func:`export_now`, before anything is written; the
+    bundle itself is written while the answer is sent.
+    """
+    check_allowed(exporter, role=role, profile=profile)
+    _log(Action.EXPORT_STARTED, profile, exporter.slug, None, actor, request)
+    _log(Action.EXPORT_DOWNLOADED, profile, exporter.slug, None, actor, request)
+    return _pieces(exporter, profile, options, zone=zone_for(profile, actor), reader=actor)
+
+
+def _pieces(
+    exporter: FhirExport,
+    profile: Profile,
+    options: ExportOptions,
+    *,
+    zone: dt.tzinfo,
+    reader: User,
+) -> Iterator[bytes]:
+    with written_as(options, zone=zone, reader=reader):
+        yield from exporter.pieces(profile, options, _ignore)
 
 
 def export_to_path(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -90,3 +93,48 @@ class OwnDatabase:
     def command(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """``myhealthhub ARGS`` in the database's environment."""
         return run_command(self.env, *args, stdin=stdin)
+
+    def migrate(self) -> None:
+        """The database as ``myhealthhub migrate`` leaves a new one, copied from a template.
+
+        Migrating a new database takes a process 5 to 15 s, nearly all of it
+        Django working out each migration's model states; a test process
+        migrates one template per database server once, and each test that
+        wants a migrated database gets a copy of it.
+        """
+        template = _migrated_template(self.server_url)
+        if self.server_url:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            self._admin(f"CREATE DATABASE {self.name} TEMPLATE {template}")
+            return
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with (
+            closing(sqlite3.connect(template)) as source,
+            closing(sqlite3.connect(self.sqlite)) as copy,
+        ):
+            source.backup(copy)
+
+
+_templates: dict[str, str] = {}
+
+
+def _migrated_template(server_url: str) -> str:
+    """A migrated database this process made: a SQLite file, or a PostgreSQL database's name."""
+    if server_url in _templates:
+        return _templates[server_url]
+    folder = Path(tempfile.mkdtemp(prefix="myhealthhub-migrated-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    database = OwnDatabase(folder / "data", "myhealthhub_migrated", server_url=server_url)
+    migrated = database.command("migrate", "--no-input")
+    assert migrated.returncode == 0, migrated.stderr
+    if server_url:
+        atexit.register(database.drop)
+        _templates[server_url] = database.name
+    else:
+        _templates[server_url] = str(database.sqlite)
+    return _templates[server_url]
+
+
+def migrated_folder(data_dir: Path) -> None:
+    """``data_dir`` with a SQLite database as `myhealthhub migrate` leaves it (a copy)."""
+    OwnDatabase(data_dir, "unused", server_url="").migrate()

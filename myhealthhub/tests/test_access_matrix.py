@@ -34,6 +34,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from myhealthhub.api.models import AccessToken
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import CALLERS, IMPORT_BUNDLE, OTHER, Rows, World
 from myhealthhub.documents.models import Document
@@ -725,6 +726,32 @@ MATRIX: dict[str, Rule] = {
     "reminders:feed": Rule(
         PUBLIC, kwargs=lambda rows: {"token": "not-a-real-token"}, get_status=404, shows=None
     ),
+    # The account's own tokens. Making one asks for the password again first, as a share
+    # link does: a session that has not given it lately is sent to, and nothing is made.
+    "tokens:list": Rule(
+        SIGNED_IN,
+        SIGNED_IN,
+        shows=showing("<h1>Access tokens</h1>"),
+        change=Change(
+            data=lambda rows: {
+                "name": "Matrix",
+                "scopes": ["read"],
+                "profiles": [str(rows.profile.uuid)],
+                "days": "90",
+            },
+            made=lambda world, caller: not AccessToken.objects.filter(name="Matrix").exists(),
+        ),
+    ),
+    # Revoking takes a POST, and only the account's own token: any other UUID answers 404,
+    # as a token that never was (api/tests/test_tokens.py revokes a real one).
+    "tokens:revoke": Rule(
+        SIGNED_IN,
+        SIGNED_IN,
+        kwargs=lambda rows: {"token_uuid": uuid.UUID(int=1)},
+        get_status=405,
+        shows=None,
+        change=Change(made=lambda world, caller: not AccessToken.objects.exists(), status=404),
+    ),
     # The guides: public, and showing nothing of anyone's record.
     "guides:index": Rule(PUBLIC, shows=showing('href="/help/what-a-phr-is/"')),
     "guides:guide": Rule(
@@ -773,8 +800,19 @@ def url_patterns(
             yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
 
 
+# The API's routes answer tokens, not sessions: myhealthhub/api/tests/test_api_matrix.py
+# walks every one of them with every kind of token, as this file walks the pages.
+TOKEN_NAMESPACES = ("api:", "fhir:")
+
+
+def page_patterns() -> Iterator[tuple[str, URLPattern]]:
+    return (
+        (name, pattern) for name, pattern in url_patterns() if not name.startswith(TOKEN_NAMESPACES)
+    )
+
+
 def test_every_url_pattern_is_in_the_matrix():
-    names = [name for name, _pattern in url_patterns()]
+    names = [name for name, _pattern in page_patterns()]
     assert len(names) == len(set(names)), "two URL patterns share a name"
     assert set(names) == set(MATRIX), (
         f"not in the matrix: {sorted(set(names) - set(MATRIX))}; "
@@ -783,7 +821,7 @@ def test_every_url_pattern_is_in_the_matrix():
 
 
 def test_every_profile_view_declares_the_roles_of_the_matrix():
-    for name, pattern in url_patterns():
+    for name, pattern in page_patterns():
         declared = getattr(pattern.callback, "declared", None)
         rule = MATRIX[name]
         if declared is None:
@@ -967,7 +1005,7 @@ def test_unknown_profile_answers_like_a_forbidden_one(world: World, name: str):
 def child_routes() -> list[str]:
     """The routes that name a thing inside a profile: a UUID or a slug besides the profile's."""
     routes = []
-    for name, pattern in url_patterns():
+    for name, pattern in page_patterns():
         converters = set(pattern.pattern.converters) - {"profile_uuid", "kind"}
         if "profile_uuid" in pattern.pattern.converters and converters - {"metric"}:
             routes.append(name)

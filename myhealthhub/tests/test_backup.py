@@ -90,9 +90,9 @@ def demo(database: OwnDatabase, request: pytest.FixtureRequest) -> None:
     if not database.server_url:
         shutil.copytree(request.getfixturevalue("demo_folder"), database.data_dir)
         return
-    for step in (("migrate", "--no-input"), ("demo",)):
-        finished = database.command(*step)
-        assert finished.returncode == 0, finished.stderr
+    database.migrate()
+    finished = database.command("demo")
+    assert finished.returncode == 0, finished.stderr
 
 
 def tables(database: OwnDatabase) -> list[str]:

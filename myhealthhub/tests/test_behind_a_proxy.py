@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from myhealthhub.tests.commands import CLI, clean_environment, run_command
+from myhealthhub.tests.commands import CLI, clean_environment, migrated_folder, run_command
 from myhealthhub.tests.processes import Browser, caddy, needs_caddy, start, stop, wait_until
 from myhealthhub.tests.test_serve import free_port
 
@@ -52,7 +52,7 @@ def behind_caddy(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
         MYHEALTHHUB_TRUSTED_PROXIES="127.0.0.1",
         MYHEALTHHUB_LOCKOUT_FAILURES=str(FAILURES),
     )
-    assert run_command(env, "migrate", "-v0").returncode == 0
+    migrated_folder(data)
     made = run_command(
         env, "createuser", "--email", OWNER, "--password-stdin", stdin=PASSWORD + "\n"
     )

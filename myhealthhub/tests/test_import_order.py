@@ -27,8 +27,9 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("search",),
     ("summary",),
     ("imports", "exports", "reconcile", "archive", "sharing"),
-    # What reads the whole record to remind; the guides, which read nothing.
-    ("reminders", "guides"),
+    # What reads the whole record to remind; the guides, which read nothing;
+    # the API, which serves the record to the person's own programs.
+    ("reminders", "guides", "api"),
 )
 # The project's web layer and test plumbing: they may import any app.
 PROJECT_WEB = {

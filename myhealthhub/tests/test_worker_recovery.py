@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from myhealthhub.tests.commands import CLI, clean_environment, run_command
+from myhealthhub.tests.commands import CLI, clean_environment, migrated_folder, run_command
 
 pytestmark = pytest.mark.slow  # a worker, in its own process
 
@@ -50,7 +50,7 @@ DBTaskResult.objects.create(
 
 def test_a_running_worker_fails_what_a_stopped_one_left(tmp_path: Path):
     env = clean_environment(tmp_path, MYHEALTHHUB_WORKER_RECOVERY_SECONDS="1")
-    assert run_command(env, "migrate", "-v0").returncode == 0
+    migrated_folder(tmp_path)
     worker = subprocess.Popen(
         [*CLI, "worker"],
         env=env,
@@ -125,7 +125,7 @@ for worker in ("gone.example.org:4242", "alive.example.org:7"):
 
 def test_a_worker_on_another_machine_whose_heartbeat_stopped_is_taken_for_gone(tmp_path: Path):
     env = clean_environment(tmp_path, MYHEALTHHUB_WORKER_RECOVERY_SECONDS="1")
-    assert run_command(env, "migrate", "-v0").returncode == 0
+    migrated_folder(tmp_path)
     made = run_command(env, "shell", "-v", "0", "-c", ELSEWHERE)
     assert made.returncode == 0, made.stderr
     worker = subprocess.Popen(

@@ -50,6 +50,7 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import DailySummary, EntryVersion, Sample, Source, SourceKind
 from myhealthhub.search.models import SearchItem
 from myhealthhub.summary.options import ExportOptions
+from myhealthhub.tests.commands import migrated_folder
 
 EMAIL = "keeper@example.org"
 
@@ -295,7 +296,7 @@ def test_an_archive_restores_into_a_fresh_instance_from_the_command_line(db, tmp
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    myhealthhub("migrate", "-v0")
+    migrated_folder(data_dir)
     myhealthhub("createuser", "--email", EMAIL, "--password-stdin", stdin="a long passphrase 42\n")
     output = myhealthhub("import", str(archive), "--owner", EMAIL)
 

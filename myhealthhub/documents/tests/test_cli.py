@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from myhealthhub.documents.tests.files import jpeg_bomb, pdf_with_text, png_bomb
+from myhealthhub.tests.commands import migrated_folder
 from myhealthhub.tests.test_cli import myhealthhub
 
 pytestmark = pytest.mark.slow  # each command is a new process
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.slow  # each command is a new process
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory) -> tuple[Path, str]:
     data_dir = tmp_path_factory.mktemp("documents-cli")
-    assert myhealthhub(data_dir, "migrate", "-v0").returncode == 0
+    migrated_folder(data_dir)
     myhealthhub(
         data_dir,
         "createuser",

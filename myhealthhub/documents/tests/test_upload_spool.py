@@ -19,7 +19,7 @@ from django.urls import reverse
 from myhealthhub.conftest import World
 from myhealthhub.documents.models import Document
 from myhealthhub.documents.tests.files import pdf_with_text
-from myhealthhub.tests.commands import clean_environment, run_command
+from myhealthhub.tests.commands import clean_environment, migrated_folder, run_command
 
 DAY = 24 * 3600
 
@@ -75,7 +75,7 @@ def test_the_worker_sweeps_old_leftovers_and_keeps_an_upload_still_arriving(tmp_
     def myhealthhub(*args: str) -> subprocess.CompletedProcess[str]:
         return run_command(env, *args)
 
-    assert myhealthhub("migrate", "-v0").returncode == 0
+    migrated_folder(tmp_path)
     folder = tmp_path / "uploads"
     folder.mkdir(mode=0o700)
     left = folder / "tmpk1lled.upload.pdf"

@@ -130,8 +130,7 @@ def test_a_worker_killed_mid_commit_leaves_nothing_and_the_next_one_fails_the_jo
 ):
     big = tmp_path / "big.json"
     big_bundle(big)
-    migrated = database.run("-m", "myhealthhub.cli", "migrate", "--no-input")
-    assert migrated.returncode == 0, migrated.stderr
+    database.migrate()
     started = database.run("-c", DRIVER, "start", str(big))
     assert started.returncode == 0, started.stderr
     profile_uuid, job_uuid = started.stdout.split()
