@@ -61,7 +61,7 @@ def main() -> None:
     secret = create_token(
         owner, request=None, name="bench", scopes=Scope.values, profile_uuids=[adult.uuid]
     ).secret
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     def timed(send) -> float:  # type: ignore[no-untyped-def]
         start = time.perf_counter()
