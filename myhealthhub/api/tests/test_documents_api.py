@@ -11,8 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from myhealthhub.api.actions import create_token
 from myhealthhub.api.models import Scope
+from myhealthhub.api.tests.callers import bearer
 from myhealthhub.api.tests.samples_files import SAMPLES
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import World
@@ -32,18 +32,6 @@ FILE_HEADERS = (
     "Cache-Control",
     "Cross-Origin-Resource-Policy",
 )
-
-
-def bearer(world: World, caller: str, *scopes: str) -> Client:
-    """A client sending a fresh token of ``caller`` for the world's profile."""
-    made = create_token(
-        world.accounts[caller],
-        request=None,
-        name=f"{caller} test",
-        scopes=scopes,
-        profile_uuids=[world.profile.uuid],
-    )
-    return Client(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
 
 
 def documents_url(world: World, *rest: object) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from myhealthhub.api.actions import create_token
+from myhealthhub.api.tests.callers import bearer
 from myhealthhub.api.tests.samples_rest import SAMPLES
 from myhealthhub.api.v1 import api
 from myhealthhub.audit.models import Action, AuditEvent
@@ -20,17 +20,6 @@ from myhealthhub.records.kinds import KINDS
 from myhealthhub.records.models import Condition, EntryVersion, Medication, Note, Workout
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(world: World, caller: str, *scopes: str) -> Client:
-    made = create_token(
-        world.accounts[caller],
-        request=None,
-        name=f"{caller} test",
-        scopes=scopes,
-        profile_uuids=[world.profile.uuid],
-    )
-    return Client(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
 
 
 def url(world: World, kind: str, *rest: object) -> str:

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from myhealthhub.api.tests.test_documents_api import FILE_HEADERS, bearer
+from myhealthhub.api.tests.callers import bearer
+from myhealthhub.api.tests.test_documents_api import FILE_HEADERS
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import World
 from myhealthhub.exports.models import ExportJob, ExportState

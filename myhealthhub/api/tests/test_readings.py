@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from myhealthhub.api.actions import create_token
 from myhealthhub.api.readings import key_system
+from myhealthhub.api.tests import callers
 from myhealthhub.audit.models import Action, AuditEvent
 from myhealthhub.conftest import World
 from myhealthhub.imports.models import ImportedRecord
@@ -22,14 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def bearer(world: World, caller: str, *scopes: str, name: str = "Home hub") -> Client:
-    made = create_token(
-        world.accounts[caller],
-        request=None,
-        name=name,
-        scopes=scopes,
-        profile_uuids=[world.profile.uuid],
-    )
-    return Client(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
+    return callers.bearer(world, caller, *scopes, name=name)
 
 
 def push(client: Client, world: World, items: list[dict[str, Any]]) -> Any:

@@ -10,11 +10,14 @@ world's own, so the requests reach past the gate and not only its 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
@@ -29,6 +32,23 @@ from myhealthhub.conftest import World
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_for_the_whole_test() -> Iterator[None]:
+    """Keep the test's connection open across the app's requests, as Django's test client does.
+
+    schemathesis calls the WSGI app itself, whose request signals would close
+    the connection after each answer; on PostgreSQL (CONN_MAX_AGE 0) the next
+    request would then need a new one inside the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
