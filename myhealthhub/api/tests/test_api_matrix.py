@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -172,8 +173,32 @@ def send(client: Client, method: str, url: str, body: Any, secret: str | None) -
     )
 
 
-@pytest.mark.parametrize("caller", TOKEN_CALLERS)
-@pytest.mark.parametrize("operation_id", sorted(REST))
+def let_through(operation_id: str, caller: str) -> bool:
+    """Whether the gate lets ``caller`` through to the operation's own code."""
+    needs = REST[operation_id][2]
+    if caller in {"revoked_token", "expired_token", "no_token"}:
+        return False
+    if operation_id in ANY_TOKEN:
+        return True
+    if operation_id in PERSONAL and caller in {"editor", "viewer"}:
+        return False
+    return needs is not None and expected(caller, needs, 200) == 200
+
+
+def rest_cases() -> list[tuple[str, str]]:
+    """Every operation × caller; on PostgreSQL, those the gate lets through.
+
+    As in the pages' matrix: a refused caller is stopped by the gate, whose
+    queries are the same on both databases; what differs between them is what
+    an operation does once it runs, and each runs for its allowed callers on both.
+    """
+    every = [(operation_id, caller) for operation_id in sorted(REST) for caller in TOKEN_CALLERS]
+    if connection.vendor == "sqlite":
+        return every
+    return [case for case in every if let_through(*case)]
+
+
+@pytest.mark.parametrize(("operation_id", "caller"), rest_cases())
 def test_rest_operation(world: World, operation_id: str, caller: str):
     method, template, needs = REST[operation_id]
     path_params, body, allowed = SAMPLES[operation_id](world)

@@ -82,7 +82,7 @@ def aim_at_the_world(case: schemathesis.Case[Any], world: World) -> None:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=6,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
